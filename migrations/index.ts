@@ -1,0 +1,5 @@
+/** Every migration, in order. Listed explicitly so ts-node, jest and compiled JS agree. */
+import { Initial1767225600000 } from './1767225600000-Initial';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type for migration classes
+export const MIGRATIONS: Function[] = [Initial1767225600000];

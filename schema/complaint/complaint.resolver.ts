@@ -1,0 +1,40 @@
+/** Complaint queries, filing a complaint, and a complaint's customer, assignee and timeline. */
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Complaint, ComplaintEvent, Customer, StaffMember } from '../../src/db/entities';
+import type { RequestContext } from '../../src/context';
+import { ComplaintConnection } from './complaint.connection';
+import { ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
+import { fileComplaint, findComplaint, findComplaints } from './complaint.service';
+
+@Resolver(() => Complaint)
+export class ComplaintResolver {
+  @Query(() => Complaint, { nullable: true })
+  complaint(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return findComplaint(ctx.db, id);
+  }
+
+  @Query(() => ComplaintConnection, { description: 'Newest first' })
+  complaints(@Args(() => ComplaintsArgs) args: ComplaintsArgs, @Ctx() ctx: RequestContext) {
+    return findComplaints(ctx.db, args);
+  }
+
+  @FieldResolver(() => Customer, { nullable: true })
+  customer(@Root() complaint: Complaint, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.customerById.load(complaint.customerId);
+  }
+
+  @FieldResolver(() => StaffMember, { nullable: true })
+  assignee(@Root() complaint: Complaint, @Ctx() ctx: RequestContext) {
+    return complaint.assigneeId ? ctx.loaders.staffById.load(complaint.assigneeId) : null;
+  }
+
+  @FieldResolver(() => [ComplaintEvent], { description: 'Oldest first' })
+  timeline(@Root() complaint: Complaint, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.complaintTimeline.load(complaint.id);
+  }
+
+  @Mutation(() => Complaint, { description: 'Starts the 7-day clock; the timeline records the acknowledgement' })
+  fileComplaint(@Arg('input', () => FileComplaintInput) input: FileComplaintInput, @Ctx() ctx: RequestContext) {
+    return fileComplaint(ctx.db, input, ctx.principal.sub);
+  }
+}

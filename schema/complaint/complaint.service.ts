@@ -1,0 +1,85 @@
+/** Complaint reads and filing: the 7-day clock starts on receipt (seed 002 art. 26). */
+import { selectColumns } from '../../src/db/columns';
+import { Complaint, ComplaintEvent, ComplaintStatus, StaffRole } from '../../src/db/entities';
+import type { RequestDb } from '../../src/db/pool';
+import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
+import type { Page } from '../common/connection';
+import { InputProblems, requireUuid } from '../common/errors';
+import { SqlParams } from '../common/sql';
+import type { ComplaintFilter, ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
+
+export const COMPLAINT_DEADLINE_DAYS = 7;
+
+const OVERDUE_SQL = `((k.closed_at IS NULL AND k.due_at < now()) OR k.closed_at > k.due_at)`;
+
+export const complaintList: ChildListSpec = {
+  list: 'complaints',
+  table: 'complaints',
+  alias: 'k',
+  parentColumn: 'customer_id',
+  order: { column: 'k.received_at', direction: 'DESC' },
+  get columns() {
+    return `${selectColumns(Complaint, 'k')}, ${OVERDUE_SQL} AS "overdue"`;
+  },
+};
+
+export const complaintEventColumns = () => selectColumns(ComplaintEvent, 'e');
+
+export function complaintConditions(filter: ComplaintFilter | null | undefined, params: SqlParams, nested = false): string[] {
+  if (!filter) return [];
+  const conditions: string[] = [];
+  if (filter.status) conditions.push(`k.status = ${params.add(filter.status)}`);
+  if (filter.overdue === true) conditions.push(OVERDUE_SQL);
+  if (filter.overdue === false) conditions.push(`NOT ${OVERDUE_SQL}`);
+  if (filter.assigneeId) conditions.push(`k.assignee_id = ${params.add(requireUuid(filter.assigneeId, 'filter.assigneeId'))}`);
+  if (filter.customerId && !nested) conditions.push(`k.customer_id = ${params.add(requireUuid(filter.customerId, 'filter.customerId'))}`);
+  return conditions;
+}
+
+export function findComplaints(db: RequestDb, args: ComplaintsArgs): Promise<Page<Complaint>> {
+  const params = new SqlParams();
+  return fetchPage<Complaint>(db, complaintList, complaintList.order, args, complaintConditions(args.filter, params), params);
+}
+
+export async function findComplaint(db: RequestDb, id: string): Promise<Complaint | null> {
+  const [row] = await db.rows<Complaint>(`SELECT ${complaintList.columns} FROM complaints k WHERE k.id = $1`, [requireUuid(id, 'id')]);
+  return row ?? null;
+}
+
+export async function fileComplaint(db: RequestDb, input: FileComplaintInput, actorId: string | null): Promise<Complaint> {
+  const problems = new InputProblems();
+  const customerId = requireUuid(input.customerId, 'customerId');
+  const assigneeId = input.assigneeId ? requireUuid(input.assigneeId, 'assigneeId') : null;
+  const text = input.description.trim();
+  problems.check('description', text.length > 0 && text.length <= 4000, 'must be 1–4000 characters');
+  problems.throwIfAny();
+
+  // The complaint and its first timeline events commit together or not at all.
+  return db.transaction(async (tx) => {
+    const [refs] = await tx.rows<{ customer: boolean; assignee: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1 AND status <> 'ERASED') AS customer,
+              ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM staff WHERE id = $2 AND role = $3 AND active)) AS assignee`,
+      [customerId, assigneeId, StaffRole.SERVICE],
+    );
+    problems.check('customerId', refs.customer, 'no customer with this id');
+    problems.check('assigneeId', refs.assignee, 'must be an active service agent');
+    problems.throwIfAny();
+
+    const status = assigneeId ? ComplaintStatus.ASSIGNED : ComplaintStatus.RECEIVED;
+    const [complaint] = await tx.rows<Complaint>(
+      `INSERT INTO complaints AS k (customer_id, channel, category, description, urgency, severity, status, assignee_id, received_at, due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now() + make_interval(days => ${COMPLAINT_DEADLINE_DAYS}))
+       RETURNING ${complaintList.columns}`,
+      [customerId, input.channel, input.category, text, input.urgency, input.severity, status, assigneeId],
+    );
+    const actor = actorId && /^[0-9a-f-]{36}$/i.test(actorId) ? actorId : null;
+    await tx.exec(
+      `INSERT INTO complaint_events (complaint_id, occurred_at, status, actor_id, note)
+       SELECT $1, now(), s.status, (SELECT id FROM staff WHERE id = $2::uuid), s.note
+       FROM (VALUES ('RECEIVED', $3), ('ASSIGNED', NULL)) AS s(status, note)
+       WHERE s.status = 'RECEIVED' OR $4::boolean`,
+      [complaint.id, actor, `Acknowledged via ${input.channel.toLowerCase()}; answer due within ${COMPLAINT_DEADLINE_DAYS} days`, assigneeId !== null],
+    );
+    return complaint;
+  });
+}

@@ -1,0 +1,73 @@
+/** A customer's contact persons: listed through Customer.contacts, changed by mutations. */
+import { selectColumns } from '../../src/db/columns';
+import { Contact } from '../../src/db/entities';
+import { isValidEmail, isValidMobile } from '../../src/domain/contact-details';
+import type { RequestDb } from '../../src/db/pool';
+import type { ChildListSpec } from '../../src/loaders/paging';
+import { InputProblems, notFound, requireUuid } from '../common/errors';
+import type { ContactInput, UpdateContactInput } from './contact.inputs';
+
+export const MAX_CONTACTS_PER_CUSTOMER = 20;
+
+export const contactList: ChildListSpec = {
+  list: 'contacts',
+  table: 'contacts',
+  alias: 'ct',
+  parentColumn: 'customer_id',
+  order: { column: 'ct.created_at', direction: 'ASC' },
+  get columns() {
+    return selectColumns(Contact, 'ct');
+  },
+};
+
+function validateContact(input: ContactInput | UpdateContactInput, creating: boolean): void {
+  const problems = new InputProblems();
+  if (creating || input.name !== undefined) {
+    problems.check('name', typeof input.name === 'string' && input.name.trim().length > 0 && input.name.length <= 100, 'must be 1–100 characters');
+  }
+  if (input.position != null) problems.check('position', input.position.length <= 100, 'must be at most 100 characters');
+  if (input.phone != null) problems.check('phone', isValidMobile(input.phone), 'must be a mainland mobile number (11 digits, 1[3-9]…)');
+  if (input.email != null) problems.check('email', isValidEmail(input.email), 'must be an e-mail address');
+  problems.throwIfAny();
+}
+
+export async function addContact(db: RequestDb, customerId: string, input: ContactInput): Promise<Contact> {
+  const id = requireUuid(customerId, 'customerId');
+  validateContact(input, true);
+  const [row] = await db.rows<Contact>(
+    `INSERT INTO contacts AS ct (customer_id, name, position, phone, email)
+     SELECT c.id, $2, $3, $4, $5 FROM customers c
+     WHERE c.id = $1 AND c.status <> 'ERASED' AND (SELECT count(*) FROM contacts WHERE customer_id = $1) < ${MAX_CONTACTS_PER_CUSTOMER}
+     RETURNING ${contactList.columns}`,
+    [id, input.name.trim(), input.position ?? null, input.phone ?? null, input.email ?? null],
+  );
+  if (!row) {
+    const problems = new InputProblems();
+    problems.add('customerId', `no customer with this id, or it already has ${MAX_CONTACTS_PER_CUSTOMER} contacts`);
+    problems.throwIfAny();
+  }
+  return row;
+}
+
+export async function updateContact(db: RequestDb, contactId: string, input: UpdateContactInput): Promise<Contact> {
+  const id = requireUuid(contactId, 'id');
+  validateContact(input, false);
+  const fields = (['name', 'position', 'phone', 'email'] as const).filter((f) => input[f] !== undefined);
+  const values = fields.map((f) => (f === 'name' ? input.name!.trim() : input[f]));
+  const sets = fields.map((f, i) => `${f} = $${i + 2}`);
+  if (sets.length === 0) {
+    const [row] = await db.rows<Contact>(`SELECT ${contactList.columns} FROM contacts ct WHERE ct.id = $1`, [id]);
+    if (!row) throw notFound('contact');
+    return row;
+  }
+  const [row] = await db.rows<Contact>(`UPDATE contacts AS ct SET ${sets.join(', ')} WHERE ct.id = $1 RETURNING ${contactList.columns}`, [id, ...values]);
+  if (!row) throw notFound('contact');
+  return row;
+}
+
+export async function removeContact(db: RequestDb, contactId: string): Promise<string> {
+  const id = requireUuid(contactId, 'id');
+  const rows = await db.rows<{ id: string }>(`DELETE FROM contacts WHERE id = $1 RETURNING id`, [id]);
+  if (rows.length === 0) throw notFound('contact');
+  return rows[0].id;
+}

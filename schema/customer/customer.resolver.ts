@@ -1,0 +1,66 @@
+/** Customer queries, mutations and the relations hanging off a customer. */
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Customer, StaffMember } from '../../src/db/entities';
+import type { RequestContext } from '../../src/context';
+import { checkPageArgs } from '../../src/loaders/paging';
+import { connectionType, PageArgs } from '../common/connection';
+import { requireUuid } from '../common/errors';
+import { ComplaintConnection } from '../complaint/complaint.connection';
+import { ComplaintsArgs } from '../complaint/complaint.inputs';
+import { ContactConnection } from '../contact/contact.connection';
+import { TransactionConnection } from '../transaction/transaction.connection';
+import { TransactionsArgs } from '../transaction/transaction.inputs';
+import { CreateCustomerInput, CustomersArgs, UpdateCustomerInput } from './customer.inputs';
+import { createCustomer, findCustomers, updateCustomer } from './customer.service';
+
+export const CustomerConnection = connectionType('Customer', Customer);
+
+@Resolver(() => Customer)
+export class CustomerResolver {
+  @Query(() => Customer, { nullable: true })
+  customer(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.customerById.load(requireUuid(id, 'id'));
+  }
+
+  @Query(() => CustomerConnection)
+  customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: RequestContext) {
+    return findCustomers(ctx.db, args);
+  }
+
+  @FieldResolver(() => StaffMember, { nullable: true })
+  relationshipManager(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    return customer.relationshipManagerId ? ctx.loaders.staffById.load(customer.relationshipManagerId) : null;
+  }
+
+  @FieldResolver(() => ContactConnection)
+  contacts(@Root() customer: Customer, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: RequestContext) {
+    checkPageArgs('contacts', args);
+    return ctx.loaders.contactsPage.load({ parentId: customer.id, first: args.first, after: args.after });
+  }
+
+  @FieldResolver(() => TransactionConnection, { description: 'Newest first' })
+  transactions(@Root() customer: Customer, @Args(() => TransactionsArgs) args: TransactionsArgs, @Ctx() ctx: RequestContext) {
+    checkPageArgs('transactions', args);
+    return ctx.loaders.transactionsPage.load({ parentId: customer.id, first: args.first, after: args.after, filter: args.filter });
+  }
+
+  @FieldResolver(() => ComplaintConnection, { description: 'Newest first' })
+  complaints(@Root() customer: Customer, @Args(() => ComplaintsArgs) args: ComplaintsArgs, @Ctx() ctx: RequestContext) {
+    checkPageArgs('complaints', args);
+    return ctx.loaders.complaintsPage.load({ parentId: customer.id, first: args.first, after: args.after, filter: args.filter });
+  }
+
+  @Mutation(() => Customer)
+  createCustomer(@Arg('input', () => CreateCustomerInput) input: CreateCustomerInput, @Ctx() ctx: RequestContext) {
+    return createCustomer(ctx.db, input);
+  }
+
+  @Mutation(() => Customer)
+  updateCustomer(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateCustomerInput) input: UpdateCustomerInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return updateCustomer(ctx.db, id, input);
+  }
+}

@@ -1,0 +1,130 @@
+/** Customer reads and writes: keyset pages, validated inserts and partial updates. */
+import { columnName, selectColumns } from '../../src/db/columns';
+import { Customer, CustomerKind, StaffRole } from '../../src/db/entities';
+import type { RequestDb } from '../../src/db/pool';
+import { fetchPage, type ListSpec } from '../../src/loaders/paging';
+import type { Page } from '../common/connection';
+import { badUserInput, notFound, requireUuid } from '../common/errors';
+import { SqlParams, type KeysetOrder } from '../common/sql';
+import { CustomerOrderField, type CreateCustomerInput, type CustomerFilter, type CustomersArgs, type UpdateCustomerInput } from './customer.inputs';
+import { validateCreateCustomer, validateUpdateCustomer } from './customer.validation';
+import { nationalIdBirthDate, nationalIdGender } from '../../src/domain/national-id';
+import { archiveCategory } from '../../src/domain/archive-number';
+
+export const customerList: ListSpec = {
+  list: 'customers',
+  table: 'customers',
+  alias: 'c',
+  get columns() {
+    return selectColumns(Customer, 'c');
+  },
+};
+
+const ORDER_COLUMNS: Record<CustomerOrderField, string> = {
+  [CustomerOrderField.CREATED_AT]: 'c.created_at',
+  [CustomerOrderField.UPDATED_AT]: 'c.updated_at',
+  [CustomerOrderField.ARCHIVE_NUMBER]: 'c.archive_number',
+};
+
+export function customerConditions(filter: CustomerFilter | null | undefined, params: SqlParams): string[] {
+  if (!filter) return [];
+  const conditions: string[] = [];
+  if (filter.kind) conditions.push(`c.kind = ${params.add(filter.kind)}`);
+  if (filter.tier) conditions.push(`c.tier = ${params.add(filter.tier)}`);
+  if (filter.status) conditions.push(`c.status = ${params.add(filter.status)}`);
+  if (filter.relationshipManagerId) {
+    conditions.push(`c.relationship_manager_id = ${params.add(requireUuid(filter.relationshipManagerId, 'filter.relationshipManagerId'))}`);
+  }
+  if (filter.archiveNumber) conditions.push(`c.archive_number = ${params.add(filter.archiveNumber)}`);
+  if (filter.createdFrom) conditions.push(`c.created_at >= ${params.add(filter.createdFrom)}`);
+  if (filter.createdTo) conditions.push(`c.created_at < ${params.add(filter.createdTo)}`);
+  return conditions;
+}
+
+export function findCustomers(db: RequestDb, args: CustomersArgs): Promise<Page<Customer>> {
+  const order: KeysetOrder = {
+    column: ORDER_COLUMNS[args.orderBy?.field ?? CustomerOrderField.CREATED_AT],
+    direction: args.orderBy?.direction ?? 'DESC',
+  };
+  const params = new SqlParams();
+  return fetchPage<Customer>(db, customerList, order, args, customerConditions(args.filter, params), params);
+}
+
+async function requireRelationshipManager(db: RequestDb, id: string): Promise<void> {
+  const rows = await db.rows(`SELECT 1 FROM staff WHERE id = $1 AND role = $2 AND active`, [
+    requireUuid(id, 'relationshipManagerId'),
+    StaffRole.SALES,
+  ]);
+  if (rows.length === 0) throw badUserInput('relationshipManagerId', 'must be an active sales staff member');
+}
+
+/** Unique violations name the field without repeating the value. */
+function translateUniqueViolation(error: unknown): never {
+  const e = error as { code?: string; constraint?: string };
+  if (e.code === '23505' && e.constraint === 'customers_id_number_key') {
+    throw badUserInput('idNumber', 'a customer with this ID number already exists');
+  }
+  if (e.code === '23505' && e.constraint === 'customers_credit_code_key') {
+    throw badUserInput('creditCode', 'a customer with this credit code already exists');
+  }
+  throw error;
+}
+
+function assignments(values: Record<string, unknown>, params: SqlParams): { columns: string[]; placeholders: string[] } {
+  const columns: string[] = [];
+  const placeholders: string[] = [];
+  for (const [property, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    columns.push(columnName(Customer, property));
+    placeholders.push(params.add(value));
+  }
+  return { columns, placeholders };
+}
+
+export async function createCustomer(db: RequestDb, input: CreateCustomerInput): Promise<Customer> {
+  validateCreateCustomer(input);
+  if (input.relationshipManagerId) await requireRelationshipManager(db, input.relationshipManagerId);
+  const individual = input.kind === CustomerKind.INDIVIDUAL;
+  const params = new SqlParams();
+  const { columns, placeholders } = assignments(
+    {
+      ...input,
+      name: input.name.trim(),
+      birthDate: individual ? nationalIdBirthDate(input.idNumber!) : undefined,
+      gender: individual ? nationalIdGender(input.idNumber!) : undefined,
+      tier: input.tier ?? undefined,
+    },
+    params,
+  );
+  const category = params.add(archiveCategory(input.kind));
+  try {
+    const [row] = await db.rows<Customer>(
+      `INSERT INTO customers AS c (${columns.join(', ')}, archive_number)
+       VALUES (${placeholders.join(', ')},
+               ${category} || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')
+                 || lpad(nextval('customer_archive_seq')::text, 7, '0'))
+       RETURNING ${customerList.columns}`,
+      params.values,
+    );
+    return row;
+  } catch (error) {
+    return translateUniqueViolation(error);
+  }
+}
+
+export async function updateCustomer(db: RequestDb, id: string, input: UpdateCustomerInput): Promise<Customer> {
+  const customerId = requireUuid(id, 'id');
+  validateUpdateCustomer(input);
+  if (input.relationshipManagerId) await requireRelationshipManager(db, input.relationshipManagerId);
+  const params = new SqlParams();
+  const { columns, placeholders } = assignments({ ...input, name: input.name?.trim() }, params);
+  const sets = columns.map((column, i) => `${column} = ${placeholders[i]}`);
+  sets.push('updated_at = now()');
+  const [row] = await db.rows<Customer>(
+    `UPDATE customers AS c SET ${sets.join(', ')} WHERE c.id = ${params.add(customerId)} AND c.status <> 'ERASED'
+     RETURNING ${customerList.columns}`,
+    params.values,
+  );
+  if (!row) throw notFound('customer');
+  return row;
+}

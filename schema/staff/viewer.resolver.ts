@@ -1,0 +1,42 @@
+/** `me`: who the API thinks is calling, from the verified token. */
+import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { StaffMember } from '../../src/db/entities';
+import type { RequestContext } from '../../src/context';
+import { isUuid } from '../common/errors';
+
+@ObjectType('Viewer', { description: 'The caller, as the bearer token says' })
+export class Viewer {
+  @Field(() => String)
+  sub!: string;
+
+  @Field(() => String)
+  role!: string;
+
+  @Field(() => [String])
+  scopes!: string[];
+
+  @Field(() => String, { nullable: true })
+  partnerId!: string | null;
+
+  @Field(() => Date)
+  expiresAt!: Date;
+
+  @Field(() => StaffMember, { nullable: true, description: 'The staff record whose id is the token subject, if any' })
+  staffMember!: Promise<StaffMember | null> | null;
+}
+
+@Resolver()
+export class ViewerResolver {
+  @Query(() => Viewer)
+  me(@Ctx() ctx: RequestContext): Viewer {
+    const { sub, role, scopes, partnerId, expiresAt } = ctx.principal;
+    return {
+      sub,
+      role,
+      scopes,
+      partnerId,
+      expiresAt,
+      staffMember: isUuid(sub) ? ctx.loaders.staffById.load(sub.toLowerCase()) : null,
+    };
+  }
+}

@@ -1,0 +1,30 @@
+/** Transaction queries, recording a transaction, and Transaction.customer. */
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Customer, Transaction } from '../../src/db/entities';
+import type { RequestContext } from '../../src/context';
+import { TransactionConnection } from './transaction.connection';
+import { RecordTransactionInput, TransactionsArgs } from './transaction.inputs';
+import { findTransaction, findTransactions, recordTransaction } from './transaction.service';
+
+@Resolver(() => Transaction)
+export class TransactionResolver {
+  @Query(() => Transaction, { nullable: true })
+  transaction(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return findTransaction(ctx.db, id);
+  }
+
+  @Query(() => TransactionConnection, { description: 'Newest first' })
+  transactions(@Args(() => TransactionsArgs) args: TransactionsArgs, @Ctx() ctx: RequestContext) {
+    return findTransactions(ctx.db, args);
+  }
+
+  @FieldResolver(() => Customer, { nullable: true })
+  customer(@Root() transaction: Transaction, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.customerById.load(transaction.customerId);
+  }
+
+  @Mutation(() => Transaction)
+  recordTransaction(@Arg('input', () => RecordTransactionInput) input: RecordTransactionInput, @Ctx() ctx: RequestContext) {
+    return recordTransaction(ctx.db, input);
+  }
+}

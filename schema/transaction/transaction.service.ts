@@ -1,0 +1,88 @@
+/** Transaction reads (keyset pages, newest first) and recording a new one. */
+import { selectColumns } from '../../src/db/columns';
+import { Transaction } from '../../src/db/entities';
+import { isLuhnValid } from '../../src/domain/bank-card';
+import type { RequestDb } from '../../src/db/pool';
+import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
+import type { Page } from '../common/connection';
+import { InputProblems, requireUuid } from '../common/errors';
+import { SqlParams } from '../common/sql';
+import type { RecordTransactionInput, TransactionFilter, TransactionsArgs } from './transaction.inputs';
+
+export const transactionList: ChildListSpec = {
+  list: 'transactions',
+  table: 'transactions',
+  alias: 't',
+  parentColumn: 'customer_id',
+  order: { column: 't.occurred_at', direction: 'DESC' },
+  get columns() {
+    return selectColumns(Transaction, 't');
+  },
+};
+
+export function transactionConditions(filter: TransactionFilter | null | undefined, params: SqlParams, nested = false): string[] {
+  if (!filter) return [];
+  const conditions: string[] = [];
+  if (filter.customerId && !nested) conditions.push(`t.customer_id = ${params.add(requireUuid(filter.customerId, 'filter.customerId'))}`);
+  if (filter.occurredFrom) conditions.push(`t.occurred_at >= ${params.add(filter.occurredFrom)}`);
+  if (filter.occurredTo) conditions.push(`t.occurred_at < ${params.add(filter.occurredTo)}`);
+  if (filter.minAmount) conditions.push(`t.amount >= ${params.add(filter.minAmount)}::numeric`);
+  if (filter.maxAmount) conditions.push(`t.amount <= ${params.add(filter.maxAmount)}::numeric`);
+  if (filter.direction) conditions.push(`t.direction = ${params.add(filter.direction)}`);
+  if (filter.channel) conditions.push(`t.channel = ${params.add(filter.channel)}`);
+  return conditions;
+}
+
+export function findTransactions(db: RequestDb, args: TransactionsArgs): Promise<Page<Transaction>> {
+  const params = new SqlParams();
+  return fetchPage<Transaction>(db, transactionList, transactionList.order, args, transactionConditions(args.filter, params), params);
+}
+
+function validateRecordTransaction(input: RecordTransactionInput): void {
+  const problems = new InputProblems();
+  problems.check('amount', !input.amount.startsWith('-') && Number(input.amount) > 0, 'must be greater than 0');
+  problems.check('amount', /^\d+(\.\d{1,2})?$/.test(input.amount.replace(/^-/, '')), 'must have at most 2 decimal places');
+  if (input.currency != null) problems.check('currency', /^[A-Z]{3}$/.test(input.currency), 'must be an ISO 4217 code such as CNY');
+  problems.check('product', input.product.trim().length > 0 && input.product.length <= 200, 'must be 1–200 characters');
+  if (input.description != null) problems.check('description', input.description.length <= 500, 'must be at most 500 characters');
+  if (input.accountNumber != null) {
+    problems.check('accountNumber', /^\d{12,19}$/.test(input.accountNumber) && isLuhnValid(input.accountNumber), 'must be 12–19 digits with a valid Luhn check digit');
+  }
+  if (input.counterpartyAccount != null) {
+    problems.check('counterpartyAccount', /^[0-9A-Z]{8,34}$/.test(input.counterpartyAccount), 'must be 8–34 digits or capital letters');
+  }
+  if (input.counterpartyName != null) problems.check('counterpartyName', input.counterpartyName.trim().length > 0 && input.counterpartyName.length <= 200, 'must be 1–200 characters');
+  if (input.occurredAt != null) problems.check('occurredAt', input.occurredAt.getTime() <= Date.now() + 60_000, 'must not be in the future');
+  problems.throwIfAny();
+}
+
+export async function recordTransaction(db: RequestDb, input: RecordTransactionInput): Promise<Transaction> {
+  const customerId = requireUuid(input.customerId, 'customerId');
+  validateRecordTransaction(input);
+  const params = new SqlParams();
+  // One statement: the customer must exist and be active, the account defaults to its card.
+  const [row] = await db.rows<Transaction>(
+    `INSERT INTO transactions AS t (customer_id, occurred_at, amount, currency, direction, channel, product, description,
+                                    account_number, counterparty_name, counterparty_account)
+     SELECT c.id, COALESCE(${params.add(input.occurredAt ?? null)}::timestamptz, now()), ${params.add(input.amount)}::numeric,
+            ${params.add(input.currency ?? 'CNY')}, ${params.add(input.direction)}, ${params.add(input.channel)},
+            ${params.add(input.product.trim())}, ${params.add(input.description ?? null)},
+            COALESCE(${params.add(input.accountNumber ?? null)}, c.bank_card_number),
+            ${params.add(input.counterpartyName ?? null)}, ${params.add(input.counterpartyAccount ?? null)}
+     FROM customers c WHERE c.id = ${params.add(customerId)} AND c.status = 'ACTIVE'
+       AND COALESCE(${params.add(input.accountNumber ?? null)}, c.bank_card_number) IS NOT NULL
+     RETURNING ${transactionList.columns}`,
+    params.values,
+  );
+  if (!row) {
+    const problems = new InputProblems();
+    problems.add('customerId', 'no active customer with this id, or it has no card and no accountNumber was given');
+    problems.throwIfAny();
+  }
+  return row;
+}
+
+export async function findTransaction(db: RequestDb, id: string): Promise<Transaction | null> {
+  const [row] = await db.rows<Transaction>(`SELECT ${transactionList.columns} FROM transactions t WHERE t.id = $1`, [requireUuid(id, 'id')]);
+  return row ?? null;
+}

@@ -1,0 +1,72 @@
+/**
+ * Bearer JWT verification with jose: HS256 with the local secret, or RS256/ES256 keys from an
+ * identity provider's JWKS. `exp`, `sub` and a known `role` are required; `alg: none` and
+ * algorithm confusion are refused because the accepted algorithms are fixed per key type.
+ */
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AppConfig } from '../config';
+import { isRole, type Principal } from './principal';
+import { loadSigningSecret } from './secret';
+
+export class AuthenticationError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+function principalFromClaims(payload: JWTPayload): Principal {
+  const role = payload.role;
+  if (!isRole(role)) throw new AuthenticationError('token has no known role');
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw new AuthenticationError('token has no subject');
+  const scopes = payload.scopes;
+  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) {
+    throw new AuthenticationError('token scopes must be a list of strings');
+  }
+  const partner = payload.partner;
+  return {
+    sub: payload.sub,
+    role,
+    scopes: (scopes as string[] | undefined) ?? [],
+    partnerId: typeof partner === 'string' ? partner : null,
+    tokenId: typeof payload.jti === 'string' ? payload.jti : null,
+    expiresAt: new Date((payload.exp ?? 0) * 1000),
+  };
+}
+
+export function createTokenVerifier(config: AppConfig): TokenVerifier {
+  const { jwksUrl, issuer, audience } = config.auth;
+  const options = {
+    issuer,
+    audience,
+    requiredClaims: ['exp', 'sub'],
+    clockTolerance: 5,
+  };
+  const verifyWith = jwksUrl
+    ? ((keys: JWTVerifyGetKey) => (token: string) => jwtVerify(token, keys, { ...options, algorithms: ['RS256', 'ES256'] }))(
+        createRemoteJWKSet(new URL(jwksUrl)),
+      )
+    : ((secret: Uint8Array) => (token: string) => jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }))(
+        loadSigningSecret(config.auth.secret, config.dataDir),
+      );
+
+  return async (token: string) => {
+    try {
+      const { payload } = await verifyWith(token);
+      return principalFromClaims(payload);
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw error;
+      if (error instanceof errors.JWTExpired) throw new AuthenticationError('token expired');
+      if (error instanceof errors.JOSEError) throw new AuthenticationError('token invalid');
+      throw error;
+    }
+  };
+}
+
+/** The token from an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}

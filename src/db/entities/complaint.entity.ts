@@ -1,0 +1,95 @@
+/** A customer complaint and its workflow (seeds 000, 002, 004): closed within 7 days. */
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Customer } from './customer.entity';
+import { StaffMember } from './staff-member.entity';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintStatus, ComplaintUrgency, sqlEnumList } from './enums';
+
+@ObjectType('Complaint')
+@Entity({ name: 'complaints' })
+@Check('complaints_channel_check', `channel IN ${sqlEnumList(ComplaintChannel)}`)
+@Check('complaints_category_check', `category IN ${sqlEnumList(ComplaintCategory)}`)
+@Check('complaints_urgency_check', `urgency IN ${sqlEnumList(ComplaintUrgency)}`)
+@Check('complaints_severity_check', `severity IN ${sqlEnumList(ComplaintSeverity)}`)
+@Check('complaints_status_check', `status IN ${sqlEnumList(ComplaintStatus)}`)
+@Check('complaints_satisfaction_check', 'satisfaction BETWEEN 1 AND 5')
+@Check('complaints_due_check', 'due_at >= received_at')
+@Index('complaints_customer_idx', ['customerId', 'receivedAt', 'id'])
+@Index('complaints_received_at_idx', ['receivedAt', 'id'])
+@Index('complaints_status_idx', ['status', 'receivedAt'])
+@Index('complaints_assignee_idx', ['assigneeId', 'receivedAt'])
+@Index('complaints_open_due_idx', ['dueAt'], { where: "status <> 'CLOSED'" })
+export class Complaint {
+  @Field(() => ID)
+  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'complaints_pkey' })
+  id!: string;
+
+  @Column({ name: 'customer_id', type: 'uuid' })
+  customerId!: string;
+
+  @ManyToOne(() => Customer, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'complaints_customer_fk' })
+  customerRow?: Customer;
+
+  @Field(() => ComplaintChannel)
+  @Column({ type: 'text' })
+  channel!: ComplaintChannel;
+
+  @Field(() => ComplaintCategory)
+  @Column({ type: 'text' })
+  category!: ComplaintCategory;
+
+  @Field(() => String, { nullable: true, description: 'Free text; may contain phone or ID numbers' })
+  @Column({ type: 'text' })
+  description!: string | null;
+
+  @Field(() => ComplaintUrgency)
+  @Column({ type: 'text' })
+  urgency!: ComplaintUrgency;
+
+  @Field(() => ComplaintSeverity)
+  @Column({ type: 'text' })
+  severity!: ComplaintSeverity;
+
+  @Field(() => ComplaintStatus)
+  @Column({ type: 'text', default: ComplaintStatus.RECEIVED })
+  status!: ComplaintStatus;
+
+  @Column({ name: 'assignee_id', type: 'uuid', nullable: true })
+  assigneeId!: string | null;
+
+  @ManyToOne(() => StaffMember, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'assignee_id', foreignKeyConstraintName: 'complaints_assignee_fk' })
+  assigneeRow?: StaffMember;
+
+  @Field(() => Date)
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt!: Date;
+
+  @Field(() => Date, { description: 'received + 7 days (seed 002 art. 26)' })
+  @Column({ name: 'due_at', type: 'timestamptz' })
+  dueAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true })
+  resolvedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
+  closedAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  resolution!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why it took longer than 7 days, when it did' })
+  @Column({ name: 'delay_reason', type: 'text', nullable: true })
+  delayReason!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Follow-up survey, 1 (poor) to 5 (excellent)' })
+  @Column({ type: 'smallint', nullable: true })
+  satisfaction!: number | null;
+
+  @Field(() => Boolean, { description: 'Not closed by its due time, or closed after it' })
+  overdue!: boolean;
+}

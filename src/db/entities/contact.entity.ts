@@ -1,0 +1,40 @@
+/** A contact person of a customer (mostly of corporate customers). */
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Customer } from './customer.entity';
+import { Field, ID, ObjectType } from 'type-graphql';
+
+@ObjectType('Contact')
+@Entity({ name: 'contacts' })
+@Index('contacts_customer_idx', ['customerId', 'createdAt', 'id'])
+export class Contact {
+  @Field(() => ID)
+  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'contacts_pkey' })
+  id!: string;
+
+  @Column({ name: 'customer_id', type: 'uuid' })
+  customerId!: string;
+
+  @ManyToOne(() => Customer, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'contacts_customer_fk' })
+  customerRow?: Customer;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text' })
+  name!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  position!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  phone!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  email!: string | null;
+
+  @Field(() => Date)
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+}

@@ -1,0 +1,130 @@
+/**
+ * A customer: individual or corporate (seed 001). Sensitive fields are nullable so that a
+ * field the policy removes never nulls its parent.
+ */
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { DateScalar, DecimalScalar } from '../../../schema/common/scalars';
+import { CreditRating, CustomerKind, CustomerStatus, CustomerTier, Gender, sqlEnumList } from './enums';
+import { StaffMember } from './staff-member.entity';
+
+@ObjectType('Customer')
+@Entity({ name: 'customers' })
+@Unique('customers_archive_number_key', ['archiveNumber'])
+@Check('customers_kind_check', `kind IN ${sqlEnumList(CustomerKind)}`)
+@Check('customers_tier_check', `tier IN ${sqlEnumList(CustomerTier)}`)
+@Check('customers_status_check', `status IN ${sqlEnumList(CustomerStatus)}`)
+@Check('customers_gender_check', `gender IN ${sqlEnumList(Gender)}`)
+@Check('customers_credit_rating_check', `credit_rating IN ${sqlEnumList(CreditRating)}`)
+@Check('customers_archive_number_check', `archive_number ~ '^[PE][0-9]{15}$' AND (kind = 'INDIVIDUAL') = (archive_number LIKE 'P%')`)
+@Check('customers_money_check', 'annual_income >= 0 AND total_assets >= 0')
+@Index('customers_created_at_idx', ['createdAt', 'id'])
+@Index('customers_updated_at_idx', ['updatedAt', 'id'])
+@Index('customers_rm_idx', ['relationshipManagerId', 'createdAt'])
+@Index('customers_kind_idx', ['kind', 'createdAt'])
+@Index('customers_tier_idx', ['tier', 'createdAt'])
+@Index('customers_status_idx', ['status', 'createdAt'])
+export class Customer {
+  @Field(() => ID)
+  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'customers_pkey' })
+  id!: string;
+
+  @Field(() => CustomerKind)
+  @Column({ type: 'text' })
+  kind!: CustomerKind;
+
+  @Field(() => String, { description: 'Coded: category (P/E) + archive creation date + sequence' })
+  @Column({ name: 'archive_number', type: 'text' })
+  archiveNumber!: string;
+
+  @Field(() => String, { nullable: true, description: 'Personal or registered company name' })
+  @Column({ type: 'text' })
+  name!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'National ID number (GB 11643), individuals' })
+  @Index('customers_id_number_key', { unique: true, where: 'id_number IS NOT NULL' })
+  @Column({ name: 'id_number', type: 'text', nullable: true })
+  idNumber!: string | null;
+
+  @Field(() => DateScalar, { nullable: true })
+  @Column({ name: 'birth_date', type: 'date', nullable: true })
+  birthDate!: string | null;
+
+  @Field(() => Gender, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  gender!: Gender | null;
+
+  @Field(() => String, { nullable: true })
+  @Index('customers_phone_idx')
+  @Column({ type: 'text', nullable: true })
+  phone!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  email!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  address!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  employer!: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Annual income in CNY' })
+  @Column({ name: 'annual_income', type: 'numeric', precision: 18, scale: 2, nullable: true })
+  annualIncome!: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Total assets held in CNY' })
+  @Column({ name: 'total_assets', type: 'numeric', precision: 20, scale: 2, nullable: true })
+  totalAssets!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'bank_card_number', type: 'text', nullable: true })
+  bankCardNumber!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Unified social credit code (GB 32100), corporates' })
+  @Index('customers_credit_code_key', { unique: true, where: 'credit_code IS NOT NULL' })
+  @Column({ name: 'credit_code', type: 'text', nullable: true })
+  creditCode!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'legal_representative', type: 'text', nullable: true })
+  legalRepresentative!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'business_scope', type: 'text', nullable: true })
+  businessScope!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  industry!: string | null;
+
+  @Field(() => CustomerTier)
+  @Column({ type: 'text', default: CustomerTier.GENERAL })
+  tier!: CustomerTier;
+
+  @Field(() => CreditRating, { nullable: true })
+  @Column({ name: 'credit_rating', type: 'text', nullable: true })
+  creditRating!: CreditRating | null;
+
+  @Column({ name: 'relationship_manager_id', type: 'uuid', nullable: true })
+  relationshipManagerId!: string | null;
+
+  // Declared for the foreign key only; the GraphQL field is resolved through a DataLoader.
+  @ManyToOne(() => StaffMember, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'relationship_manager_id', foreignKeyConstraintName: 'customers_relationship_manager_fk' })
+  relationshipManagerRow?: StaffMember;
+
+  @Field(() => CustomerStatus)
+  @Column({ type: 'text', default: CustomerStatus.ACTIVE })
+  status!: CustomerStatus;
+
+  @Field(() => Date)
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Field(() => Date)
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+}

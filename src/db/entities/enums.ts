@@ -1,0 +1,49 @@
+/** Enumerations shared by the database (CHECK constraints) and the GraphQL schema. */
+import { registerEnumType } from 'type-graphql';
+
+export enum CustomerKind { INDIVIDUAL = 'INDIVIDUAL', CORPORATE = 'CORPORATE' }
+export enum CustomerTier { KEY = 'KEY', GENERAL = 'GENERAL' }
+export enum CustomerStatus { ACTIVE = 'ACTIVE', CLOSED = 'CLOSED', ERASED = 'ERASED' }
+export enum Gender { MALE = 'MALE', FEMALE = 'FEMALE' }
+export enum CreditRating { AAA = 'AAA', AA = 'AA', A = 'A', BBB = 'BBB', BB = 'BB', B = 'B', C = 'C' }
+export enum StaffRole {
+  SALES = 'sales', SERVICE = 'service', MANAGER = 'manager',
+  ANALYST = 'analyst', AUDITOR = 'auditor', ADMIN = 'admin',
+}
+export enum TransactionDirection { DEBIT = 'DEBIT', CREDIT = 'CREDIT' }
+export enum TransactionChannel {
+  COUNTER = 'COUNTER', ATM = 'ATM', ONLINE = 'ONLINE', MOBILE = 'MOBILE', POS = 'POS', TRANSFER = 'TRANSFER',
+}
+export enum TransactionStatus { PENDING = 'PENDING', COMPLETED = 'COMPLETED', FAILED = 'FAILED', REVERSED = 'REVERSED' }
+export enum ComplaintChannel { HOTLINE = 'HOTLINE', ONLINE = 'ONLINE', EMAIL = 'EMAIL', BRANCH = 'BRANCH' }
+export enum ComplaintCategory {
+  SERVICE_ATTITUDE = 'SERVICE_ATTITUDE', FEES = 'FEES', CARD = 'CARD', TRANSACTION_DISPUTE = 'TRANSACTION_DISPUTE',
+  PRODUCT_MISSELLING = 'PRODUCT_MISSELLING', PRIVACY = 'PRIVACY', DIGITAL_CHANNEL = 'DIGITAL_CHANNEL', OTHER = 'OTHER',
+}
+export enum ComplaintUrgency { LOW = 'LOW', NORMAL = 'NORMAL', HIGH = 'HIGH', URGENT = 'URGENT' }
+export enum ComplaintSeverity { MINOR = 'MINOR', MODERATE = 'MODERATE', MAJOR = 'MAJOR', CRITICAL = 'CRITICAL' }
+/** The complaint workflow, in order; CLOSED is final (seed 002 art. 26: within 7 days). */
+export enum ComplaintStatus {
+  RECEIVED = 'RECEIVED', ASSIGNED = 'ASSIGNED', INVESTIGATING = 'INVESTIGATING',
+  RESOLVED = 'RESOLVED', CLOSED = 'CLOSED',
+}
+
+registerEnumType(CustomerKind, { name: 'CustomerKind', description: 'Individual person or corporate body' });
+registerEnumType(CustomerTier, { name: 'CustomerTier', description: 'KEY customers are contacted monthly, GENERAL quarterly' });
+registerEnumType(CustomerStatus, { name: 'CustomerStatus' });
+registerEnumType(Gender, { name: 'Gender' });
+registerEnumType(CreditRating, { name: 'CreditRating' });
+registerEnumType(StaffRole, { name: 'StaffRole' });
+registerEnumType(TransactionDirection, { name: 'TransactionDirection', description: 'DEBIT: money out of the customer account; CREDIT: money in' });
+registerEnumType(TransactionChannel, { name: 'TransactionChannel' });
+registerEnumType(TransactionStatus, { name: 'TransactionStatus' });
+registerEnumType(ComplaintChannel, { name: 'ComplaintChannel' });
+registerEnumType(ComplaintCategory, { name: 'ComplaintCategory' });
+registerEnumType(ComplaintUrgency, { name: 'ComplaintUrgency' });
+registerEnumType(ComplaintSeverity, { name: 'ComplaintSeverity' });
+registerEnumType(ComplaintStatus, { name: 'ComplaintStatus' });
+
+/** SQL list for a CHECK constraint: ('A', 'B'). */
+export function sqlEnumList(values: Record<string, string>): string {
+  return `(${Object.values(values).map((v) => `'${v}'`).join(', ')})`;
+}

@@ -1,0 +1,37 @@
+/** Staff users (sales reps, service agents, managers, ...): relationships point at real rows. */
+import { Check, Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { sqlEnumList, StaffRole } from './enums';
+
+@ObjectType('StaffMember', { description: 'An employee: relationship manager, complaint handler, ...' })
+@Entity({ name: 'staff' })
+@Unique('staff_username_key', ['username'])
+@Check('staff_role_check', `role IN ${sqlEnumList(StaffRole)}`)
+export class StaffMember {
+  @Field(() => ID)
+  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'staff_pkey' })
+  id!: string;
+
+  @Field(() => String)
+  @Column({ type: 'text' })
+  username!: string;
+
+  @Field(() => String)
+  @Column({ name: 'display_name', type: 'text' })
+  displayName!: string;
+
+  @Field(() => StaffRole)
+  @Column({ type: 'text' })
+  role!: StaffRole;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  branch!: string | null;
+
+  @Field(() => Boolean)
+  @Column({ type: 'boolean', default: true })
+  active!: boolean;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+}

@@ -1,0 +1,62 @@
+/**
+ * node-postgres on the request path (TypeORM owns the schema lifecycle). Every statement of a
+ * request goes through a `RequestDb`, which counts them: tests assert the count per request.
+ */
+import { Pool, types, type PoolClient, type QueryResultRow } from 'pg';
+
+// DATE stays "YYYY-MM-DD" (pg would build a local-midnight Date); NUMERIC and INT8 stay strings.
+types.setTypeParser(types.builtins.DATE, (value: string) => value);
+
+export function createPool(url: string, max: number): Pool {
+  return new Pool({ connectionString: url, max, application_name: 'customer-records', connectionTimeoutMillis: 10_000 });
+}
+
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+/** A request's view of the database: counted statements, transactions on one client. */
+export class RequestDb {
+  statementCount = 0;
+
+  constructor(private readonly pool: Pool) {}
+
+  async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    this.statementCount++;
+    const result = await this.pool.query<R>(text, values);
+    return result.rows;
+  }
+
+  /** Runs `work` in one transaction: all of it commits, or none of it does. */
+  async transaction<T>(work: (tx: TransactionDb) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx = new TransactionDb(client, this);
+    try {
+      await tx.exec('BEGIN');
+      const result = await work(tx);
+      await tx.exec('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+export class TransactionDb {
+  constructor(private readonly client: PoolClient, private readonly counter: { statementCount: number }) {}
+
+  async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    this.counter.statementCount++;
+    const result = await this.client.query<R>(text, values);
+    return result.rows;
+  }
+
+  async exec(text: string, values: unknown[] = []): Promise<number> {
+    this.counter.statementCount++;
+    const result = await this.client.query(text, values);
+    return result.rowCount ?? 0;
+  }
+}

@@ -1,0 +1,33 @@
+/** The DataLoaders of one request. Created per request: a cache shared between callers leaks. */
+import { selectColumns } from '../db/columns';
+import { Customer, StaffMember, type Complaint, type ComplaintEvent, type Contact, type Transaction } from '../db/entities';
+import type { RequestDb } from '../db/pool';
+import { complaintConditions, complaintEventColumns, complaintList } from '../../schema/complaint/complaint.service';
+import type { ComplaintFilter } from '../../schema/complaint/complaint.inputs';
+import { contactList } from '../../schema/contact/contact.service';
+import { transactionConditions, transactionList } from '../../schema/transaction/transaction.service';
+import type { TransactionFilter } from '../../schema/transaction/transaction.inputs';
+import { createByIdLoader, createChildPageLoader, createChildrenLoader } from './paging';
+
+export function createLoaders(db: RequestDb) {
+  return {
+    customerById: createByIdLoader<Customer>(db, { table: 'customers', alias: 'c', columns: selectColumns(Customer, 'c') }),
+    staffById: createByIdLoader<StaffMember>(db, { table: 'staff', alias: 's', columns: selectColumns(StaffMember, 's') }),
+    contactsPage: createChildPageLoader<Contact, never>(db, contactList, () => []),
+    transactionsPage: createChildPageLoader<Transaction, TransactionFilter>(db, transactionList, (filter, params) =>
+      transactionConditions(filter, params, true),
+    ),
+    complaintsPage: createChildPageLoader<Complaint, ComplaintFilter>(db, complaintList, (filter, params) =>
+      complaintConditions(filter, params, true),
+    ),
+    complaintTimeline: createChildrenLoader<ComplaintEvent>(db, {
+      table: 'complaint_events',
+      alias: 'e',
+      columns: complaintEventColumns(),
+      parentColumn: 'complaint_id',
+      orderBy: 'e.occurred_at, e.id',
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,175 @@
+/**
+ * Keyset paging for top-level lists and, batched through DataLoader, for nested lists: one
+ * statement fetches a page of children for every parent in the batch (LATERAL ... LIMIT).
+ */
+import DataLoader from 'dataloader';
+import type { RequestDb } from '../db/pool';
+import { pageSize, toPage, type Page, type PageArgs } from '../../schema/common/connection';
+import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
+import { afterCondition, orderByClause, SqlParams, whereClause, type KeysetOrder } from '../../schema/common/sql';
+
+export interface ListSpec {
+  /** Tag written into cursors so a cursor from another list is refused. */
+  list: string;
+  table: string;
+  alias: string;
+  columns: string;
+}
+
+/** Adds the filter's conditions (values as parameters) for one list. */
+export type ConditionBuilder<F> = (filter: F | null | undefined, params: SqlParams) => string[];
+
+export async function fetchPage<T extends { id: string }>(
+  db: RequestDb,
+  spec: ListSpec,
+  order: KeysetOrder,
+  args: PageArgs,
+  conditions: string[],
+  params: SqlParams,
+): Promise<Page<T>> {
+  const size = pageSize(args.first);
+  const afterId = args.after ? decodeCursor(spec.list, args.after) : null;
+  const countSql = `SELECT count(*)::int AS n FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}`;
+  const countValues = [...params.values];
+  const where = [...conditions];
+  if (afterId) where.push(afterCondition(spec.table, spec.alias, order, params.add(afterId)));
+  const rows = await db.rows<T>(
+    `SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} ${whereClause(where)}
+     ORDER BY ${orderByClause(spec.alias, order)} LIMIT ${params.add(size + 1)}`,
+    params.values,
+  );
+  return toPage(rows, size, afterId !== null, (id) => encodeCursor(spec.list, id), async () => {
+    const [{ n }] = await db.rows<{ n: number }>(countSql, countValues);
+    return n;
+  });
+}
+
+export interface ChildListSpec extends ListSpec {
+  /** Column holding the parent's id, e.g. customer_id. */
+  parentColumn: string;
+  order: KeysetOrder;
+}
+
+export interface ChildPageKey<F> {
+  parentId: string;
+  first?: number | null;
+  after?: string | null;
+  filter?: F | null;
+}
+
+function argsKey<F>(key: ChildPageKey<F>): string {
+  return JSON.stringify([key.first ?? null, key.after ?? null, key.filter ?? null]);
+}
+
+function groupByArgs<F>(keys: readonly ChildPageKey<F>[]): Map<string, ChildPageKey<F>[]> {
+  const groups = new Map<string, ChildPageKey<F>[]>();
+  for (const key of keys) {
+    const k = argsKey(key);
+    const group = groups.get(k);
+    if (group) group.push(key);
+    else groups.set(k, [key]);
+  }
+  return groups;
+}
+
+/** Per-request loaders of child pages and their counts, one statement per distinct argument set. */
+export function createChildPageLoader<T extends { id: string }, F>(
+  db: RequestDb,
+  spec: ChildListSpec,
+  buildConditions: ConditionBuilder<F>,
+): DataLoader<ChildPageKey<F>, Page<T>, string> {
+  const counts = new DataLoader<ChildPageKey<F>, number, string>(
+    async (keys) => {
+      const totals = new Map<string, number>();
+      for (const group of groupByArgs(keys).values()) {
+        const params = new SqlParams();
+        const parents = params.add(group.map((k) => k.parentId));
+        const conditions = [`${spec.alias}.${spec.parentColumn} = ANY(${parents}::uuid[])`, ...buildConditions(group[0].filter, params)];
+        const rows = await db.rows<{ parent: string; n: number }>(
+          `SELECT ${spec.alias}.${spec.parentColumn} AS parent, count(*)::int AS n
+           FROM ${spec.table} ${spec.alias} ${whereClause(conditions)} GROUP BY 1`,
+          params.values,
+        );
+        for (const row of rows) totals.set(`${row.parent}|${argsKey(group[0])}`, row.n);
+      }
+      return keys.map((k) => totals.get(`${k.parentId}|${argsKey(k)}`) ?? 0);
+    },
+    { cacheKeyFn: (k) => `${k.parentId}|${argsKey(k)}` },
+  );
+
+  return new DataLoader<ChildPageKey<F>, Page<T>, string>(
+    async (keys) => {
+      const pages = new Map<string, Page<T>>();
+      await Promise.all(
+        [...groupByArgs(keys).values()].map(async (group) => {
+          const { first, after, filter } = group[0];
+          const size = pageSize(first);
+          const afterId = after ? decodeCursor(spec.list, after) : null;
+          const params = new SqlParams();
+          const parents = params.add(group.map((k) => k.parentId));
+          const conditions = [`${spec.alias}.${spec.parentColumn} = p.parent_id`, ...buildConditions(filter, params)];
+          if (afterId) conditions.push(afterCondition(spec.table, spec.alias, spec.order, params.add(afterId)));
+          const rows = await db.rows<T & { __parent: string }>(
+            `SELECT p.parent_id AS "__parent", x.* FROM unnest(${parents}::uuid[]) AS p(parent_id)
+             CROSS JOIN LATERAL (
+               SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}
+               ORDER BY ${orderByClause(spec.alias, spec.order)} LIMIT ${params.add(size + 1)}
+             ) x`,
+            params.values,
+          );
+          const byParent = new Map<string, T[]>();
+          for (const row of rows) {
+            const { __parent, ...node } = row;
+            const list = byParent.get(__parent);
+            if (list) list.push(node as unknown as T);
+            else byParent.set(__parent, [node as unknown as T]);
+          }
+          for (const key of group) {
+            pages.set(
+              `${key.parentId}|${argsKey(key)}`,
+              toPage(byParent.get(key.parentId) ?? [], size, afterId !== null, (id) => encodeCursor(spec.list, id), () => counts.load(key)),
+            );
+          }
+        }),
+      );
+      return keys.map((k) => pages.get(`${k.parentId}|${argsKey(k)}`)!);
+    },
+    { cacheKeyFn: (k) => `${k.parentId}|${argsKey(k)}` },
+  );
+}
+
+/** Per-request loader of rows by id (`WHERE id = ANY($1)`), null for unknown ids. */
+export function createByIdLoader<T extends { id: string }>(db: RequestDb, spec: Pick<ListSpec, 'table' | 'alias' | 'columns'>) {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const rows = await db.rows<T>(
+      `SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} WHERE ${spec.alias}.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** Per-request loader of all children of each parent (small lists such as a complaint's timeline). */
+export function createChildrenLoader<T>(db: RequestDb, spec: Pick<ListSpec, 'table' | 'alias' | 'columns'> & { parentColumn: string; orderBy: string }) {
+  return new DataLoader<string, T[]>(async (parentIds) => {
+    const rows = await db.rows<T & { __parent: string }>(
+      `SELECT ${spec.alias}.${spec.parentColumn} AS "__parent", ${spec.columns} FROM ${spec.table} ${spec.alias}
+       WHERE ${spec.alias}.${spec.parentColumn} = ANY($1::uuid[]) ORDER BY ${spec.orderBy}`,
+      [parentIds],
+    );
+    const byParent = new Map<string, T[]>();
+    for (const { __parent, ...row } of rows) {
+      const list = byParent.get(__parent) ?? [];
+      list.push(row as unknown as T);
+      byParent.set(__parent, list);
+    }
+    return parentIds.map((id) => byParent.get(id) ?? []);
+  });
+}
+
+/** Checks page arguments up front so errors name the argument (not a failed batch). */
+export function checkPageArgs(list: string, args: { first?: number | null; after?: string | null }): void {
+  pageSize(args.first);
+  if (args.after) decodeCursor(list, args.after);
+}

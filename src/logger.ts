@@ -1,0 +1,24 @@
+/**
+ * JSON logs (pino). Authorization headers and cookies are redacted; request URLs are logged
+ * without their query string because a GET /graphql carries the query and its variables there.
+ */
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'customer-records' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization', 'password'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export function pathOnly(url: string | undefined): string {
+  if (!url) return '';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}

@@ -1,0 +1,93 @@
+/**
+ * `npm start`: find or start PostgreSQL, migrate, seed demo data into an empty database,
+ * serve, and on SIGINT/SIGTERM drain requests, close the pool and stop embedded PostgreSQL.
+ */
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { createTokenVerifier } from './auth/verifier';
+import { loadConfig, type AppConfig } from './config';
+import { locateDatabase } from './db/database';
+import { migrateUp } from './db/migrate';
+import { createPool } from './db/pool';
+import { createLogger, type Logger } from './logger';
+import { seedIfEmpty } from './seed/seed';
+import { createHttpServer } from './server/app';
+import { buildAppSchema } from '../schema';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: AppConfig, log: Logger): Promise<RunningServer> {
+  const started = Date.now();
+  const database = await locateDatabase(config, log);
+  const applied = await migrateUp(database.url);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const pool = createPool(database.url, config.dbPoolMax);
+  pool.on('error', (error) => log.warn({ err: { code: (error as { code?: string }).code } }, 'idle database connection failed'));
+  if (config.seedCustomers > 0) {
+    const seeded = await seedIfEmpty(pool, { customers: config.seedCustomers, seed: 42 }, log);
+    if (seeded) log.info(seeded, 'demo data seeded');
+  }
+  const { httpServer, stop } = await createHttpServer({
+    config,
+    log,
+    pool,
+    schema: await buildAppSchema(),
+    verifier: createTokenVerifier(config),
+  });
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, resolve);
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, graphiql: `${url}/graphiql`, embeddedDatabase: database.embedded, ms: Date.now() - started }, 'listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    databaseUrl: database.url,
+    stop() {
+      stopping ??= (async () => {
+        await stop();
+        await pool.end();
+        await database.stop();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  let server: RunningServer;
+  try {
+    server = await startServer(config, log);
+  } catch (error) {
+    log.fatal({ err: error }, 'could not start');
+    process.exit(1);
+  }
+  const shutdown = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'shutting down: refusing new requests, finishing in-flight ones');
+    server.stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+    // A second signal means "now".
+    process.once(signal, () => process.exit(130));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+if (require.main === module) void main();

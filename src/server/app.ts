@@ -1,0 +1,153 @@
+/**
+ * The HTTP surface: POST/GET /graphql (Apollo Server 5 on Express 5), /graphiql, /healthz,
+ * /readyz. Request flow: HTTP → request id + log → bearer token → per-request context
+ * (loaders) → execution → response.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { Pool } from 'pg';
+import { pinoHttp } from 'pino-http';
+import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/verifier';
+import type { AppConfig } from '../config';
+import { createRequestContext, type RequestContext } from '../context';
+import { pathOnly, type Logger } from '../logger';
+import { graphiqlRouter } from './graphiql';
+import { healthRouter } from './health';
+
+export interface HttpServerDeps {
+  config: AppConfig;
+  log: Logger;
+  pool: Pool;
+  schema: GraphQLSchema;
+  verifier: TokenVerifier;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+function unauthenticated(reason: string): GraphQLError {
+  return new GraphQLError(`Unauthenticated: ${reason}`, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } },
+  });
+}
+
+/** Internal errors reach clients as a code only; the log gets what is safe to keep. */
+function formatError(config: AppConfig, log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    const e = original as { name?: string; code?: string; constraint?: string; message?: string };
+    // node-postgres messages can quote input values: log only the SQLSTATE and constraint for them.
+    log.error({ err: { name: e.name, code: e.code, constraint: e.constraint, message: e.code ? undefined : e.message } }, 'internal error');
+    if (config.isDevelopment) return formatted;
+    return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+/** One log line per operation: name, duration, SQL statements, error codes — never variables. */
+const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    const started = process.hrtime.bigint();
+    return {
+      async willSendResponse({ contextValue, operationName, response }) {
+        const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+        contextValue.log.info(
+          {
+            operation: operationName ?? null,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+            sql: contextValue.db.statementCount,
+            errors: body?.errors?.map((e) => e.extensions?.code ?? 'UNKNOWN'),
+          },
+          'graphql operation',
+        );
+      },
+    };
+  },
+};
+
+export async function createHttpServer(deps: HttpServerDeps) {
+  const { config, log, pool, schema, verifier } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  let stopping = false;
+
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: pathOnly(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    csrfPrevention: true,
+    introspection: true,
+    includeStacktraceInErrorResponses: config.isDevelopment,
+    formatError: formatError(config, log),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ...(config.isDevelopment ? [] : [ApolloServerPluginDisableSuggestions()]),
+      operationLogPlugin,
+    ],
+  });
+  await apollo.start();
+
+  app.use(healthRouter(pool, () => stopping));
+  app.use('/graphiql', graphiqlRouter());
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }: { req: Request }) => {
+        const token = bearerToken(req.headers.authorization);
+        if (!token) throw unauthenticated('send Authorization: Bearer <token>');
+        try {
+          const principal = await verifier(token);
+          return createRequestContext(pool, principal, String(req.id), req.log);
+        } catch (error) {
+          if (error instanceof AuthenticationError) throw unauthenticated(error.reason);
+          throw error;
+        }
+      },
+    }),
+  );
+
+  // Body-parser and other middleware errors: a JSON error, never Express's HTML page with a stack.
+  app.use((error: { status?: number; type?: string }, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) req.log.error({ err: { type: error.type } }, 'request failed');
+    const message = error.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : error.type === 'entity.too.large' ? 'Request body too large' : 'Bad request';
+    res.status(status).json({ errors: [{ message: status === 500 ? 'Internal server error' : message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  });
+
+  return {
+    app,
+    apollo,
+    httpServer,
+    /** Refuses new requests, lets in-flight ones finish, then stops Apollo. */
+    async stop() {
+      stopping = true;
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The real server (Express + Apollo + pg) on an ephemeral port over a private test database,
+ * plus helpers to call it over HTTP or in-process with a statement count.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import type { Role } from '../../src/auth/principal';
+import { issueDevToken, type TokenRequest } from '../../src/auth/token-issuer';
+import { createTokenVerifier } from '../../src/auth/verifier';
+import { loadConfig, type AppConfig } from '../../src/config';
+import { createRequestContext } from '../../src/context';
+import { createPool } from '../../src/db/pool';
+import { createLogger } from '../../src/logger';
+import { createHttpServer } from '../../src/server/app';
+import { buildAppSchema } from '../../schema';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export interface GqlResult<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+}
+
+export interface CallOptions {
+  variables?: Record<string, unknown>;
+  role?: Role;
+  sub?: string;
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  url: string;
+  config: AppConfig;
+  db: TestDatabase;
+  pool: Pool;
+  token(request: TokenRequest): Promise<string>;
+  gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GqlResult<T>>;
+  /** In-process execution through Apollo, returning the SQL statements the operation ran. */
+  execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(overrides: Partial<AppConfig> = {}): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const config: AppConfig = { ...loadConfig(), port: 0, host: '127.0.0.1', databaseUrl: db.url, ...overrides };
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const pool = createPool(db.url, 5);
+  const schema = await buildAppSchema();
+  const server = await createHttpServer({ config, log, pool, schema, verifier: createTokenVerifier(config) });
+  await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
+  const token = (request: TokenRequest) => issueDevToken(config, request);
+  const tokenFor = async (options: CallOptions) =>
+    options.token !== undefined ? options.token : token({ role: options.role ?? 'admin', sub: options.sub });
+
+  return {
+    url,
+    config,
+    db,
+    pool,
+    token,
+    async gql(query, options = {}) {
+      const bearer = await tokenFor(options);
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query, variables: options.variables }),
+      });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as never };
+    },
+    async execute(query, options = {}) {
+      const verify = createTokenVerifier(config);
+      const principal = await verify((await tokenFor(options))!);
+      const contextValue = createRequestContext(pool, principal, 'test', log);
+      const response = await server.apollo.executeOperation({ query, variables: options.variables }, { contextValue });
+      if (response.body.kind !== 'single') throw new Error('expected a single result');
+      return { body: response.body.singleResult as GqlResult['body'] as never, statements: contextValue.db.statementCount };
+    },
+    async stop() {
+      await server.stop();
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
