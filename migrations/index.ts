@@ -1,5 +1,6 @@
 /** Every migration, in order. Listed explicitly so ts-node, jest and compiled JS agree. */
 import { Initial1767225600000 } from './1767225600000-Initial';
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type for migration classes
+// TypeORM's own type for migration classes is Function.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [Initial1767225600000];

@@ -10,7 +10,8 @@ import type { ComplaintFilter, ComplaintsArgs, FileComplaintInput } from './comp
 
 export const COMPLAINT_DEADLINE_DAYS = 7;
 
-const OVERDUE_SQL = `((k.closed_at IS NULL AND k.due_at < now()) OR k.closed_at > k.due_at)`;
+// Closed: was it closed after the due time? Open: is the due time past? (never NULL)
+const OVERDUE_SQL = `COALESCE(k.closed_at > k.due_at, k.due_at < now())`;
 
 export const complaintList: ChildListSpec = {
   list: 'complaints',

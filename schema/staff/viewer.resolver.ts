@@ -1,16 +1,24 @@
 /** `me`: who the API thinks is calling, from the verified token. */
-import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { Ctx, Field, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import type { Role } from '../../src/auth/principal';
 import { StaffMember } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
 import { isUuid } from '../common/errors';
+
+/** The token roles, as GraphQL names (ADMIN) over the claim values (admin). */
+export enum PrincipalRole {
+  ADMIN = 'admin', MANAGER = 'manager', SALES = 'sales', SERVICE = 'service',
+  ANALYST = 'analyst', AUDITOR = 'auditor', PARTNER = 'partner',
+}
+registerEnumType(PrincipalRole, { name: 'PrincipalRole', description: 'The role claim of a bearer token' });
 
 @ObjectType('Viewer', { description: 'The caller, as the bearer token says' })
 export class Viewer {
   @Field(() => String)
   sub!: string;
 
-  @Field(() => String)
-  role!: string;
+  @Field(() => PrincipalRole)
+  role!: Role;
 
   @Field(() => [String])
   scopes!: string[];

@@ -13,6 +13,9 @@ export function createDataSource(url: string): DataSource {
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
+    // gen_random_uuid() is built into PostgreSQL >= 13: no extension to install.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     logging: false,
     extra: { max: 2, application_name: 'customer-records:migrations' },
   });

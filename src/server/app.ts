@@ -19,6 +19,7 @@ import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/ve
 import type { AppConfig } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
 import { pathOnly, type Logger } from '../logger';
+import { sanitiseErrorMessage } from './error-hygiene';
 import { graphiqlRouter } from './graphiql';
 import { healthRouter } from './health';
 
@@ -38,11 +39,18 @@ function unauthenticated(reason: string): GraphQLError {
   });
 }
 
-/** Internal errors reach clients as a code only; the log gets what is safe to keep. */
+/**
+ * Internal errors reach clients as a code only; the log gets what is safe to keep. Messages
+ * that graphql-js built with the caller's value inside are rewritten without it.
+ */
 function formatError(config: AppConfig, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
+      const { message, field } = sanitiseErrorMessage(formatted.message);
+      if (message === formatted.message) return formatted;
+      return { ...formatted, message, extensions: { ...formatted.extensions, ...(field && !formatted.extensions?.field ? { field } : {}) } };
+    }
     const e = original as { name?: string; code?: string; constraint?: string; message?: string };
     // node-postgres messages can quote input values: log only the SQLSTATE and constraint for them.
     log.error({ err: { name: e.name, code: e.code, constraint: e.constraint, message: e.code ? undefined : e.message } }, 'internal error');

@@ -1,6 +1,8 @@
 /** A private copy of the seeded template database for one test file. */
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
+// Registers the app's pg type parsers (DATE as "YYYY-MM-DD") for the test pools too.
+import '../../src/db/pool';
 import { TEMPLATE_DATABASE, withDatabaseName } from './constants';
 
 export interface TestDatabase {

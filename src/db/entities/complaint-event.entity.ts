@@ -1,5 +1,5 @@
 /** One step of a complaint's timeline (received, assigned, ..., closed). */
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Complaint } from './complaint.entity';
 import { StaffMember } from './staff-member.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
@@ -12,7 +12,7 @@ import { ComplaintStatus, sqlEnumList } from './enums';
 @Index('complaint_events_actor_idx', ['actorId'])
 export class ComplaintEvent {
   @Field(() => ID)
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'complaint_events_pkey' })
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'complaint_events_pkey' })
   id!: string;
 
   @Column({ name: 'complaint_id', type: 'uuid' })

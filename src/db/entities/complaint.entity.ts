@@ -1,5 +1,5 @@
 /** A customer complaint and its workflow (seeds 000, 002, 004): closed within 7 days. */
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Customer } from './customer.entity';
 import { StaffMember } from './staff-member.entity';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
@@ -21,7 +21,7 @@ import { ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintStatus
 @Index('complaints_open_due_idx', ['dueAt'], { where: "status <> 'CLOSED'" })
 export class Complaint {
   @Field(() => ID)
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'complaints_pkey' })
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'complaints_pkey' })
   id!: string;
 
   @Column({ name: 'customer_id', type: 'uuid' })

@@ -1,5 +1,5 @@
 /** A contact person of a customer (mostly of corporate customers). */
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Customer } from './customer.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 
@@ -8,7 +8,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 @Index('contacts_customer_idx', ['customerId', 'createdAt', 'id'])
 export class Contact {
   @Field(() => ID)
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'contacts_pkey' })
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'contacts_pkey' })
   id!: string;
 
   @Column({ name: 'customer_id', type: 'uuid' })

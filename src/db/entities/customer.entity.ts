@@ -2,7 +2,7 @@
  * A customer: individual or corporate (seed 001). Sensitive fields are nullable so that a
  * field the policy removes never nulls its parent.
  */
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DateScalar, DecimalScalar } from '../../../schema/common/scalars';
 import { CreditRating, CustomerKind, CustomerStatus, CustomerTier, Gender, sqlEnumList } from './enums';
@@ -26,7 +26,7 @@ import { StaffMember } from './staff-member.entity';
 @Index('customers_status_idx', ['status', 'createdAt'])
 export class Customer {
   @Field(() => ID)
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'customers_pkey' })
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'customers_pkey' })
   id!: string;
 
   @Field(() => CustomerKind)

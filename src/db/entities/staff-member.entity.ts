@@ -1,5 +1,5 @@
 /** Staff users (sales reps, service agents, managers, ...): relationships point at real rows. */
-import { Check, Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { sqlEnumList, StaffRole } from './enums';
 
@@ -9,7 +9,7 @@ import { sqlEnumList, StaffRole } from './enums';
 @Check('staff_role_check', `role IN ${sqlEnumList(StaffRole)}`)
 export class StaffMember {
   @Field(() => ID)
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'staff_pkey' })
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'staff_pkey' })
   id!: string;
 
   @Field(() => String)

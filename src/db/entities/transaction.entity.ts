@@ -1,5 +1,5 @@
 /** A transaction on a customer's account: exact decimal amount, timestamptz. */
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Customer } from './customer.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../../../schema/common/scalars';
@@ -19,7 +19,7 @@ import { sqlEnumList, TransactionChannel, TransactionDirection, TransactionStatu
 @Index('transactions_amount_idx', ['amount'])
 export class Transaction {
   @Field(() => ID)
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'transactions_pkey' })
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'transactions_pkey' })
   id!: string;
 
   @Column({ name: 'customer_id', type: 'uuid' })

@@ -1,0 +1,216 @@
+import { withLuhnDigit } from '../../src/domain/bank-card';
+import { buildCreditCode } from '../../src/domain/credit-code';
+import { buildNationalId } from '../../src/domain/national-id';
+import { example } from '../harness/examples';
+import { startTestServer, type TestServer } from '../harness/server';
+
+describe('Mutations', () => {
+  let server: TestServer;
+  let salesRepId: string;
+  let serviceAgentId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    salesRepId = (await server.pool.query(`SELECT id FROM staff WHERE role = 'sales' LIMIT 1`)).rows[0].id;
+    serviceAgentId = (await server.pool.query(`SELECT id FROM staff WHERE role = 'service' LIMIT 1`)).rows[0].id;
+  });
+
+  afterAll(() => server.stop());
+
+  const count = async (table: string) => Number((await server.pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+
+  const individual = (overrides: Record<string, unknown> = {}) => ({
+    kind: 'INDIVIDUAL',
+    name: '测试用户',
+    idNumber: buildNationalId('310101', '1990-07-15', 123, 'MALE'),
+    phone: '13912345678',
+    email: 'test.user@example.com',
+    bankCardNumber: withLuhnDigit('622202000011112222'),
+    annualIncome: '250000.00',
+    relationshipManagerId: salesRepId,
+    ...overrides,
+  });
+
+  describe('createCustomer', () => {
+    it('creates an individual, deriving birth date and gender and coding the archive number', async () => {
+      const { body } = await server.gql<any>(example('CreateIndividualCustomer'), { variables: { input: individual() } });
+      expect(body.errors).toBeUndefined();
+      expect(body.data.createCustomer).toMatchObject({ kind: 'INDIVIDUAL', name: '测试用户', birthDate: '1990-07-15', gender: 'MALE', tier: 'GENERAL', status: 'ACTIVE' });
+      expect(body.data.createCustomer.archiveNumber).toMatch(/^P\d{15}$/);
+    });
+
+    it('creates a corporate customer with a valid credit code', async () => {
+      const { body } = await server.gql<any>(
+        `mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { archiveNumber creditCode legalRepresentative } }`,
+        { variables: { input: { kind: 'CORPORATE', name: '上海测试科技有限公司', creditCode: buildCreditCode('310101', 99_000_001), legalRepresentative: '王伟', tier: 'KEY' } } },
+      );
+      expect(body.errors).toBeUndefined();
+      expect(body.data.createCustomer.archiveNumber).toMatch(/^E\d{15}$/);
+    });
+
+    it.each([
+      ['idNumber', { idNumber: '110105194912310021' }],
+      ['idNumber', { idNumber: undefined }],
+      ['phone', { phone: '1234567' }],
+      ['email', { email: 'not-an-email' }],
+      ['bankCardNumber', { bankCardNumber: '6222020000111122223' }],
+      ['birthDate', { birthDate: '1991-01-01' }],
+      ['gender', { gender: 'FEMALE' }],
+      ['annualIncome', { annualIncome: '-5' }],
+      ['creditCode', { creditCode: '91350100M000100Y43' }],
+      ['name', { name: '   ' }],
+      ['relationshipManagerId', { relationshipManagerId: '00000000-0000-4000-8000-000000000000' }],
+    ])('refuses an invalid %s with BAD_USER_INPUT naming it, never echoing the value, writing nothing', async (field, overrides) => {
+      const before = await count('customers');
+      const input = individual({ idNumber: buildNationalId('310101', '1985-03-03', 7, 'MALE'), ...overrides });
+      const response = await server.gql(example('CreateIndividualCustomer'), { variables: { input } });
+      const error = response.body.errors![0];
+      expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      for (const value of Object.values(overrides)) {
+        if (typeof value === 'string' && value.trim().length > 4) expect(JSON.stringify(response.body)).not.toContain(value);
+      }
+      expect(await count('customers')).toBe(before);
+    });
+
+    it('reports every invalid field at once', async () => {
+      const { body } = await server.gql(example('CreateIndividualCustomer'), {
+        variables: { input: individual({ phone: 'x', email: 'y', idNumber: buildNationalId('310101', '1970-01-01', 1, 'MALE') }) },
+      });
+      expect(body.errors![0].extensions!.fields).toEqual(['phone', 'email']);
+    });
+
+    it('refuses a second customer with the same ID number without repeating it', async () => {
+      const idNumber = buildNationalId('440305', '1979-11-11', 55, 'FEMALE');
+      const first = await server.gql(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
+      expect(first.body.errors).toBeUndefined();
+      const second = await server.gql(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
+      expect(second.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'idNumber' });
+      expect(JSON.stringify(second.body)).not.toContain(idNumber);
+    });
+
+    it('refuses a malformed decimal without echoing it', async () => {
+      const { body } = await server.gql(example('CreateIndividualCustomer'), { variables: { input: individual({ annualIncome: '12,345.67' }) } });
+      expect(body.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(body)).not.toContain('12,345.67');
+    });
+  });
+
+  describe('updateCustomer', () => {
+    it('changes only the given fields and moves updatedAt', async () => {
+      const { rows } = await server.pool.query(`SELECT id, email, updated_at FROM customers WHERE kind = 'INDIVIDUAL' LIMIT 1`);
+      const { body } = await server.gql<any>(
+        `mutation ($id: ID!) { updateCustomer(id: $id, input: { phone: "13700001111", tier: KEY }) { phone tier email updatedAt } }`,
+        { variables: { id: rows[0].id } },
+      );
+      expect(body.data.updateCustomer).toMatchObject({ phone: '13700001111', tier: 'KEY', email: rows[0].email });
+      expect(new Date(body.data.updateCustomer.updatedAt).getTime()).toBeGreaterThan(rows[0].updated_at.getTime());
+    });
+
+    it('refuses to set ERASED (only the deletion flow may) and to clear the name', async () => {
+      const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
+      const erased = await server.gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { status: ERASED }) { id } }`, { variables: { id: rows[0].id } });
+      expect(erased.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'status' });
+      const unnamed = await server.gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { name: null }) { id } }`, { variables: { id: rows[0].id } });
+      expect(unnamed.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
+    });
+
+    it('answers NOT_FOUND for an unknown customer', async () => {
+      const { body } = await server.gql(`mutation { updateCustomer(id: "00000000-0000-4000-8000-000000000000", input: { tier: KEY }) { id } }`);
+      expect(body.errors![0].extensions!.code).toBe('NOT_FOUND');
+    });
+  });
+
+  describe('contacts', () => {
+    it('adds, updates and removes a contact', async () => {
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'CORPORATE' LIMIT 1`);
+      const added = await server.gql<any>(
+        `mutation ($c: ID!) { addContact(customerId: $c, input: { name: "李娜", position: "财务经理", phone: "13512345678" }) { id name phone } }`,
+        { variables: { c: rows[0].id } },
+      );
+      const contactId = added.body.data.addContact.id;
+      const updated = await server.gql<any>(`mutation ($id: ID!) { updateContact(id: $id, input: { email: "li.na@example.com", position: null }) { email position name } }`, {
+        variables: { id: contactId },
+      });
+      expect(updated.body.data.updateContact).toEqual({ email: 'li.na@example.com', position: null, name: '李娜' });
+      const removed = await server.gql<any>(`mutation ($id: ID!) { removeContact(id: $id) }`, { variables: { id: contactId } });
+      expect(removed.body.data.removeContact).toBe(contactId);
+      expect((await server.pool.query(`SELECT 1 FROM contacts WHERE id = $1`, [contactId])).rowCount).toBe(0);
+    });
+
+    it('refuses an invalid phone on a contact, naming the field', async () => {
+      const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
+      const { body } = await server.gql(`mutation ($c: ID!) { addContact(customerId: $c, input: { name: "x", phone: "555-0100" }) { id } }`, { variables: { c: rows[0].id } });
+      expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'phone' });
+    });
+  });
+
+  describe('recordTransaction', () => {
+    it('records a transaction on the customer card by default, amount as an exact decimal', async () => {
+      const { rows } = await server.pool.query(`SELECT id, bank_card_number FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' LIMIT 1`);
+      const { body } = await server.gql<any>(example('RecordTransaction'), {
+        variables: { input: { customerId: rows[0].id, amount: '1234567.89', direction: 'DEBIT', channel: 'MOBILE', product: '转账汇出' } },
+      });
+      expect(body.errors).toBeUndefined();
+      expect(body.data.recordTransaction).toMatchObject({ amount: '1234567.89', currency: 'CNY', accountNumber: rows[0].bank_card_number, customer: { id: rows[0].id } });
+    });
+
+    it.each([
+      ['amount', { amount: '0' }],
+      ['amount', { amount: '-10.00' }],
+      ['amount', { amount: '1.005' }],
+      ['currency', { currency: 'yuan' }],
+      ['accountNumber', { accountNumber: '6222020000111122223' }],
+      ['customerId', { customerId: '00000000-0000-4000-8000-000000000000' }],
+    ])('refuses an invalid %s and writes nothing', async (field, overrides) => {
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE status = 'ACTIVE' AND kind = 'INDIVIDUAL' LIMIT 1`);
+      const before = await count('transactions');
+      const input = { customerId: rows[0].id, amount: '10.00', direction: 'CREDIT', channel: 'ATM', product: '现金存入', ...overrides };
+      const { body } = await server.gql(example('RecordTransaction'), { variables: { input } });
+      expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(await count('transactions')).toBe(before);
+    });
+  });
+
+  describe('fileComplaint', () => {
+    it('files a complaint due in 7 days, assigned, with its acknowledgement on the timeline', async () => {
+      const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
+      const { body } = await server.gql<any>(example('FileComplaint'), {
+        variables: { input: { customerId: rows[0].id, channel: 'HOTLINE', category: 'FEES', description: '年费扣除有误', assigneeId: serviceAgentId } },
+      });
+      expect(body.errors).toBeUndefined();
+      const complaint = body.data.fileComplaint;
+      expect(complaint.status).toBe('ASSIGNED');
+      expect(new Date(complaint.dueAt).getTime() - new Date(complaint.receivedAt).getTime()).toBe(7 * 86_400_000);
+      expect(complaint.overdue).toBe(false);
+      expect(complaint.timeline.map((e: any) => e.status)).toEqual(['RECEIVED', 'ASSIGNED']);
+      expect(complaint.timeline[0].note).toMatch(/7 days/);
+    });
+
+    it('refuses an assignee who is not a service agent, writing nothing', async () => {
+      const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
+      const before = await count('complaints');
+      const { body } = await server.gql(example('FileComplaint'), {
+        variables: { input: { customerId: rows[0].id, channel: 'EMAIL', category: 'CARD', description: 'x', assigneeId: salesRepId } },
+      });
+      expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'assigneeId' });
+      expect(await count('complaints')).toBe(before);
+    });
+
+    it('leaves nothing half-written when a later statement of the mutation fails', async () => {
+      // Make the timeline insert (the second write) fail after the complaint row was inserted.
+      await server.pool.query(`CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$`);
+      await server.pool.query(`CREATE TRIGGER fail_event BEFORE INSERT ON complaint_events FOR EACH ROW EXECUTE FUNCTION fail_event()`);
+      try {
+        const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
+        const before = await count('complaints');
+        const { body } = await server.gql(example('FileComplaint'), {
+          variables: { input: { customerId: rows[0].id, channel: 'ONLINE', category: 'OTHER', description: '排队时间过长' } },
+        });
+        expect(body.errors![0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+        expect(await count('complaints')).toBe(before);
+      } finally {
+        await server.pool.query(`DROP TRIGGER fail_event ON complaint_events; DROP FUNCTION fail_event()`);
+      }
+    });
+  });
+});

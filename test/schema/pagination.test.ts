@@ -1,0 +1,95 @@
+import { encodeCursor } from '../../schema/common/cursor';
+import { startTestServer, type TestServer } from '../harness/server';
+
+type Page = {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  edges: { cursor: string; node: { id: string; archiveNumber?: string } }[];
+};
+
+describe('Pagination', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(() => server.stop());
+
+  const page = async (args: string, variables?: Record<string, unknown>) =>
+    server.gql<{ customers: Page }>(
+      `query ${args.includes('$after') ? '($after: String)' : ''} { customers(${args}) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id archiveNumber } } } }`,
+      { variables },
+    );
+
+  it('defaults to 20 per page', async () => {
+    const { body } = await page('after: $after');
+    expect(body.data!.customers.edges).toHaveLength(20);
+    expect(body.data!.customers.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it('walks every customer exactly once with first/after, in the requested order', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const { body }: { body: { data?: { customers: Page } | null } } = await page('first: 100, after: $after, orderBy: { field: ARCHIVE_NUMBER, direction: ASC }', { after });
+      const customers = body.data!.customers;
+      seen.push(...customers.edges.map((e) => e.node.archiveNumber!));
+      expect(customers.pageInfo.hasPreviousPage).toBe(after !== null);
+      pages++;
+      if (!customers.pageInfo.hasNextPage) break;
+      after = customers.pageInfo.endCursor;
+    }
+    const { rows } = await server.pool.query(`SELECT archive_number FROM customers ORDER BY archive_number`);
+    expect(seen).toEqual(rows.map((r) => r.archive_number));
+    expect(pages).toBe(Math.ceil(rows.length / 100));
+  });
+
+  it('first: 0 returns no edges but still the count and whether there is more', async () => {
+    const { body } = await page('first: 0');
+    expect(body.data!.customers.edges).toEqual([]);
+    expect(body.data!.customers.totalCount).toBeGreaterThan(0);
+    expect(body.data!.customers.pageInfo).toMatchObject({ hasNextPage: true, startCursor: null, endCursor: null });
+  });
+
+  it.each([[101], [-1], [1_000_000]])('refuses first: %i with BAD_USER_INPUT naming the argument', async (first) => {
+    const { body } = await page(`first: ${first}`);
+    expect(body.data).toBeNull();
+    expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect(body.errors![0].message).toMatch(/between 0 and 100/);
+  });
+
+  it('applies the same limit to nested connections', async () => {
+    const { body } = await server.gql(`{ customers(first: 1) { edges { node { transactions(first: 500) { totalCount } } } } }`);
+    expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+  });
+
+  it('refuses a cursor from another list, a garbage cursor and a tampered one', async () => {
+    const { rows } = await server.pool.query(`SELECT id FROM transactions LIMIT 1`);
+    for (const after of [encodeCursor('transactions', rows[0].id), 'not-a-cursor', Buffer.from('customers:1 OR 1=1').toString('base64url')]) {
+      const { body } = await page('first: 5, after: $after', { after });
+      expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    }
+  });
+
+  it('encodes only the record key in cursors (no names, numbers or sort values)', async () => {
+    const { body } = await page('first: 3, orderBy: { field: ARCHIVE_NUMBER, direction: DESC }');
+    for (const edge of body.data!.customers.edges) {
+      expect(Buffer.from(edge.cursor, 'base64url').toString('utf8')).toBe(`customers:${edge.node.id}`);
+    }
+  });
+
+  it('pages a nested connection with its own cursor', async () => {
+    const { rows } = await server.pool.query(`SELECT customer_id AS id FROM transactions GROUP BY 1 HAVING count(*) > 30 LIMIT 1`);
+    const query = `query ($id: ID!, $after: String) { customer(id: $id) { transactions(first: 10, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }`;
+    const first = await server.gql<any>(query, { variables: { id: rows[0].id } });
+    const second = await server.gql<any>(query, { variables: { id: rows[0].id, after: first.body.data.customer.transactions.pageInfo.endCursor } });
+    const { rows: expected } = await server.pool.query(
+      `SELECT id FROM transactions WHERE customer_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT 20`,
+      [rows[0].id],
+    );
+    const ids = [...first.body.data.customer.transactions.edges, ...second.body.data.customer.transactions.edges].map((e: any) => e.node.id);
+    expect(ids).toEqual(expected.map((r) => r.id));
+  });
+});
