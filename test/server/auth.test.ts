@@ -1,0 +1,120 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { startTestServer, type TestServer } from '../harness/server';
+
+const ME = '{ me { sub role } }';
+
+function base64url(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+describe('Authentication', () => {
+  let server: TestServer;
+  const secret = () => new TextEncoder().encode(server.config.auth.secret!);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(() => server.stop());
+
+  async function expectUnauthenticated(token: string | null, headers: Record<string, string> = {}) {
+    const { status, body } = await server.gql(`{ customers(first: 1) { edges { node { name idNumber } } } }`, { token, headers });
+    expect(status).toBe(401);
+    expect(body.data).toBeUndefined();
+    expect(body.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+    return body.errors![0].message;
+  }
+
+  it('accepts a valid token and exposes its principal', async () => {
+    const { body } = await server.gql<any>(ME, { role: 'analyst' });
+    expect(body.data.me).toEqual({ sub: 'dev-analyst', role: 'ANALYST' });
+  });
+
+  it('refuses a request without a token', async () => {
+    expect(await expectUnauthenticated(null)).toMatch(/Bearer/);
+  });
+
+  it('refuses a malformed Authorization header', async () => {
+    await expectUnauthenticated(null, { authorization: 'Basic dXNlcjpwYXNz' });
+    await expectUnauthenticated('not.a.jwt');
+  });
+
+  it('refuses an expired token', async () => {
+    const token = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(secret());
+    expect(await expectUnauthenticated(token)).toMatch(/expired/);
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const token = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h')
+      .sign(new TextEncoder().encode('another-secret-that-is-also-long-enough-0123456789'));
+    await expectUnauthenticated(token);
+  });
+
+  it('refuses alg "none"', async () => {
+    const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'x', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 })}.`;
+    await expectUnauthenticated(token);
+  });
+
+  it('refuses an RS256 token even from a key the server does not know (no algorithm confusion)', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'RS256' }).setSubject('x').setExpirationTime('1h').sign(privateKey);
+    await expectUnauthenticated(token);
+  });
+
+  it('refuses a tampered payload', async () => {
+    const token = await server.token({ role: 'analyst' });
+    const [header, , signature] = token.split('.');
+    const forged = `${header}.${base64url({ sub: 'dev-analyst', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 })}.${signature}`;
+    await expectUnauthenticated(forged);
+  });
+
+  it('refuses a token without exp, or with an unknown role', async () => {
+    const noExp = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(secret());
+    await expectUnauthenticated(noExp);
+    const unknownRole = await new SignJWT({ role: 'root' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(secret());
+    expect(await expectUnauthenticated(unknownRole)).toMatch(/role/);
+  });
+
+  it('carries scopes and the partner id of a partner token', async () => {
+    const token = await server.token({ role: 'partner', partner: 'acme', scopes: ['customers:read'] });
+    const { body } = await server.gql<any>(`{ me { sub role scopes partnerId } }`, { token });
+    expect(body.data.me).toEqual({ sub: 'partner:acme', role: 'PARTNER', scopes: ['customers:read'], partnerId: 'acme' });
+  });
+});
+
+describe('Authentication with an identity provider (JWKS, RS256/ES256)', () => {
+  it('verifies tokens against the JWKS and enforces issuer and audience', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const jwks = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const port = (jwks.address() as AddressInfo).port;
+    const server = await startTestServer({
+      auth: { secret: undefined, jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: 'https://idp.example', audience: 'customer-records' },
+    });
+    try {
+      const sign = (issuer: string, audience: string) =>
+        new SignJWT({ role: 'auditor' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('u1')
+          .setIssuer(issuer).setAudience(audience).setExpirationTime('10m').sign(privateKey);
+      const ok = await server.gql<any>(ME, { token: await sign('https://idp.example', 'customer-records') });
+      expect(ok.body.data.me).toEqual({ sub: 'u1', role: 'AUDITOR' });
+      const wrongIssuer = await server.gql(ME, { token: await sign('https://evil.example', 'customer-records') });
+      expect(wrongIssuer.status).toBe(401);
+      const wrongAudience = await server.gql(ME, { token: await sign('https://idp.example', 'another-api') });
+      expect(wrongAudience.status).toBe(401);
+      // An HS256 token signed with anything is refused when keys come from the JWKS.
+      const hs = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('https://idp.example')
+        .setAudience('customer-records').setExpirationTime('1h').sign(new TextEncoder().encode(JSON.stringify(jwk)));
+      expect((await server.gql(ME, { token: hs })).status).toBe(401);
+    } finally {
+      await server.stop();
+      jwks.close();
+    }
+  });
+});

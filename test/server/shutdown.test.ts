@@ -1,0 +1,80 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import { Client } from 'pg';
+import { issueDevToken } from '../../src/auth/token-issuer';
+import { loadConfig } from '../../src/config';
+import { createTestDatabase, type TestDatabase } from '../harness/database';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Starts `src/main.ts` as its own process (the same code `npm start` runs, compiled). */
+function startServerProcess(databaseUrl: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.build.json' },
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], output: () => output });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+}
+
+describe('Graceful shutdown', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(() => db.drop());
+
+  it('on SIGTERM finishes the in-flight request, refuses new ones, closes the pool and exits 0', async () => {
+    const { child, url, output } = await startServerProcess(db.url);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const token = await issueDevToken(loadConfig(), { role: 'admin' });
+    const blocker = new Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      // Hold a lock so the request is provably still running when the signal arrives.
+      await blocker.query('BEGIN; LOCK TABLE customers IN ACCESS EXCLUSIVE MODE');
+      const inFlight = fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ customers(first: 2) { totalCount edges { node { id } } } }' }),
+      });
+      for (let waited = 0; ; waited += 50) {
+        const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [db.name]);
+        if (rows[0].n > 0) break;
+        if (waited > 20_000) throw new Error('the request never reached the database');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+
+      await blocker.query('COMMIT');
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { data: { customers: { edges: unknown[] } } };
+      expect(body.data.customers.edges).toHaveLength(2);
+      expect(await exited).toBe(0);
+      expect(output()).toMatch(/"msg":"stopped"/);
+      const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'customer-records'`, [db.name]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await blocker.end();
+      child.kill('SIGKILL');
+    }
+  });
+});
