@@ -62,6 +62,11 @@ describe('HTTP surface', () => {
       expect(((await response.json()) as any).data.customers.totalCount).toBeGreaterThan(0);
     });
 
+    it('marks GraphQL responses as not cacheable', async () => {
+      const { headers } = await server.gql(`{ me { sub } }`);
+      expect(headers.get('cache-control')).toBe('no-store');
+    });
+
     it('refuses mutations over GET', async () => {
       const token = await server.token({ role: 'admin' });
       const query = encodeURIComponent('mutation { removeContact(id: "00000000-0000-4000-8000-000000000000") }');

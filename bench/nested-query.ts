@@ -1,0 +1,128 @@
+/**
+ * `npm run bench` — requests/s of the "100 customers, each with contacts and their last 10
+ * transactions" query (schema/examples.graphql: CustomersWithContactsAndTransactions) against
+ * the compiled server in production mode, over loopback, with autocannon.
+ *
+ * Options: --customers N (default 10000) --connections C (10) --duration S (10)
+ *          --data-dir DIR (default .data/bench; DATABASE_URL overrides it) --quick
+ * Every response is checked: a response with `errors` or without 100 customers is counted
+ * as a failure, so a fast wrong answer does not count.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Pool } from 'pg';
+import { issueDevToken } from '../src/auth/token-issuer';
+import { loadConfig } from '../src/config';
+import { locateDatabase } from '../src/db/database';
+import { migrateUp } from '../src/db/migrate';
+import { seedDatabase } from '../src/seed/seed';
+import { createLogger } from '../src/logger';
+import { projectRoot } from '../src/project-root';
+import { example } from '../test/harness/examples';
+
+const ROOT = projectRoot();
+
+async function ensureData(url: string, customers: number): Promise<void> {
+  const pool = new Pool({ connectionString: url, max: 2 });
+  try {
+    await migrateUp(url);
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customers');
+    if (rows[0].n === customers) return;
+    const report = await seedDatabase(pool, { customers, seed: 42, reset: true });
+    console.log(`seeded ${report.customers} customers, ${report.transactions} transactions in ${(report.ms / 1000).toFixed(1)} s`);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      customers: { type: 'string', default: '10000' },
+      connections: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '10' },
+      'data-dir': { type: 'string', default: path.join(ROOT, '.data', 'bench') },
+      quick: { type: 'boolean', default: false },
+    },
+  });
+  const customers = values.quick ? 2000 : Number(values.customers);
+  const duration = values.quick ? 3 : Number(values.duration);
+  const config = { ...loadConfig(), dataDir: path.resolve(values['data-dir']) };
+  const log = createLogger('warn');
+  const database = await locateDatabase(config, log);
+  try {
+    await ensureData(database.url, customers);
+    if (!existsSync(path.join(ROOT, 'dist', 'src', 'main.js'))) throw new Error('run `npm run build` first (npm run bench does)');
+    const server = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: database.url, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', DATA_DIR: config.dataDir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    process.once('exit', () => server.kill('SIGKILL'));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        server.stdout!.on('data', (chunk) => {
+          output += chunk;
+          const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+          if (match) resolve(match[1]);
+        });
+        server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      });
+      const token = await issueDevToken(config, { role: 'admin' });
+      const body = JSON.stringify({ query: example('CustomersWithContactsAndTransactions'), variables: { first: 100 } });
+      let wrong = 0;
+      const result = await autocannon({
+        url: `${url}/graphql`,
+        method: 'POST',
+        connections: Number(values.connections),
+        duration,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+        setupClient: (client) => {
+          // A response body can arrive in several chunks: check it once it is complete.
+          let chunks: Buffer[] = [];
+          client.on('headers', () => {
+            chunks = [];
+          });
+          client.on('body', (chunk: Buffer) => chunks.push(chunk));
+          client.on('response', () => {
+            try {
+              const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              if (parsed.errors || parsed.data?.customers?.edges?.length !== 100) wrong++;
+            } catch {
+              wrong++;
+            }
+          });
+        },
+      });
+      const figures = {
+        scenario: 'admin: 100 customers × (contacts + last 10 transactions)',
+        customers,
+        connections: Number(values.connections),
+        durationSeconds: duration,
+        requestsPerSecond: result.requests.average,
+        latencyP50ms: result.latency.p50,
+        latencyP99ms: result.latency.p99,
+        requests: result.requests.total,
+        non2xx: result.non2xx,
+        wrongResponses: wrong,
+        errors: result.errors,
+      };
+      console.log(JSON.stringify(figures, null, 2));
+      if (wrong > 0 || result.non2xx > 0 || result.errors > 0) process.exitCode = 1;
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
