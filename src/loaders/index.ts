@@ -1,6 +1,6 @@
 /** The DataLoaders of one request. Created per request: a cache shared between callers leaks. */
 import { selectColumns } from '../db/columns';
-import { Customer, StaffMember, type Complaint, type ComplaintEvent, type Contact, type Transaction } from '../db/entities';
+import { ComplaintStatus, Customer, StaffMember, type Complaint, type ComplaintEvent, type Contact, type Transaction } from '../db/entities';
 import type { RequestDb } from '../db/pool';
 import { complaintConditions, complaintEventColumns, complaintList } from '../../schema/complaint/complaint.service';
 import type { ComplaintFilter } from '../../schema/complaint/complaint.inputs';
@@ -25,7 +25,8 @@ export function createLoaders(db: RequestDb) {
       alias: 'e',
       columns: complaintEventColumns(),
       parentColumn: 'complaint_id',
-      orderBy: 'e.occurred_at, e.id',
+      // Events of one transaction share a timestamp: then the workflow order decides.
+      orderBy: `e.occurred_at, array_position(ARRAY[${Object.values(ComplaintStatus).map((s) => `'${s}'`).join(', ')}], e.status), e.id`,
     }),
   };
 }
