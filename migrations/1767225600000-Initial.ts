@@ -27,7 +27,8 @@ export class Initial1767225600000 implements MigrationInterface {
         await queryRunner.query(`CREATE INDEX "transactions_occurred_at_idx" ON "transactions"  ("occurred_at", "id") `);
         await queryRunner.query(`CREATE INDEX "transactions_customer_idx" ON "transactions"  ("customer_id", "occurred_at", "id") `);
         await queryRunner.query(`CREATE TABLE "complaints" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "customer_id" uuid NOT NULL, "channel" text NOT NULL, "category" text NOT NULL, "description" text NOT NULL, "urgency" text NOT NULL, "severity" text NOT NULL, "status" text NOT NULL DEFAULT 'RECEIVED', "assignee_id" uuid, "received_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "due_at" TIMESTAMP WITH TIME ZONE NOT NULL, "resolved_at" TIMESTAMP WITH TIME ZONE, "closed_at" TIMESTAMP WITH TIME ZONE, "resolution" text, "delay_reason" text, "satisfaction" smallint, CONSTRAINT "complaints_due_check" CHECK (due_at >= received_at), CONSTRAINT "complaints_satisfaction_check" CHECK (satisfaction BETWEEN 1 AND 5), CONSTRAINT "complaints_status_check" CHECK (status IN ('RECEIVED', 'ASSIGNED', 'INVESTIGATING', 'RESOLVED', 'CLOSED')), CONSTRAINT "complaints_severity_check" CHECK (severity IN ('MINOR', 'MODERATE', 'MAJOR', 'CRITICAL')), CONSTRAINT "complaints_urgency_check" CHECK (urgency IN ('LOW', 'NORMAL', 'HIGH', 'URGENT')), CONSTRAINT "complaints_category_check" CHECK (category IN ('SERVICE_ATTITUDE', 'FEES', 'CARD', 'TRANSACTION_DISPUTE', 'PRODUCT_MISSELLING', 'PRIVACY', 'DIGITAL_CHANNEL', 'OTHER')), CONSTRAINT "complaints_channel_check" CHECK (channel IN ('HOTLINE', 'ONLINE', 'EMAIL', 'BRANCH')), CONSTRAINT "complaints_pkey" PRIMARY KEY ("id"))`);
-        await queryRunner.query(`CREATE INDEX "complaints_open_due_idx" ON "complaints"  ("due_at") WHERE status <> 'CLOSED'`);
+        await queryRunner.query(`CREATE INDEX "complaints_open_due_idx" ON "complaints"  ("due_at") WHERE closed_at IS NULL`);
+        await queryRunner.query(`CREATE INDEX "complaints_closed_late_idx" ON "complaints"  ("received_at") WHERE closed_at > due_at`);
         await queryRunner.query(`CREATE INDEX "complaints_assignee_idx" ON "complaints"  ("assignee_id", "received_at") `);
         await queryRunner.query(`CREATE INDEX "complaints_status_idx" ON "complaints"  ("status", "received_at") `);
         await queryRunner.query(`CREATE INDEX "complaints_received_at_idx" ON "complaints"  ("received_at", "id") `);
@@ -59,6 +60,7 @@ export class Initial1767225600000 implements MigrationInterface {
         await queryRunner.query(`DROP INDEX "public"."complaints_received_at_idx"`);
         await queryRunner.query(`DROP INDEX "public"."complaints_status_idx"`);
         await queryRunner.query(`DROP INDEX "public"."complaints_assignee_idx"`);
+        await queryRunner.query(`DROP INDEX "public"."complaints_closed_late_idx"`);
         await queryRunner.query(`DROP INDEX "public"."complaints_open_due_idx"`);
         await queryRunner.query(`DROP TABLE "complaints"`);
         await queryRunner.query(`DROP INDEX "public"."transactions_customer_idx"`);

@@ -12,6 +12,8 @@ export const COMPLAINT_DEADLINE_DAYS = 7;
 
 // Closed: was it closed after the due time? Open: is the due time past? (never NULL)
 const OVERDUE_SQL = `COALESCE(k.closed_at > k.due_at, k.due_at < now())`;
+// The same test written so each half can use its partial index.
+const OVERDUE_FILTER_SQL = `((k.closed_at IS NULL AND k.due_at < now()) OR k.closed_at > k.due_at)`;
 
 export const complaintList: ChildListSpec = {
   list: 'complaints',
@@ -30,7 +32,7 @@ export function complaintConditions(filter: ComplaintFilter | null | undefined, 
   if (!filter) return [];
   const conditions: string[] = [];
   if (filter.status) conditions.push(`k.status = ${params.add(filter.status)}`);
-  if (filter.overdue === true) conditions.push(OVERDUE_SQL);
+  if (filter.overdue === true) conditions.push(OVERDUE_FILTER_SQL);
   if (filter.overdue === false) conditions.push(`NOT ${OVERDUE_SQL}`);
   if (filter.assigneeId) conditions.push(`k.assignee_id = ${params.add(requireUuid(filter.assigneeId, 'filter.assigneeId'))}`);
   if (filter.customerId && !nested) conditions.push(`k.customer_id = ${params.add(requireUuid(filter.customerId, 'filter.customerId'))}`);

@@ -51,23 +51,9 @@ export class CustomersArgs extends PageArgs {
   orderBy?: CustomerOrder | null;
 }
 
-@InputType({ description: 'A new customer. Individuals need idNumber; corporates need creditCode and legalRepresentative.' })
-export class CreateCustomerInput {
-  @Field(() => CustomerKind)
-  kind!: CustomerKind;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String, { nullable: true, description: 'Individuals: 18-character national ID number (GB 11643)' })
-  idNumber?: string | null;
-
-  @Field(() => DateScalar, { nullable: true, description: 'Derived from idNumber when omitted; must agree with it' })
-  birthDate?: string | null;
-
-  @Field(() => Gender, { nullable: true, description: 'Derived from idNumber when omitted; must agree with it' })
-  gender?: Gender | null;
-
+/** Fields a customer has whether it is being created or changed. */
+@InputType() // never referenced by a resolver, so not emitted: only its fields are inherited
+abstract class CustomerDetailsInput {
   @Field(() => String, { nullable: true })
   phone?: string | null;
 
@@ -88,9 +74,6 @@ export class CreateCustomerInput {
 
   @Field(() => String, { nullable: true })
   bankCardNumber?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Corporates: unified social credit code (GB 32100)' })
-  creditCode?: string | null;
 
   @Field(() => String, { nullable: true })
   legalRepresentative?: string | null;
@@ -111,49 +94,31 @@ export class CreateCustomerInput {
   relationshipManagerId?: string | null;
 }
 
+@InputType({ description: 'A new customer. Individuals need idNumber; corporates need creditCode and legalRepresentative.' })
+export class CreateCustomerInput extends CustomerDetailsInput {
+  @Field(() => CustomerKind)
+  kind!: CustomerKind;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Individuals: 18-character national ID number (GB 11643)' })
+  idNumber?: string | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'Derived from idNumber when omitted; must agree with it' })
+  birthDate?: string | null;
+
+  @Field(() => Gender, { nullable: true, description: 'Derived from idNumber when omitted; must agree with it' })
+  gender?: Gender | null;
+
+  @Field(() => String, { nullable: true, description: 'Corporates: unified social credit code (GB 32100)' })
+  creditCode?: string | null;
+}
+
 @InputType({ description: 'Fields to change; omitted fields stay as they are, null clears an optional field. Identity numbers and kind cannot change.' })
-export class UpdateCustomerInput {
+export class UpdateCustomerInput extends CustomerDetailsInput {
   @Field(() => String, { nullable: true })
   name?: string | null;
-
-  @Field(() => String, { nullable: true })
-  phone?: string | null;
-
-  @Field(() => String, { nullable: true })
-  email?: string | null;
-
-  @Field(() => String, { nullable: true })
-  address?: string | null;
-
-  @Field(() => String, { nullable: true })
-  employer?: string | null;
-
-  @Field(() => DecimalScalar, { nullable: true })
-  annualIncome?: string | null;
-
-  @Field(() => DecimalScalar, { nullable: true })
-  totalAssets?: string | null;
-
-  @Field(() => String, { nullable: true })
-  bankCardNumber?: string | null;
-
-  @Field(() => String, { nullable: true })
-  legalRepresentative?: string | null;
-
-  @Field(() => String, { nullable: true })
-  businessScope?: string | null;
-
-  @Field(() => String, { nullable: true })
-  industry?: string | null;
-
-  @Field(() => CustomerTier, { nullable: true })
-  tier?: CustomerTier | null;
-
-  @Field(() => CreditRating, { nullable: true })
-  creditRating?: CreditRating | null;
-
-  @Field(() => ID, { nullable: true })
-  relationshipManagerId?: string | null;
 
   @Field(() => CustomerStatus, { nullable: true, description: 'ACTIVE or CLOSED; ERASED only through the deletion flow' })
   status?: CustomerStatus | null;

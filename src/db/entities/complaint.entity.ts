@@ -18,7 +18,9 @@ import { ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintStatus
 @Index('complaints_received_at_idx', ['receivedAt', 'id'])
 @Index('complaints_status_idx', ['status', 'receivedAt'])
 @Index('complaints_assignee_idx', ['assigneeId', 'receivedAt'])
-@Index('complaints_open_due_idx', ['dueAt'], { where: "status <> 'CLOSED'" })
+// The two halves of "overdue": open past its due time, or closed after it.
+@Index('complaints_open_due_idx', ['dueAt'], { where: 'closed_at IS NULL' })
+@Index('complaints_closed_late_idx', ['receivedAt'], { where: 'closed_at > due_at' })
 export class Complaint {
   @Field(() => ID)
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'complaints_pkey' })
