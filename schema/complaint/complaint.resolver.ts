@@ -34,7 +34,9 @@ export class ComplaintResolver {
   }
 
   @Mutation(() => Complaint, { description: 'Starts the 7-day clock; the timeline records the acknowledgement' })
-  fileComplaint(@Arg('input', () => FileComplaintInput) input: FileComplaintInput, @Ctx() ctx: RequestContext) {
-    return fileComplaint(ctx.db, input, ctx.principal.sub);
+  async fileComplaint(@Arg('input', () => FileComplaintInput) input: FileComplaintInput, @Ctx() ctx: RequestContext) {
+    const complaint = await fileComplaint(ctx.db, input, ctx.principal.sub);
+    ctx.loaders.complaintsPage.clearAll(); // later fields of this request see it
+    return complaint;
   }
 }

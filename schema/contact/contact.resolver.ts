@@ -1,4 +1,4 @@
-/** Adding, changing and removing a customer's contact persons. */
+/** Adding, changing and removing a customer's contact persons (cached contact pages are dropped after each). */
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { Contact } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
@@ -8,17 +8,23 @@ import { addContact, removeContact, updateContact } from './contact.service';
 @Resolver(() => Contact)
 export class ContactResolver {
   @Mutation(() => Contact)
-  addContact(@Arg('customerId', () => ID) customerId: string, @Arg('input', () => ContactInput) input: ContactInput, @Ctx() ctx: RequestContext) {
-    return addContact(ctx.db, customerId, input);
+  async addContact(@Arg('customerId', () => ID) customerId: string, @Arg('input', () => ContactInput) input: ContactInput, @Ctx() ctx: RequestContext) {
+    const contact = await addContact(ctx.db, customerId, input);
+    ctx.loaders.contactsPage.clearAll();
+    return contact;
   }
 
   @Mutation(() => Contact)
-  updateContact(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateContactInput) input: UpdateContactInput, @Ctx() ctx: RequestContext) {
-    return updateContact(ctx.db, id, input);
+  async updateContact(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateContactInput) input: UpdateContactInput, @Ctx() ctx: RequestContext) {
+    const contact = await updateContact(ctx.db, id, input);
+    ctx.loaders.contactsPage.clearAll();
+    return contact;
   }
 
   @Mutation(() => ID, { description: 'The id of the removed contact' })
-  removeContact(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return removeContact(ctx.db, id);
+  async removeContact(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    const removed = await removeContact(ctx.db, id);
+    ctx.loaders.contactsPage.clearAll();
+    return removed;
   }
 }

@@ -34,19 +34,22 @@ function validateContact(input: ContactInput | UpdateContactInput, creating: boo
 export async function addContact(db: RequestDb, customerId: string, input: ContactInput): Promise<Contact> {
   const id = requireUuid(customerId, 'customerId');
   validateContact(input, true);
-  const [row] = await db.rows<Contact>(
-    `INSERT INTO contacts AS ct (customer_id, name, position, phone, email)
-     SELECT c.id, $2, $3, $4, $5 FROM customers c
-     WHERE c.id = $1 AND c.status <> 'ERASED' AND (SELECT count(*) FROM contacts WHERE customer_id = $1) < ${MAX_CONTACTS_PER_CUSTOMER}
-     RETURNING ${contactList.columns}`,
-    [id, input.name.trim(), input.position ?? null, input.phone ?? null, input.email ?? null],
-  );
-  if (!row) {
+  // Locking the customer row serialises concurrent additions. The count is a statement of its
+  // own, after the lock: in READ COMMITTED it then sees the additions committed meanwhile.
+  return db.transaction(async (tx) => {
     const problems = new InputProblems();
-    problems.add('customerId', `no customer with this id, or it already has ${MAX_CONTACTS_PER_CUSTOMER} contacts`);
+    const locked = await tx.rows(`SELECT 1 FROM customers WHERE id = $1 AND status <> 'ERASED' FOR UPDATE`, [id]);
+    if (locked.length === 0) problems.add('customerId', 'no customer with this id');
     problems.throwIfAny();
-  }
-  return row;
+    const [{ contacts }] = await tx.rows<{ contacts: number }>(`SELECT count(*)::int AS contacts FROM contacts WHERE customer_id = $1`, [id]);
+    problems.check('customerId', contacts < MAX_CONTACTS_PER_CUSTOMER, `this customer already has ${MAX_CONTACTS_PER_CUSTOMER} contacts`);
+    problems.throwIfAny();
+    const [row] = await tx.rows<Contact>(
+      `INSERT INTO contacts AS ct (customer_id, name, position, phone, email) VALUES ($1, $2, $3, $4, $5) RETURNING ${contactList.columns}`,
+      [id, input.name.trim(), input.position ?? null, input.phone ?? null, input.email ?? null],
+    );
+    return row;
+  });
 }
 
 export async function updateContact(db: RequestDb, contactId: string, input: UpdateContactInput): Promise<Contact> {

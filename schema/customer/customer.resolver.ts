@@ -12,6 +12,8 @@ import { TransactionConnection } from '../transaction/transaction.connection';
 import { TransactionsArgs } from '../transaction/transaction.inputs';
 import { CreateCustomerInput, CustomersArgs, UpdateCustomerInput } from './customer.inputs';
 import { createCustomer, findCustomers, updateCustomer } from './customer.service';
+import { complaintConditions } from '../complaint/complaint.service';
+import { transactionConditions } from '../transaction/transaction.service';
 
 export const CustomerConnection = connectionType('Customer', Customer);
 
@@ -32,35 +34,41 @@ export class CustomerResolver {
     return customer.relationshipManagerId ? ctx.loaders.staffById.load(customer.relationshipManagerId) : null;
   }
 
-  @FieldResolver(() => ContactConnection)
+  // Nested lists are nullable: one that fails (or that the policy withholds) must not null its customer.
+  @FieldResolver(() => ContactConnection, { nullable: true })
   contacts(@Root() customer: Customer, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: RequestContext) {
     checkPageArgs('contacts', args);
     return ctx.loaders.contactsPage.load({ parentId: customer.id, first: args.first, after: args.after });
   }
 
-  @FieldResolver(() => TransactionConnection, { description: 'Newest first' })
+  @FieldResolver(() => TransactionConnection, { nullable: true, description: 'Newest first' })
   transactions(@Root() customer: Customer, @Args(() => TransactionsArgs) args: TransactionsArgs, @Ctx() ctx: RequestContext) {
-    checkPageArgs('transactions', args);
+    checkPageArgs('transactions', args, (filter, params) => transactionConditions(filter, params, true));
     return ctx.loaders.transactionsPage.load({ parentId: customer.id, first: args.first, after: args.after, filter: args.filter });
   }
 
-  @FieldResolver(() => ComplaintConnection, { description: 'Newest first' })
+  @FieldResolver(() => ComplaintConnection, { nullable: true, description: 'Newest first' })
   complaints(@Root() customer: Customer, @Args(() => ComplaintsArgs) args: ComplaintsArgs, @Ctx() ctx: RequestContext) {
-    checkPageArgs('complaints', args);
+    checkPageArgs('complaints', args, (filter, params) => complaintConditions(filter, params, true));
     return ctx.loaders.complaintsPage.load({ parentId: customer.id, first: args.first, after: args.after, filter: args.filter });
   }
 
   @Mutation(() => Customer)
-  createCustomer(@Arg('input', () => CreateCustomerInput) input: CreateCustomerInput, @Ctx() ctx: RequestContext) {
-    return createCustomer(ctx.db, input);
+  async createCustomer(@Arg('input', () => CreateCustomerInput) input: CreateCustomerInput, @Ctx() ctx: RequestContext) {
+    const customer = await createCustomer(ctx.db, input);
+    ctx.loaders.customerById.prime(customer.id, customer);
+    return customer;
   }
 
   @Mutation(() => Customer)
-  updateCustomer(
+  async updateCustomer(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateCustomerInput) input: UpdateCustomerInput,
     @Ctx() ctx: RequestContext,
   ) {
-    return updateCustomer(ctx.db, id, input);
+    const customer = await updateCustomer(ctx.db, id, input);
+    // Later fields of the same request must see the new values, not the loader's cached ones.
+    ctx.loaders.customerById.clear(customer.id).prime(customer.id, customer);
+    return customer;
   }
 }

@@ -1,7 +1,7 @@
 /** Customer reads and writes: keyset pages, validated inserts and partial updates. */
 import { columnName, selectColumns } from '../../src/db/columns';
 import { Customer, CustomerKind, StaffRole } from '../../src/db/entities';
-import type { RequestDb } from '../../src/db/pool';
+import type { RequestDb, SqlRunner } from '../../src/db/pool';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
 import { badUserInput, notFound, requireUuid } from '../common/errors';
@@ -50,7 +50,7 @@ export function findCustomers(db: RequestDb, args: CustomersArgs): Promise<Page<
   return fetchPage<Customer>(db, customerList, order, args, customerConditions(args.filter, params), params);
 }
 
-async function requireRelationshipManager(db: RequestDb, id: string): Promise<void> {
+async function requireRelationshipManager(db: SqlRunner, id: string): Promise<void> {
   const rows = await db.rows(`SELECT 1 FROM staff WHERE id = $1 AND role = $2 AND active`, [
     requireUuid(id, 'relationshipManagerId'),
     StaffRole.SALES,
@@ -114,17 +114,23 @@ export async function createCustomer(db: RequestDb, input: CreateCustomerInput):
 
 export async function updateCustomer(db: RequestDb, id: string, input: UpdateCustomerInput): Promise<Customer> {
   const customerId = requireUuid(id, 'id');
-  validateUpdateCustomer(input);
-  if (input.relationshipManagerId) await requireRelationshipManager(db, input.relationshipManagerId);
-  const params = new SqlParams();
-  const { columns, placeholders } = assignments({ ...input, name: input.name?.trim() }, params);
-  const sets = columns.map((column, i) => `${column} = ${placeholders[i]}`);
-  sets.push('updated_at = now()');
-  const [row] = await db.rows<Customer>(
-    `UPDATE customers AS c SET ${sets.join(', ')} WHERE c.id = ${params.add(customerId)} AND c.status <> 'ERASED'
-     RETURNING ${customerList.columns}`,
-    params.values,
-  );
-  if (!row) throw notFound('customer');
-  return row;
+  // The row is locked while its kind decides which fields the update may touch.
+  return db.transaction(async (tx) => {
+    const [current] = await tx.rows<{ kind: CustomerKind }>(
+      `SELECT kind FROM customers WHERE id = $1 AND status <> 'ERASED' FOR UPDATE`,
+      [customerId],
+    );
+    if (!current) throw notFound('customer');
+    validateUpdateCustomer(input, current.kind);
+    if (input.relationshipManagerId) await requireRelationshipManager(tx, input.relationshipManagerId);
+    const params = new SqlParams();
+    const { columns, placeholders } = assignments({ ...input, name: input.name?.trim() }, params);
+    const sets = columns.map((column, i) => `${column} = ${placeholders[i]}`);
+    sets.push('updated_at = now()');
+    const [row] = await tx.rows<Customer>(
+      `UPDATE customers AS c SET ${sets.join(', ')} WHERE c.id = ${params.add(customerId)} RETURNING ${customerList.columns}`,
+      params.values,
+    );
+    return row;
+  });
 }

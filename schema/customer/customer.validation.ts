@@ -4,6 +4,7 @@
 import { isValidBankCard } from '../../src/domain/bank-card';
 import { isValidEmail, isValidMobile } from '../../src/domain/contact-details';
 import { isValidCreditCode } from '../../src/domain/credit-code';
+import { fitsNumeric, numericRule } from '../../src/domain/money';
 import { isValidNationalId, nationalIdBirthDate, nationalIdGender } from '../../src/domain/national-id';
 import { CustomerKind, CustomerStatus } from '../../src/db/entities';
 import { InputProblems } from '../common/errors';
@@ -28,11 +29,26 @@ export function checkContactAndMoney(problems: InputProblems, input: UpdateCusto
   if (input.bankCardNumber != null) {
     problems.check('bankCardNumber', isValidBankCard(input.bankCardNumber), 'must be 16–19 digits with a valid Luhn check digit');
   }
-  if (input.annualIncome != null) problems.check('annualIncome', !input.annualIncome.startsWith('-'), 'must not be negative');
-  if (input.totalAssets != null) problems.check('totalAssets', !input.totalAssets.startsWith('-'), 'must not be negative');
+  // Column sizes: annual_income numeric(18,2), total_assets numeric(20,2).
+  for (const [field, precision] of [['annualIncome', 18], ['totalAssets', 20]] as const) {
+    const value = input[field];
+    if (value == null) continue;
+    if (value.startsWith('-')) problems.add(field, 'must not be negative');
+    else problems.check(field, fitsNumeric(value, precision, 2), numericRule(precision, 2));
+  }
   for (const field of ['address', 'employer', 'legalRepresentative', 'businessScope', 'industry'] as const) {
     checkText(problems, field, input[field]);
   }
+}
+
+const INDIVIDUAL_ONLY = ['idNumber', 'birthDate', 'gender', 'bankCardNumber', 'annualIncome', 'employer'] as const;
+const CORPORATE_ONLY = ['creditCode', 'legalRepresentative', 'businessScope', 'industry'] as const;
+
+/** Fields of the other kind must stay empty (a corporate has no ID number, an individual no credit code). */
+function checkKindFields(problems: InputProblems, kind: CustomerKind, values: object): void {
+  const [foreign, label] = kind === CustomerKind.INDIVIDUAL ? [CORPORATE_ONLY, 'corporate'] : [INDIVIDUAL_ONLY, 'individual'];
+  const given = values as Record<string, unknown>;
+  for (const field of foreign) problems.check(field, given[field] == null, `is for ${label} customers only`);
 }
 
 export function validateCreateCustomer(input: CreateCustomerInput): void {
@@ -50,22 +66,24 @@ export function validateCreateCustomer(input: CreateCustomerInput): void {
         problems.add('gender', 'does not agree with idNumber');
       }
     }
-    problems.check('creditCode', input.creditCode == null, 'is for corporate customers only');
   } else {
     if (!input.creditCode) problems.add('creditCode', 'is required for corporate customers');
     else problems.check('creditCode', isValidCreditCode(input.creditCode), 'must be an 18-character unified social credit code with a valid check character');
     checkText(problems, 'legalRepresentative', input.legalRepresentative, true);
-    for (const field of ['idNumber', 'birthDate', 'gender', 'bankCardNumber', 'annualIncome'] as const) {
-      problems.check(field, input[field] == null, 'is for individual customers only');
-    }
   }
+  checkKindFields(problems, input.kind, input);
   problems.throwIfAny();
 }
 
-export function validateUpdateCustomer(input: UpdateCustomerInput): void {
+/** `kind` is the stored customer's: an update may not give it the other kind's fields or clear a required one. */
+export function validateUpdateCustomer(input: UpdateCustomerInput, kind: CustomerKind): void {
   const problems = new InputProblems();
   if (input.name !== undefined) checkText(problems, 'name', input.name, true);
   checkContactAndMoney(problems, input);
+  checkKindFields(problems, kind, input);
+  if (kind === CustomerKind.CORPORATE && input.legalRepresentative === null) {
+    problems.add('legalRepresentative', 'is required for corporate customers');
+  }
   for (const field of ['tier', 'status'] as const) {
     problems.check(field, input[field] !== null, 'cannot be cleared');
   }

@@ -24,7 +24,9 @@ export class TransactionResolver {
   }
 
   @Mutation(() => Transaction)
-  recordTransaction(@Arg('input', () => RecordTransactionInput) input: RecordTransactionInput, @Ctx() ctx: RequestContext) {
-    return recordTransaction(ctx.db, input);
+  async recordTransaction(@Arg('input', () => RecordTransactionInput) input: RecordTransactionInput, @Ctx() ctx: RequestContext) {
+    const transaction = await recordTransaction(ctx.db, input);
+    ctx.loaders.transactionsPage.clearAll(); // later fields of this request see it
+    return transaction;
   }
 }

@@ -2,6 +2,7 @@
 import { selectColumns } from '../../src/db/columns';
 import { Transaction } from '../../src/db/entities';
 import { isLuhnValid } from '../../src/domain/bank-card';
+import { fitsNumeric, numericRule } from '../../src/domain/money';
 import type { RequestDb } from '../../src/db/pool';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
@@ -41,7 +42,7 @@ export function findTransactions(db: RequestDb, args: TransactionsArgs): Promise
 function validateRecordTransaction(input: RecordTransactionInput): void {
   const problems = new InputProblems();
   problems.check('amount', !input.amount.startsWith('-') && Number(input.amount) > 0, 'must be greater than 0');
-  problems.check('amount', /^\d+(\.\d{1,2})?$/.test(input.amount.replace(/^-/, '')), 'must have at most 2 decimal places');
+  problems.check('amount', fitsNumeric(input.amount, 18, 2), numericRule(18, 2)); // amount numeric(18,2)
   if (input.currency != null) problems.check('currency', /^[A-Z]{3}$/.test(input.currency), 'must be an ISO 4217 code such as CNY');
   problems.check('product', input.product.trim().length > 0 && input.product.length <= 200, 'must be 1–200 characters');
   if (input.description != null) problems.check('description', input.description.length <= 500, 'must be at most 500 characters');

@@ -11,12 +11,13 @@ export function createPool(url: string, max: number): Pool {
   return new Pool({ connectionString: url, max, application_name: 'customer-records', connectionTimeoutMillis: 10_000 });
 }
 
-export interface Queryable {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+/** Runs SQL and returns rows: a request's database view, or one of its transactions. */
+export interface SqlRunner {
+  rows<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
 }
 
 /** A request's view of the database: counted statements, transactions on one client. */
-export class RequestDb {
+export class RequestDb implements SqlRunner {
   statementCount = 0;
 
   constructor(private readonly pool: Pool) {}
@@ -45,7 +46,7 @@ export class RequestDb {
   }
 }
 
-export class TransactionDb {
+export class TransactionDb implements SqlRunner {
   constructor(private readonly client: PoolClient, private readonly counter: { statementCount: number }) {}
 
   async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {

@@ -6,6 +6,7 @@ import DataLoader from 'dataloader';
 import type { RequestDb } from '../db/pool';
 import { pageSize, toPage, type Page, type PageArgs } from '../../schema/common/connection';
 import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
+import { badUserInput } from '../../schema/common/errors';
 import { afterCondition, orderByClause, SqlParams, whereClause, type KeysetOrder } from '../../schema/common/sql';
 
 export interface ListSpec {
@@ -38,10 +39,20 @@ export async function fetchPage<T extends { id: string }>(
      ORDER BY ${orderByClause(spec.alias, order)} LIMIT ${params.add(size + 1)}`,
     params.values,
   );
+  if (afterId && rows.length === 0) await requireCursorRow(db, spec.table, afterId);
   return toPage(rows, size, afterId !== null, (id) => encodeCursor(spec.list, id), async () => {
     const [{ n }] = await db.rows<{ n: number }>(countSql, countValues);
     return n;
   });
+}
+
+/**
+ * An empty page after a cursor is either the end of the list or a cursor whose record was
+ * deleted; the second must not pass for the first (the caller would stop paging silently).
+ */
+async function requireCursorRow(db: RequestDb, table: string, id: string): Promise<void> {
+  const found = await db.rows(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
+  if (found.length === 0) throw badUserInput('after', 'the record this cursor points at no longer exists; page again from the start');
 }
 
 export interface ChildListSpec extends ListSpec {
@@ -72,12 +83,27 @@ function groupByArgs<F>(keys: readonly ChildPageKey<F>[]): Map<string, ChildPage
   return groups;
 }
 
+/** Child pages with their counts; clearAll() forgets both (after a write in the same request). */
+export class ChildPageLoader<T, F> extends DataLoader<ChildPageKey<F>, Page<T>, string> {
+  constructor(
+    batch: DataLoader.BatchLoadFn<ChildPageKey<F>, Page<T>>,
+    private readonly counts: DataLoader<ChildPageKey<F>, number, string>,
+  ) {
+    super(batch, { cacheKeyFn: (k) => `${k.parentId}|${argsKey(k)}` });
+  }
+
+  override clearAll(): this {
+    this.counts.clearAll();
+    return super.clearAll();
+  }
+}
+
 /** Per-request loaders of child pages and their counts, one statement per distinct argument set. */
 export function createChildPageLoader<T extends { id: string }, F>(
   db: RequestDb,
   spec: ChildListSpec,
   buildConditions: ConditionBuilder<F>,
-): DataLoader<ChildPageKey<F>, Page<T>, string> {
+): ChildPageLoader<T, F> {
   const counts = new DataLoader<ChildPageKey<F>, number, string>(
     async (keys) => {
       const totals = new Map<string, number>();
@@ -97,7 +123,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
     { cacheKeyFn: (k) => `${k.parentId}|${argsKey(k)}` },
   );
 
-  return new DataLoader<ChildPageKey<F>, Page<T>, string>(
+  return new ChildPageLoader<T, F>(
     async (keys) => {
       const pages = new Map<string, Page<T>>();
       await Promise.all(
@@ -117,6 +143,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
              ) x`,
             params.values,
           );
+          if (afterId && rows.length === 0) await requireCursorRow(db, spec.table, afterId);
           const byParent = new Map<string, T[]>();
           for (const row of rows) {
             const { __parent, ...node } = row;
@@ -134,7 +161,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
       );
       return keys.map((k) => pages.get(`${k.parentId}|${argsKey(k)}`)!);
     },
-    { cacheKeyFn: (k) => `${k.parentId}|${argsKey(k)}` },
+    counts,
   );
 }
 
@@ -168,8 +195,12 @@ export function createChildrenLoader<T>(db: RequestDb, spec: Pick<ListSpec, 'tab
   });
 }
 
-/** Checks page arguments up front so errors name the argument (not a failed batch). */
-export function checkPageArgs(list: string, args: { first?: number | null; after?: string | null }): void {
+/**
+ * Checks page arguments and the filter up front, so a bad argument fails only its own field,
+ * with an error naming the argument, instead of failing every field of the DataLoader batch.
+ */
+export function checkPageArgs<F>(list: string, args: { first?: number | null; after?: string | null; filter?: F | null }, conditions?: ConditionBuilder<F>): void {
   pageSize(args.first);
   if (args.after) decodeCursor(list, args.after);
+  conditions?.(args.filter, new SqlParams());
 }

@@ -14,13 +14,13 @@ function packageFile(pkg: string, file: string): string {
   return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
 }
 
-const ASSETS: Record<string, string> = {
+const ASSETS = new Map<string, string>(Object.entries({
   'graphiql.min.css': packageFile('graphiql', 'graphiql.min.css'),
   'graphiql.min.js': packageFile('graphiql', 'graphiql.min.js'),
   'react.production.min.js': packageFile('react', 'umd/react.production.min.js'),
   'react-dom.production.min.js': packageFile('react-dom', 'umd/react-dom.production.min.js'),
   'start.js': path.join(PAGE_DIR, 'start.js'),
-};
+}));
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -39,7 +39,7 @@ export function graphiqlRouter(): Router {
     res.set('Content-Security-Policy', CONTENT_SECURITY_POLICY).type('html').send(page);
   });
   router.get('/assets/:name', (req, res) => {
-    const file = ASSETS[req.params.name];
+    const file = ASSETS.get(req.params.name); // a Map: "constructor" or "toString" are not assets
     if (!file) {
       res.status(404).end();
       return;

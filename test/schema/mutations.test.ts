@@ -57,6 +57,8 @@ describe('Mutations', () => {
       ['birthDate', { birthDate: '1991-01-01' }],
       ['gender', { gender: 'FEMALE' }],
       ['annualIncome', { annualIncome: '-5' }],
+      ['annualIncome', { annualIncome: '99999999999999999' }],
+      ['annualIncome', { annualIncome: '1.2399' }],
       ['creditCode', { creditCode: '91350100M000100Y43' }],
       ['name', { name: '   ' }],
       ['relationshipManagerId', { relationshipManagerId: '00000000-0000-4000-8000-000000000000' }],
@@ -114,6 +116,35 @@ describe('Mutations', () => {
       expect(unnamed.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
     });
 
+    it("refuses to give a customer the other kind's fields or to clear a corporate's legal representative", async () => {
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'CORPORATE' LIMIT 1`);
+      const update = (input: string) => server.gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: ${input}) { id } }`, { variables: { id: rows[0].id } });
+      const before = (await server.pool.query(`SELECT updated_at FROM customers WHERE id = $1`, [rows[0].id])).rows[0].updated_at;
+      expect((await update('{ annualIncome: "5" }')).body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'annualIncome' });
+      expect((await update('{ bankCardNumber: "4111111111111111" }')).body.errors![0].extensions).toMatchObject({ field: 'bankCardNumber' });
+      expect((await update('{ legalRepresentative: null }')).body.errors![0].extensions).toMatchObject({ field: 'legalRepresentative' });
+      expect((await server.pool.query(`SELECT updated_at FROM customers WHERE id = $1`, [rows[0].id])).rows[0].updated_at).toEqual(before);
+      const { rows: people } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'INDIVIDUAL' LIMIT 1`);
+      const individual = await server.gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { industry: "制造业" }) { id } }`, { variables: { id: people[0].id } });
+      expect(individual.body.errors![0].extensions).toMatchObject({ field: 'industry' });
+    });
+
+    it('is seen by later fields of the same request (no stale loader cache)', async () => {
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' LIMIT 1`);
+      const record = `recordTransaction(input: { customerId: $id, amount: "1.00", direction: CREDIT, channel: ATM, product: "现金存入" })`;
+      const { body } = await server.gql<any>(
+        `mutation ($id: ID!) {
+           t1: ${record} { customer { phone transactions(first: 1) { totalCount } } }
+           u: updateCustomer(id: $id, input: { phone: "13911112222" }) { phone }
+           t2: ${record} { customer { phone transactions(first: 1) { totalCount } } }
+         }`,
+        { variables: { id: rows[0].id } },
+      );
+      expect(body.errors).toBeUndefined();
+      expect(body.data.t2.customer.phone).toBe('13911112222');
+      expect(body.data.t2.customer.transactions.totalCount).toBe(body.data.t1.customer.transactions.totalCount + 1);
+    });
+
     it('answers NOT_FOUND for an unknown customer', async () => {
       const { body } = await server.gql(`mutation { updateCustomer(id: "00000000-0000-4000-8000-000000000000", input: { tier: KEY }) { id } }`);
       expect(body.errors![0].extensions!.code).toBe('NOT_FOUND');
@@ -137,6 +168,21 @@ describe('Mutations', () => {
       expect((await server.pool.query(`SELECT 1 FROM contacts WHERE id = $1`, [contactId])).rowCount).toBe(0);
     });
 
+    it('holds the 20-contact limit under concurrent additions', async () => {
+      const { rows } = await server.pool.query(
+        `SELECT c.id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM contacts ct WHERE ct.customer_id = c.id) LIMIT 1`,
+      );
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          server.gql(`mutation ($c: ID!, $n: String!) { addContact(customerId: $c, input: { name: $n }) { id } }`, { variables: { c: rows[0].id, n: `联系人${i}` } }),
+        ),
+      );
+      expect(results.filter((r) => !r.body.errors).length).toBe(20);
+      expect(results.filter((r) => r.body.errors?.[0].extensions?.field === 'customerId').length).toBe(10);
+      const { rows: counted } = await server.pool.query(`SELECT count(*)::int AS n FROM contacts WHERE customer_id = $1`, [rows[0].id]);
+      expect(counted[0].n).toBe(20);
+    });
+
     it('refuses an invalid phone on a contact, naming the field', async () => {
       const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
       const { body } = await server.gql(`mutation ($c: ID!) { addContact(customerId: $c, input: { name: "x", phone: "555-0100" }) { id } }`, { variables: { c: rows[0].id } });
@@ -158,6 +204,7 @@ describe('Mutations', () => {
       ['amount', { amount: '0' }],
       ['amount', { amount: '-10.00' }],
       ['amount', { amount: '1.005' }],
+      ['amount', { amount: '99999999999999999' }],
       ['currency', { currency: 'yuan' }],
       ['accountNumber', { accountNumber: '6222020000111122223' }],
       ['customerId', { customerId: '00000000-0000-4000-8000-000000000000' }],

@@ -80,6 +80,26 @@ describe('Pagination', () => {
     }
   });
 
+  it('refuses a cursor whose record was deleted instead of silently ending the list', async () => {
+    const { rows } = await server.pool.query(`SELECT customer_id AS id FROM contacts GROUP BY 1 HAVING count(*) >= 3 LIMIT 1`);
+    const query = `query ($id: ID!, $after: String) { customer(id: $id) { contacts(first: 1, after: $after) { totalCount pageInfo { endCursor } edges { node { id } } } } }`;
+    const first = await server.gql<any>(query, { variables: { id: rows[0].id } });
+    const cursor = first.body.data.customer.contacts.pageInfo.endCursor;
+    const removed = await server.gql(`mutation ($id: ID!) { removeContact(id: $id) }`, { variables: { id: first.body.data.customer.contacts.edges[0].node.id } });
+    expect(removed.body.errors).toBeUndefined();
+    const after = await server.gql(query, { variables: { id: rows[0].id, after: cursor } });
+    expect(after.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
+  it('fails only the nested field whose filter is bad, naming the argument', async () => {
+    const { body } = await server.gql<any>(
+      `{ customers(first: 2) { edges { node { good: complaints { totalCount } bad: complaints(filter: { assigneeId: "nope" }) { totalCount } } } } }`,
+    );
+    expect(body.errors![0].path).toEqual(['customers', 'edges', 0, 'node', 'bad']);
+    expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.assigneeId' });
+    expect(body.data.customers.edges[0].node.good.totalCount).toEqual(expect.any(Number));
+  });
+
   it('pages a nested connection with its own cursor', async () => {
     const { rows } = await server.pool.query(`SELECT customer_id AS id FROM transactions GROUP BY 1 HAVING count(*) > 30 LIMIT 1`);
     const query = `query ($id: ID!, $after: String) { customer(id: $id) { transactions(first: 10, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }`;

@@ -9,13 +9,13 @@ describe('The emitted schema', () => {
     expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(await renderSchema());
   });
 
-  it('keeps sensitive fields nullable so a removed value never nulls its parent', async () => {
+  it('keeps sensitive fields and nested lists nullable so a removed or failed value never nulls its parent', async () => {
     const schema = await buildAppSchema();
     const sensitive: Record<string, string[]> = {
-      Customer: ['name', 'idNumber', 'birthDate', 'phone', 'email', 'address', 'annualIncome', 'totalAssets', 'bankCardNumber', 'creditCode', 'creditRating'],
-      Transaction: ['amount', 'accountNumber', 'counterpartyName', 'counterpartyAccount'],
+      Customer: ['contacts', 'transactions', 'complaints', 'relationshipManager', 'name', 'idNumber', 'birthDate', 'phone', 'email', 'address', 'annualIncome', 'totalAssets', 'bankCardNumber', 'creditCode', 'creditRating'],
+      Transaction: ['customer', 'amount', 'accountNumber', 'counterpartyName', 'counterpartyAccount'],
       Contact: ['name', 'phone', 'email'],
-      Complaint: ['description'],
+      Complaint: ['customer', 'assignee', 'description'],
     };
     for (const [typeName, fields] of Object.entries(sensitive)) {
       const type = schema.getType(typeName) as import('graphql').GraphQLObjectType;

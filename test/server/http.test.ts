@@ -29,6 +29,8 @@ describe('HTTP surface', () => {
     it('does not serve arbitrary files from the assets route', async () => {
       expect((await fetch(`${server.url}/graphiql/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
       expect((await fetch(`${server.url}/graphiql/assets/package.json`)).status).toBe(404);
+      expect((await fetch(`${server.url}/graphiql/assets/constructor`)).status).toBe(404);
+      expect((await fetch(`${server.url}/graphiql/assets/toString`)).status).toBe(404);
     });
   });
 

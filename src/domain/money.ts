@@ -1,0 +1,13 @@
+/** Money fits its column: numeric(precision, scale) — checked on input so the database never has to refuse it. */
+
+export function fitsNumeric(value: string, precision: number, scale: number): boolean {
+  const match = /^-?(\d+)(?:\.(\d+))?$/.exec(value);
+  if (!match) return false;
+  const integerDigits = match[1].replace(/^0+(?=\d)/, '').length;
+  return integerDigits <= precision - scale && (match[2] ?? '').length <= scale;
+}
+
+/** A message for the field when it does not fit (no value repeated). */
+export function numericRule(precision: number, scale: number): string {
+  return `must have at most ${precision - scale} digits before the decimal point and ${scale} after it`;
+}
