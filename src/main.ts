@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { createTokenVerifier } from './auth/verifier';
 import { loadConfig, type AppConfig } from './config';
-import { locateDatabase } from './db/database';
+import { locateDatabase, type DatabaseLocation } from './db/database';
 import { migrateUp } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger, type Logger } from './logger';
@@ -24,6 +24,16 @@ export interface RunningServer {
 export async function startServer(config: AppConfig, log: Logger): Promise<RunningServer> {
   const started = Date.now();
   const database = await locateDatabase(config, log);
+  try {
+    return await serveOn(database, config, log, started);
+  } catch (error) {
+    // Don't leave an embedded PostgreSQL running behind a server that never started.
+    await database.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logger, started: number): Promise<RunningServer> {
   const applied = await migrateUp(database.url);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const pool = createPool(database.url, config.dbPoolMax);

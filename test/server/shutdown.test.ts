@@ -1,5 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { runningClusterPort } from '../../src/db/embedded';
 import { Client } from 'pg';
 import { issueDevToken } from '../../src/auth/token-issuer';
 import { loadConfig } from '../../src/config';
@@ -75,6 +79,30 @@ describe('Graceful shutdown', () => {
     } finally {
       await blocker.end();
       child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('A start that fails', () => {
+  it('exits 1 and stops the embedded PostgreSQL it had started (here: the port is taken)', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'customer-records-failed-start-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.build.json' };
+      delete env.DATABASE_URL;
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(output).toMatch(/embedded PostgreSQL started/);
+      expect(output).toMatch(/EADDRINUSE/);
+      expect(runningClusterPort(path.join(dataDir, 'pg'))).toBeNull();
+    } finally {
+      blocker.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
