@@ -47,8 +47,17 @@ describe('CLI', () => {
 
     afterAll(() => db.drop());
 
-    it('migrate creates the schema; seed fills it deterministically and refuses to seed twice without --reset', async () => {
+    const hasCustomersTable = async () => (await db.pool.query(`SELECT to_regclass('customers') IS NOT NULL AS present`)).rows[0].present;
+
+    it('migrate creates the schema and migrate --down removes it again', async () => {
+      expect(await hasCustomersTable()).toBe(false);
       await cli('migrate', [], { DATABASE_URL: db.url });
+      expect(await hasCustomersTable()).toBe(true);
+      await cli('migrate', ['--down'], { DATABASE_URL: db.url });
+      expect(await hasCustomersTable()).toBe(false);
+    });
+
+    it('seed migrates and fills the database deterministically, and refuses to seed twice without --reset', async () => {
       const { stdout } = await cli('seed', ['--customers', '30', '--seed', '5'], { DATABASE_URL: db.url });
       expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ customers: 30 });
       const first = (await db.pool.query(`SELECT id_number, credit_code FROM customers ORDER BY archive_number`)).rows;

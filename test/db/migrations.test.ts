@@ -22,6 +22,24 @@ async function tables(url: string): Promise<string[]> {
   }
 }
 
+describe('ormconfig.ts', () => {
+  it('default-exports a DataSource on DATABASE_URL for the TypeORM CLI', () => {
+    const previous = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = 'postgres://someone@127.0.0.1:5999/somewhere';
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { default: dataSource } = require('../../ormconfig') as typeof import('../../ormconfig');
+        expect(dataSource.options).toMatchObject({ type: 'postgres', url: 'postgres://someone@127.0.0.1:5999/somewhere', synchronize: false });
+        expect(dataSource.options.migrations).toEqual(expect.arrayContaining([expect.any(Function)]));
+      });
+    } finally {
+      if (previous === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = previous;
+    }
+  });
+});
+
 describe('Migrations', () => {
   let db: TestDatabase;
 
@@ -47,6 +65,22 @@ describe('Migrations', () => {
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
     } finally {
       await dataSource.destroy();
+    }
+  });
+
+  it('index every foreign key (an index starts with the referencing column)', async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT c.conname, c.conrelid::regclass::text AS table_name,
+                EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1]) AS indexed
+         FROM pg_constraint c WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace`,
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(7);
+      expect(rows.filter((r) => !r.indexed).map((r) => r.conname)).toEqual([]);
+    } finally {
+      await client.end();
     }
   });
 

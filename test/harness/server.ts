@@ -47,6 +47,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   const config: AppConfig = { ...loadConfig(), port: 0, host: '127.0.0.1', databaseUrl: db.url, ...overrides };
   const log = logTo ? createLogger('debug', logTo) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const pool = createPool(db.url, 5);
+  pool.on('error', () => undefined); // as in main.ts: an idle connection dropped by the server is not a crash
   const schema = await buildAppSchema();
   const server = await createHttpServer({ config, log, pool, schema, verifier: createTokenVerifier(config) });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));

@@ -74,6 +74,16 @@ describe('Mutations', () => {
       expect(await count('customers')).toBe(before);
     });
 
+    it('refuses a corporate credit code with a wrong check character', async () => {
+      const before = await count('customers');
+      const { body } = await server.gql(`mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }`, {
+        variables: { input: { kind: 'CORPORATE', name: '校验测试有限公司', creditCode: '91350100M000100Y44', legalRepresentative: '王伟' } },
+      });
+      expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'creditCode' });
+      expect(JSON.stringify(body)).not.toContain('91350100M000100Y44');
+      expect(await count('customers')).toBe(before);
+    });
+
     it('reports every invalid field at once', async () => {
       const { body } = await server.gql(example('CreateIndividualCustomer'), {
         variables: { input: individual({ phone: 'x', email: 'y', idNumber: buildNationalId('310101', '1970-01-01', 1, 'MALE') }) },

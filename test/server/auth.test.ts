@@ -1,6 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { issueDevToken } from '../../src/auth/token-issuer';
+import { createTokenVerifier } from '../../src/auth/verifier';
+import { loadConfig } from '../../src/config';
 import { startTestServer, type TestServer } from '../harness/server';
 
 const ME = '{ me { sub role } }';
@@ -85,13 +91,36 @@ describe('Authentication', () => {
   });
 });
 
+describe('The generated HS256 secret (no AUTH_SECRET)', () => {
+  it('is created once in DATA_DIR (0600), reused by the CLI and the server, and differs per data directory', async () => {
+    const dirA = mkdtempSync(path.join(os.tmpdir(), 'customer-records-secret-'));
+    const dirB = mkdtempSync(path.join(os.tmpdir(), 'customer-records-secret-'));
+    try {
+      const configA = { ...loadConfig(), dataDir: dirA, auth: { secret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined } };
+      const token = await issueDevToken(configA, { role: 'auditor' });
+      const file = path.join(dirA, 'auth-secret');
+      expect(statSync(file).mode & 0o077).toBe(0);
+      const secret = readFileSync(file, 'utf8');
+      expect(secret.length).toBeGreaterThanOrEqual(43);
+      expect((await createTokenVerifier(configA)(token)).role).toBe('auditor');
+      expect(readFileSync(file, 'utf8')).toBe(secret);
+      await expect(createTokenVerifier({ ...configA, dataDir: dirB })(token)).rejects.toThrow();
+    } finally {
+      rmSync(dirA, { recursive: true, force: true });
+      rmSync(dirB, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Authentication with an identity provider (JWKS, RS256/ES256)', () => {
   it('verifies tokens against the JWKS and enforces issuer and audience', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const rsa = await generateKeyPair('RS256');
+    const rsaJwk = { ...(await exportJWK(rsa.publicKey)), kid: 'k2', alg: 'RS256', use: 'sig' };
     const jwks = http.createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ keys: [jwk] }));
+      res.end(JSON.stringify({ keys: [jwk, rsaJwk] }));
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     const port = (jwks.address() as AddressInfo).port;
@@ -104,6 +133,9 @@ describe('Authentication with an identity provider (JWKS, RS256/ES256)', () => {
           .setIssuer(issuer).setAudience(audience).setExpirationTime('10m').sign(privateKey);
       const ok = await server.gql<any>(ME, { token: await sign('https://idp.example', 'customer-records') });
       expect(ok.body.data.me).toEqual({ sub: 'u1', role: 'AUDITOR' });
+      const rs256 = await new SignJWT({ role: 'manager' }).setProtectedHeader({ alg: 'RS256', kid: 'k2' }).setSubject('u2')
+        .setIssuer('https://idp.example').setAudience('customer-records').setExpirationTime('10m').sign(rsa.privateKey);
+      expect((await server.gql<any>(ME, { token: rs256 })).body.data.me).toEqual({ sub: 'u2', role: 'MANAGER' });
       const wrongIssuer = await server.gql(ME, { token: await sign('https://evil.example', 'customer-records') });
       expect(wrongIssuer.status).toBe(401);
       const wrongAudience = await server.gql(ME, { token: await sign('https://idp.example', 'another-api') });

@@ -26,6 +26,14 @@ describe('HTTP surface', () => {
       }
     });
 
+    it('starts with a Headers editor holding an Authorization placeholder for the bearer token', async () => {
+      const script = await (await fetch(`${server.url}/graphiql/assets/start.js`)).text();
+      expect(script).toMatch(/defaultHeaders/);
+      expect(script).toMatch(/Authorization: 'Bearer /);
+      expect(script).toMatch(/defaultEditorToolsVisibility: 'headers'/);
+      expect(script).toMatch(/shouldPersistHeaders: false/);
+    });
+
     it('does not serve arbitrary files from the assets route', async () => {
       expect((await fetch(`${server.url}/graphiql/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
       expect((await fetch(`${server.url}/graphiql/assets/package.json`)).status).toBe(404);
@@ -55,6 +63,19 @@ describe('HTTP surface', () => {
     });
   });
 
+  it('/readyz answers 503 when the database is gone', async () => {
+    const doomed = await startTestServer();
+    try {
+      expect((await fetch(`${doomed.url}/readyz`)).status).toBe(200);
+      await doomed.db.drop(); // terminates the server's connections and removes the database
+      const response = await fetch(`${doomed.url}/readyz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'database unavailable' });
+    } finally {
+      await doomed.stop().catch(() => undefined);
+    }
+  });
+
   describe('GraphQL over HTTP', () => {
     it('answers queries over GET', async () => {
       const token = await server.token({ role: 'admin' });
@@ -81,13 +102,14 @@ describe('HTTP surface', () => {
       const query = encodeURIComponent('{ me { sub } }');
       const get = await fetch(`${server.url}/graphql?query=${query}`, { headers: { authorization: `Bearer ${token}` } });
       expect(get.status).toBe(400);
+      expect(await get.text()).toMatch(/Cross-Site Request Forgery/);
       const form = await fetch(`${server.url}/graphql`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: `query=${query}`,
       });
-      expect(form.status).toBeGreaterThanOrEqual(400);
-      expect(form.status).toBeLessThan(500);
+      expect(form.status).toBe(400);
+      expect(await form.text()).toMatch(/Cross-Site Request Forgery/);
     });
 
     it('answers malformed JSON with a JSON error and no stack trace', async () => {
@@ -103,6 +125,17 @@ describe('HTTP surface', () => {
       const text = JSON.stringify(body);
       expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(text).not.toMatch(/stacktrace|Did you mean/);
+    });
+
+    it('includes stack traces and suggestions in development mode only', async () => {
+      const dev = await startTestServer({ nodeEnv: 'development', isDevelopment: true });
+      try {
+        const { body } = await dev.gql(`{ customer(id: "1") { idNumbr } }`);
+        expect(Array.isArray(body.errors![0].extensions!.stacktrace)).toBe(true);
+        expect(body.errors![0].message).toMatch(/Did you mean/);
+      } finally {
+        await dev.stop();
+      }
     });
 
     it('tags every response with a request id, honouring a well-formed one from the caller', async () => {

@@ -83,6 +83,45 @@ describe('Graceful shutdown', () => {
   });
 });
 
+describe('npm start on the embedded PostgreSQL', () => {
+  it('seeds an empty database, serves it, and on SIGINT stops the embedded PostgreSQL and exits 0', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'customer-records-embedded-start-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', SEED_CUSTOMERS: '25', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.build.json' };
+      delete env.DATABASE_URL;
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
+        child.stdout.on('data', (chunk) => {
+          output += chunk;
+          const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+      });
+      expect(runningClusterPort(path.join(dataDir, 'pg'))).not.toBeNull();
+      const token = await issueDevToken(loadConfig(), { role: 'admin' });
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ customers(first: 1) { totalCount } }' }),
+      });
+      expect(((await response.json()) as { data: { customers: { totalCount: number } } }).data.customers.totalCount).toBe(25);
+
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(output).toMatch(/"msg":"embedded PostgreSQL stopped"/);
+      expect(runningClusterPort(path.join(dataDir, 'pg'))).toBeNull();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('A start that fails', () => {
   it('exits 1 and stops the embedded PostgreSQL it had started (here: the port is taken)', async () => {
     const blocker = net.createServer();
