@@ -4,7 +4,7 @@ import { Complaint, ComplaintEvent, ComplaintStatus, StaffRole } from '../../src
 import type { RequestDb } from '../../src/db/pool';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
-import { InputProblems, requireUuid } from '../common/errors';
+import { InputProblems, isUuid, requireUuid } from '../common/errors';
 import { SqlParams } from '../common/sql';
 import type { ComplaintFilter, ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
 
@@ -75,7 +75,7 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
        RETURNING ${complaintList.columns}`,
       [customerId, input.channel, input.category, text, input.urgency, input.severity, status, assigneeId],
     );
-    const actor = actorId && /^[0-9a-f-]{36}$/i.test(actorId) ? actorId : null;
+    const actor = actorId && isUuid(actorId) ? actorId : null;
     await tx.exec(
       `INSERT INTO complaint_events (complaint_id, occurred_at, status, actor_id, note)
        SELECT $1, now(), s.status, (SELECT id FROM staff WHERE id = $2::uuid), s.note

@@ -1,20 +1,13 @@
 /** `npm run migrate` — applies pending migrations; `-- --down` reverts the last one. */
 import { parseArgs } from 'node:util';
-import { createDataSource } from '../db/data-source';
-import { migrateUp } from '../db/migrate';
+import { migrateDownLast, migrateUp } from '../db/migrate';
 import { runCli, withDatabase } from './run-cli';
 
 runCli(async (ctx) => {
   const { values } = parseArgs({ options: { down: { type: 'boolean', default: false } } });
   await withDatabase(ctx, async (url) => {
     if (values.down) {
-      const dataSource = createDataSource(url);
-      await dataSource.initialize();
-      try {
-        await dataSource.undoLastMigration({ transaction: 'each' });
-      } finally {
-        await dataSource.destroy();
-      }
+      await migrateDownLast(url);
       ctx.log.info('reverted the last migration');
       return;
     }

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { loadConfig, type AppConfig } from '../config';
 import { locateDatabase } from '../db/database';
 import { createPool } from '../db/pool';
-import { createLogger, type Logger } from '../logger';
+import type { Logger } from '../logger';
 import pino from 'pino';
 
 export interface CliContext {
@@ -15,8 +15,8 @@ export interface CliContext {
 /** Runs a CLI body; logs go to stderr so stdout stays the command's output. */
 export function runCli(body: (ctx: CliContext) => Promise<void>): void {
   const config = loadConfig();
-  const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination(2));
-  body({ config, log: log as unknown as ReturnType<typeof createLogger> }).then(
+  const log: Logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination(2));
+  body({ config, log }).then(
     () => process.exit(0),
     (error: unknown) => {
       log.error(error instanceof Error ? error.message : String(error));

@@ -1,34 +1,39 @@
 /** Applies (or reverts) migrations through TypeORM, then closes its short-lived pool. */
+import type { DataSource } from 'typeorm';
 import { createDataSource } from './data-source';
 import { MIGRATIONS } from '../../migrations';
 import type { Pool } from 'pg';
 
-export async function migrateUp(url: string): Promise<string[]> {
+async function withDataSource<T>(url: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const dataSource = createDataSource(url);
   await dataSource.initialize();
   try {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    return applied.map((m) => m.name);
+    return await work(dataSource);
   } finally {
     await dataSource.destroy();
   }
 }
 
+export function migrateUp(url: string): Promise<string[]> {
+  return withDataSource(url, async (dataSource) => (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name));
+}
+
+/** Reverts the newest applied migration (`npm run migrate -- --down`). */
+export function migrateDownLast(url: string): Promise<void> {
+  return withDataSource(url, (dataSource) => dataSource.undoLastMigration({ transaction: 'each' }));
+}
+
 /** Reverts every applied migration, newest first (tests prove each down() undoes its up()). */
-export async function migrateDownAll(url: string): Promise<number> {
-  const dataSource = createDataSource(url);
-  await dataSource.initialize();
-  let reverted = 0;
-  try {
+export function migrateDownAll(url: string): Promise<number> {
+  return withDataSource(url, async (dataSource) => {
+    let reverted = 0;
     while ((await dataSource.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`))[0].present &&
            Number((await dataSource.query('SELECT count(*) AS n FROM schema_migrations'))[0].n) > 0) {
       await dataSource.undoLastMigration({ transaction: 'each' });
       reverted++;
     }
-  } finally {
-    await dataSource.destroy();
-  }
-  return reverted;
+    return reverted;
+  });
 }
 
 export function migrationNames(): string[] {

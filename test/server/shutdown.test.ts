@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,26 +11,31 @@ import { createTestDatabase, type TestDatabase } from '../harness/database';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/** Starts `src/main.ts` as its own process (the same code `npm start` runs, compiled). */
-function startServerProcess(databaseUrl: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.build.json' },
-  });
+/** `src/main.ts` as its own process (the code `npm start` runs), with its output collected. */
+function spawnServer(overrides: Record<string, string | undefined>) {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.build.json', ...overrides };
+  for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete env[name];
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env });
   let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) {
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  /** The URL from the "listening" log line. */
+  const listening = () =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
+      const check = () => {
+        const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+        if (!match) return;
         clearTimeout(timer);
-        resolve({ child, url: match[1], output: () => output });
-      }
+        child.stdout.off('data', check);
+        resolve(match[1]);
+      };
+      child.stdout.on('data', check);
+      check();
+      void exited.then((code) => reject(new Error(`server exited with ${code}:\n${output}`)));
     });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
+  return { child, exited, listening, output: () => output };
 }
 
 describe('Graceful shutdown', () => {
@@ -43,8 +48,8 @@ describe('Graceful shutdown', () => {
   afterAll(() => db.drop());
 
   it('on SIGTERM finishes the in-flight request, refuses new ones, closes the pool and exits 0', async () => {
-    const { child, url, output } = await startServerProcess(db.url);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, exited, listening, output } = spawnServer({ DATABASE_URL: db.url });
+    const url = await listening();
     const token = await issueDevToken(loadConfig(), { role: 'admin' });
     const blocker = new Client({ connectionString: db.url });
     await blocker.connect();
@@ -87,22 +92,8 @@ describe('npm start on the embedded PostgreSQL', () => {
   it('seeds an empty database, serves it, and on SIGINT stops the embedded PostgreSQL and exits 0', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'customer-records-embedded-start-'));
     try {
-      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', SEED_CUSTOMERS: '25', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.build.json' };
-      delete env.DATABASE_URL;
-      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      let output = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
-        child.stdout.on('data', (chunk) => {
-          output += chunk;
-          const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match[1]);
-          }
-        });
-      });
+      const { child, exited, listening, output } = spawnServer({ DATA_DIR: dataDir, SEED_CUSTOMERS: '25', DATABASE_URL: undefined });
+      const url = await listening();
       expect(runningClusterPort(path.join(dataDir, 'pg'))).not.toBeNull();
       const token = await issueDevToken(loadConfig(), { role: 'admin' });
       const response = await fetch(`${url}/graphql`, {
@@ -114,7 +105,7 @@ describe('npm start on the embedded PostgreSQL', () => {
 
       child.kill('SIGINT');
       expect(await exited).toBe(0);
-      expect(output).toMatch(/"msg":"embedded PostgreSQL stopped"/);
+      expect(output()).toMatch(/"msg":"embedded PostgreSQL stopped"/);
       expect(runningClusterPort(path.join(dataDir, 'pg'))).toBeNull();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -129,15 +120,11 @@ describe('A start that fails', () => {
     const port = (blocker.address() as net.AddressInfo).port;
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'customer-records-failed-start-'));
     try {
-      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.build.json' };
-      delete env.DATABASE_URL;
-      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env });
-      let output = '';
-      child.stdout.on('data', (chunk) => (output += chunk));
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const { exited, output } = spawnServer({ DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: undefined });
+      const code = await exited;
       expect(code).toBe(1);
-      expect(output).toMatch(/embedded PostgreSQL started/);
-      expect(output).toMatch(/EADDRINUSE/);
+      expect(output()).toMatch(/embedded PostgreSQL started/);
+      expect(output()).toMatch(/EADDRINUSE/);
       expect(runningClusterPort(path.join(dataDir, 'pg'))).toBeNull();
     } finally {
       blocker.close();
