@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { enforcePolicy, type EnforcementOptions } from '../permissions';
 import { ComplaintResolver } from './complaint/complaint.resolver';
 import { ContactResolver } from './contact/contact.resolver';
 import { CustomerResolver } from './customer/customer.resolver';
@@ -12,7 +13,13 @@ export const RESOLVERS = [CustomerResolver, ContactResolver, TransactionResolver
 
 let built: Promise<GraphQLSchema> | undefined;
 
-export function buildAppSchema(): Promise<GraphQLSchema> {
+/** The type-graphql schema as declared, without the policy: for emitting SDL and for tests of the policy itself. */
+export function buildDeclaredSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({ resolvers: RESOLVERS, validate: false });
   return built;
+}
+
+/** The served schema: the declared one with the policy enforced on it. */
+export async function buildAppSchema(options: EnforcementOptions = {}): Promise<GraphQLSchema> {
+  return enforcePolicy(await buildDeclaredSchema(), options);
 }

@@ -4,6 +4,7 @@ import type { Principal } from './auth/principal';
 import { RequestDb } from './db/pool';
 import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
+import type { PrivacyState } from '../permissions/engine/runtime';
 
 export interface RequestContext {
   requestId: string;
@@ -11,9 +12,11 @@ export interface RequestContext {
   db: RequestDb;
   loaders: Loaders;
   log: Logger;
+  /** The operation's privacy plan, set by the policy plugin before execution; null until then. */
+  privacy: PrivacyState | null;
 }
 
 export function createRequestContext(pool: Pool, principal: Principal, requestId: string, log: Logger): RequestContext {
   const db = new RequestDb(pool);
-  return { requestId, principal, db, loaders: createLoaders(db), log };
+  return { requestId, principal, db, loaders: createLoaders(db), log, privacy: null };
 }

@@ -26,6 +26,12 @@ export class CustomerFilter {
   @Field(() => String, { nullable: true, description: 'Exact archive number' })
   archiveNumber?: string | null;
 
+  @Field(() => String, { nullable: true, description: 'Exact-match lookup by national ID number; only for roles granted it' })
+  idNumber?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Exact-match lookup by phone number; only for roles granted it' })
+  phone?: string | null;
+
   @Field(() => Date, { nullable: true, description: 'Created at or after' })
   createdFrom?: Date | null;
 

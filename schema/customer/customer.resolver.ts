@@ -2,6 +2,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer, StaffMember } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
+import { requireWriteCondition } from '../../permissions';
 import { checkPageArgs } from '../../src/loaders/paging';
 import { connectionType, PageArgs } from '../common/connection';
 import { requireUuid } from '../common/errors';
@@ -66,6 +67,7 @@ export class CustomerResolver {
     @Arg('input', () => UpdateCustomerInput) input: UpdateCustomerInput,
     @Ctx() ctx: RequestContext,
   ) {
+    await requireWriteCondition(ctx, 'updateCustomer', { customerId: id });
     const customer = await updateCustomer(ctx.db, id, input);
     // Later fields of the same request must see the new values, not the loader's cached ones.
     ctx.loaders.customerById.clear(customer.id).prime(customer.id, customer);

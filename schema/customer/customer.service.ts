@@ -36,6 +36,9 @@ export function customerConditions(filter: CustomerFilter | null | undefined, pa
     conditions.push(`c.relationship_manager_id = ${params.add(requireUuid(filter.relationshipManagerId, 'filter.relationshipManagerId'))}`);
   }
   if (filter.archiveNumber) conditions.push(`c.archive_number = ${params.add(filter.archiveNumber)}`);
+  // Exact match only: a prefix or pattern search on an identifier would enumerate it.
+  if (filter.idNumber) conditions.push(`c.id_number = ${params.add(filter.idNumber.trim().toUpperCase())}`);
+  if (filter.phone) conditions.push(`c.phone = ${params.add(filter.phone.trim())}`);
   if (filter.createdFrom) conditions.push(`c.created_at >= ${params.add(filter.createdFrom)}`);
   if (filter.createdTo) conditions.push(`c.created_at < ${params.add(filter.createdTo)}`);
   return conditions;

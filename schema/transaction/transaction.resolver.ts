@@ -2,6 +2,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer, Transaction } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
+import { requireWriteCondition } from '../../permissions';
 import { TransactionConnection } from './transaction.connection';
 import { RecordTransactionInput, TransactionsArgs } from './transaction.inputs';
 import { findTransaction, findTransactions, recordTransaction } from './transaction.service';
@@ -25,6 +26,7 @@ export class TransactionResolver {
 
   @Mutation(() => Transaction)
   async recordTransaction(@Arg('input', () => RecordTransactionInput) input: RecordTransactionInput, @Ctx() ctx: RequestContext) {
+    await requireWriteCondition(ctx, 'recordTransaction', { customerId: input.customerId });
     const transaction = await recordTransaction(ctx.db, input);
     ctx.loaders.transactionsPage.clearAll(); // later fields of this request see it
     return transaction;

@@ -1,6 +1,6 @@
 /** The DataLoaders of one request. Created per request: a cache shared between callers leaks. */
 import { selectColumns } from '../db/columns';
-import { ComplaintStatus, Customer, StaffMember, type Complaint, type ComplaintEvent, type Contact, type Transaction } from '../db/entities';
+import { Complaint, ComplaintStatus, Customer, StaffMember, type ComplaintEvent, type Contact, type Transaction } from '../db/entities';
 import type { RequestDb } from '../db/pool';
 import { complaintConditions, complaintEventColumns, complaintList } from '../../schema/complaint/complaint.service';
 import type { ComplaintFilter } from '../../schema/complaint/complaint.inputs';
@@ -12,6 +12,7 @@ import { createByIdLoader, createChildPageLoader, createChildrenLoader } from '.
 export function createLoaders(db: RequestDb) {
   return {
     customerById: createByIdLoader<Customer>(db, { table: 'customers', alias: 'c', columns: selectColumns(Customer, 'c') }),
+    complaintById: createByIdLoader<Complaint>(db, { table: 'complaints', alias: 'k', columns: selectColumns(Complaint, 'k') }),
     staffById: createByIdLoader<StaffMember>(db, { table: 'staff', alias: 's', columns: selectColumns(StaffMember, 's') }),
     contactsPage: createChildPageLoader<Contact, never>(db, contactList, () => []),
     transactionsPage: createChildPageLoader<Transaction, TransactionFilter>(db, transactionList, (filter, params) =>

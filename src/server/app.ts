@@ -1,7 +1,7 @@
 /**
  * The HTTP surface: POST/GET /graphql (Apollo Server 5 on Express 5), /graphiql, /healthz,
  * /readyz. Request flow: HTTP → request id + log → bearer token → per-request context
- * (loaders) → execution → response.
+ * (loaders) → policy plan for the operation → execution (shield + masking) → response.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -19,6 +19,7 @@ import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/ve
 import type { AppConfig } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
 import { pathOnly, type Logger } from '../logger';
+import { privacyPlugin } from '../../permissions';
 import { sanitiseErrorMessage } from './error-hygiene';
 import { graphiqlRouter } from './graphiql';
 import { healthRouter } from './health';
@@ -117,6 +118,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
       // would instrument every field of every response.
       ApolloServerPluginCacheControlDisabled(),
       ...(config.isDevelopment ? [] : [ApolloServerPluginDisableSuggestions()]),
+      privacyPlugin,
       operationLogPlugin,
     ],
   });

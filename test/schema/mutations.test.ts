@@ -1,6 +1,7 @@
 import { withLuhnDigit } from '../../src/domain/bank-card';
 import { buildCreditCode } from '../../src/domain/credit-code';
 import { buildNationalId } from '../../src/domain/national-id';
+import { maskCard } from '../../permissions/masks';
 import { example } from '../harness/examples';
 import { startTestServer, type TestServer } from '../harness/server';
 
@@ -11,11 +12,15 @@ describe('Mutations', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    salesRepId = (await server.pool.query(`SELECT id FROM staff WHERE role = 'sales' LIMIT 1`)).rows[0].id;
+    // The busiest rep: has individuals, corporates and customers without contacts among their own.
+    salesRepId = (await server.pool.query(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].id;
     serviceAgentId = (await server.pool.query(`SELECT id FROM staff WHERE role = 'service' LIMIT 1`)).rows[0].id;
   });
 
   afterAll(() => server.stop());
+
+  // The customers these tests create have this rep as relationship manager: their data reads back clear.
+  const gql: TestServer['gql'] = (query, options = {}) => server.gql(query, { role: 'sales', sub: salesRepId, ...options });
 
   const count = async (table: string) => Number((await server.pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
 
@@ -33,14 +38,14 @@ describe('Mutations', () => {
 
   describe('createCustomer', () => {
     it('creates an individual, deriving birth date and gender and coding the archive number', async () => {
-      const { body } = await server.gql<any>(example('CreateIndividualCustomer'), { variables: { input: individual() } });
+      const { body } = await gql<any>(example('CreateIndividualCustomer'), { variables: { input: individual() } });
       expect(body.errors).toBeUndefined();
       expect(body.data.createCustomer).toMatchObject({ kind: 'INDIVIDUAL', name: '测试用户', birthDate: '1990-07-15', gender: 'MALE', tier: 'GENERAL', status: 'ACTIVE' });
       expect(body.data.createCustomer.archiveNumber).toMatch(/^P\d{15}$/);
     });
 
     it('creates a corporate customer with a valid credit code', async () => {
-      const { body } = await server.gql<any>(
+      const { body } = await gql<any>(
         `mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { archiveNumber creditCode legalRepresentative } }`,
         { variables: { input: { kind: 'CORPORATE', name: '上海测试科技有限公司', creditCode: buildCreditCode('310101', 99_000_001), legalRepresentative: '王伟', tier: 'KEY' } } },
       );
@@ -65,7 +70,7 @@ describe('Mutations', () => {
     ])('refuses an invalid %s with BAD_USER_INPUT naming it, never echoing the value, writing nothing', async (field, overrides) => {
       const before = await count('customers');
       const input = individual({ idNumber: buildNationalId('310101', '1985-03-03', 7, 'MALE'), ...overrides });
-      const response = await server.gql(example('CreateIndividualCustomer'), { variables: { input } });
+      const response = await gql(example('CreateIndividualCustomer'), { variables: { input } });
       const error = response.body.errors![0];
       expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
       for (const value of Object.values(overrides)) {
@@ -76,7 +81,7 @@ describe('Mutations', () => {
 
     it('refuses a corporate credit code with a wrong check character', async () => {
       const before = await count('customers');
-      const { body } = await server.gql(`mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }`, {
+      const { body } = await gql(`mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }`, {
         variables: { input: { kind: 'CORPORATE', name: '校验测试有限公司', creditCode: '91350100M000100Y44', legalRepresentative: '王伟' } },
       });
       expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'creditCode' });
@@ -85,7 +90,7 @@ describe('Mutations', () => {
     });
 
     it('reports every invalid field at once', async () => {
-      const { body } = await server.gql(example('CreateIndividualCustomer'), {
+      const { body } = await gql(example('CreateIndividualCustomer'), {
         variables: { input: individual({ phone: 'x', email: 'y', idNumber: buildNationalId('310101', '1970-01-01', 1, 'MALE') }) },
       });
       expect(body.errors![0].extensions!.fields).toEqual(['phone', 'email']);
@@ -93,15 +98,15 @@ describe('Mutations', () => {
 
     it('refuses a second customer with the same ID number without repeating it', async () => {
       const idNumber = buildNationalId('440305', '1979-11-11', 55, 'FEMALE');
-      const first = await server.gql(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
+      const first = await gql(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
       expect(first.body.errors).toBeUndefined();
-      const second = await server.gql(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
+      const second = await gql(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
       expect(second.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'idNumber' });
       expect(JSON.stringify(second.body)).not.toContain(idNumber);
     });
 
     it('refuses a malformed decimal without echoing it', async () => {
-      const { body } = await server.gql(example('CreateIndividualCustomer'), { variables: { input: individual({ annualIncome: '12,345.67' }) } });
+      const { body } = await gql(example('CreateIndividualCustomer'), { variables: { input: individual({ annualIncome: '12,345.67' }) } });
       expect(body.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
       expect(JSON.stringify(body)).not.toContain('12,345.67');
     });
@@ -109,8 +114,8 @@ describe('Mutations', () => {
 
   describe('updateCustomer', () => {
     it('changes only the given fields and moves updatedAt', async () => {
-      const { rows } = await server.pool.query(`SELECT id, email, updated_at FROM customers WHERE kind = 'INDIVIDUAL' LIMIT 1`);
-      const { body } = await server.gql<any>(
+      const { rows } = await server.pool.query(`SELECT id, email, updated_at FROM customers WHERE kind = 'INDIVIDUAL' AND relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const { body } = await gql<any>(
         `mutation ($id: ID!) { updateCustomer(id: $id, input: { phone: "13700001111", tier: KEY }) { phone tier email updatedAt } }`,
         { variables: { id: rows[0].id } },
       );
@@ -119,30 +124,30 @@ describe('Mutations', () => {
     });
 
     it('refuses to set ERASED (only the deletion flow may) and to clear the name', async () => {
-      const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
-      const erased = await server.gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { status: ERASED }) { id } }`, { variables: { id: rows[0].id } });
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const erased = await gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { status: ERASED }) { id } }`, { role: 'manager', variables: { id: rows[0].id } });
       expect(erased.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'status' });
-      const unnamed = await server.gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { name: null }) { id } }`, { variables: { id: rows[0].id } });
+      const unnamed = await gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { name: null }) { id } }`, { variables: { id: rows[0].id } });
       expect(unnamed.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
     });
 
     it("refuses to give a customer the other kind's fields or to clear a corporate's legal representative", async () => {
-      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'CORPORATE' LIMIT 1`);
-      const update = (input: string) => server.gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: ${input}) { id } }`, { variables: { id: rows[0].id } });
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'CORPORATE' AND relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const update = (input: string) => gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: ${input}) { id } }`, { variables: { id: rows[0].id } });
       const before = (await server.pool.query(`SELECT updated_at FROM customers WHERE id = $1`, [rows[0].id])).rows[0].updated_at;
       expect((await update('{ annualIncome: "5" }')).body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'annualIncome' });
       expect((await update('{ bankCardNumber: "4111111111111111" }')).body.errors![0].extensions).toMatchObject({ field: 'bankCardNumber' });
       expect((await update('{ legalRepresentative: null }')).body.errors![0].extensions).toMatchObject({ field: 'legalRepresentative' });
       expect((await server.pool.query(`SELECT updated_at FROM customers WHERE id = $1`, [rows[0].id])).rows[0].updated_at).toEqual(before);
-      const { rows: people } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'INDIVIDUAL' LIMIT 1`);
-      const individual = await server.gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { industry: "制造业" }) { id } }`, { variables: { id: people[0].id } });
+      const { rows: people } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'INDIVIDUAL' AND relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const individual = await gql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { industry: "制造业" }) { id } }`, { variables: { id: people[0].id } });
       expect(individual.body.errors![0].extensions).toMatchObject({ field: 'industry' });
     });
 
     it('is seen by later fields of the same request (no stale loader cache)', async () => {
-      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' LIMIT 1`);
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND relationship_manager_id = '${salesRepId}' LIMIT 1`);
       const record = `recordTransaction(input: { customerId: $id, amount: "1.00", direction: CREDIT, channel: ATM, product: "现金存入" })`;
-      const { body } = await server.gql<any>(
+      const { body } = await gql<any>(
         `mutation ($id: ID!) {
            t1: ${record} { customer { phone transactions(first: 1) { totalCount } } }
            u: updateCustomer(id: $id, input: { phone: "13911112222" }) { phone }
@@ -156,35 +161,35 @@ describe('Mutations', () => {
     });
 
     it('answers NOT_FOUND for an unknown customer', async () => {
-      const { body } = await server.gql(`mutation { updateCustomer(id: "00000000-0000-4000-8000-000000000000", input: { tier: KEY }) { id } }`);
+      const { body } = await gql(`mutation { updateCustomer(id: "00000000-0000-4000-8000-000000000000", input: { tier: KEY }) { id } }`);
       expect(body.errors![0].extensions!.code).toBe('NOT_FOUND');
     });
   });
 
   describe('contacts', () => {
     it('adds, updates and removes a contact', async () => {
-      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'CORPORATE' LIMIT 1`);
-      const added = await server.gql<any>(
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE kind = 'CORPORATE' AND relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const added = await gql<any>(
         `mutation ($c: ID!) { addContact(customerId: $c, input: { name: "李娜", position: "财务经理", phone: "13512345678" }) { id name phone } }`,
         { variables: { c: rows[0].id } },
       );
       const contactId = added.body.data.addContact.id;
-      const updated = await server.gql<any>(`mutation ($id: ID!) { updateContact(id: $id, input: { email: "li.na@example.com", position: null }) { email position name } }`, {
+      const updated = await gql<any>(`mutation ($id: ID!) { updateContact(id: $id, input: { email: "li.na@example.com", position: null }) { email position name } }`, {
         variables: { id: contactId },
       });
       expect(updated.body.data.updateContact).toEqual({ email: 'li.na@example.com', position: null, name: '李娜' });
-      const removed = await server.gql<any>(`mutation ($id: ID!) { removeContact(id: $id) }`, { variables: { id: contactId } });
+      const removed = await gql<any>(`mutation ($id: ID!) { removeContact(id: $id) }`, { variables: { id: contactId } });
       expect(removed.body.data.removeContact).toBe(contactId);
       expect((await server.pool.query(`SELECT 1 FROM contacts WHERE id = $1`, [contactId])).rowCount).toBe(0);
     });
 
     it('holds the 20-contact limit under concurrent additions', async () => {
       const { rows } = await server.pool.query(
-        `SELECT c.id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM contacts ct WHERE ct.customer_id = c.id) LIMIT 1`,
+        `SELECT c.id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM contacts ct WHERE ct.customer_id = c.id) AND relationship_manager_id = '${salesRepId}' LIMIT 1`,
       );
       const results = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
-          server.gql(`mutation ($c: ID!, $n: String!) { addContact(customerId: $c, input: { name: $n }) { id } }`, { variables: { c: rows[0].id, n: `联系人${i}` } }),
+          gql(`mutation ($c: ID!, $n: String!) { addContact(customerId: $c, input: { name: $n }) { id } }`, { variables: { c: rows[0].id, n: `联系人${i}` } }),
         ),
       );
       expect(results.filter((r) => !r.body.errors).length).toBe(20);
@@ -194,20 +199,23 @@ describe('Mutations', () => {
     });
 
     it('refuses an invalid phone on a contact, naming the field', async () => {
-      const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
-      const { body } = await server.gql(`mutation ($c: ID!) { addContact(customerId: $c, input: { name: "x", phone: "555-0100" }) { id } }`, { variables: { c: rows[0].id } });
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const { body } = await gql(`mutation ($c: ID!) { addContact(customerId: $c, input: { name: "x", phone: "555-0100" }) { id } }`, { variables: { c: rows[0].id } });
       expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'phone' });
     });
   });
 
   describe('recordTransaction', () => {
     it('records a transaction on the customer card by default, amount as an exact decimal', async () => {
-      const { rows } = await server.pool.query(`SELECT id, bank_card_number FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' LIMIT 1`);
-      const { body } = await server.gql<any>(example('RecordTransaction'), {
+      const { rows } = await server.pool.query(`SELECT id, bank_card_number FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const { body } = await gql<any>(example('RecordTransaction'), {
         variables: { input: { customerId: rows[0].id, amount: '1234567.89', direction: 'DEBIT', channel: 'MOBILE', product: '转账汇出' } },
       });
       expect(body.errors).toBeUndefined();
-      expect(body.data.recordTransaction).toMatchObject({ amount: '1234567.89', currency: 'CNY', accountNumber: rows[0].bank_card_number, customer: { id: rows[0].id } });
+      // Sales read card numbers masked (L3), so the stored row is checked too.
+      expect(body.data.recordTransaction).toMatchObject({ amount: '1234567.89', currency: 'CNY', accountNumber: maskCard(rows[0].bank_card_number), customer: { id: rows[0].id } });
+      const stored = await server.pool.query(`SELECT account_number FROM transactions WHERE id = $1`, [body.data.recordTransaction.id]);
+      expect(stored.rows[0].account_number).toBe(rows[0].bank_card_number);
     });
 
     it.each([
@@ -219,10 +227,10 @@ describe('Mutations', () => {
       ['accountNumber', { accountNumber: '6222020000111122223' }],
       ['customerId', { customerId: '00000000-0000-4000-8000-000000000000' }],
     ])('refuses an invalid %s and writes nothing', async (field, overrides) => {
-      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE status = 'ACTIVE' AND kind = 'INDIVIDUAL' LIMIT 1`);
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE status = 'ACTIVE' AND kind = 'INDIVIDUAL' AND relationship_manager_id = '${salesRepId}' LIMIT 1`);
       const before = await count('transactions');
       const input = { customerId: rows[0].id, amount: '10.00', direction: 'CREDIT', channel: 'ATM', product: '现金存入', ...overrides };
-      const { body } = await server.gql(example('RecordTransaction'), { variables: { input } });
+      const { body } = await gql(example('RecordTransaction'), { variables: { input } });
       expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
       expect(await count('transactions')).toBe(before);
     });
@@ -230,8 +238,10 @@ describe('Mutations', () => {
 
   describe('fileComplaint', () => {
     it('files a complaint due in 7 days, assigned, with its acknowledgement on the timeline', async () => {
-      const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
-      const { body } = await server.gql<any>(example('FileComplaint'), {
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const { body } = await gql<any>(example('FileComplaint'), {
+        role: 'service',
+        sub: serviceAgentId,
         variables: { input: { customerId: rows[0].id, channel: 'HOTLINE', category: 'FEES', description: '年费扣除有误', assigneeId: serviceAgentId } },
       });
       expect(body.errors).toBeUndefined();
@@ -244,9 +254,11 @@ describe('Mutations', () => {
     });
 
     it('refuses an assignee who is not a service agent, writing nothing', async () => {
-      const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
+      const { rows } = await server.pool.query(`SELECT id FROM customers WHERE relationship_manager_id = '${salesRepId}' LIMIT 1`);
       const before = await count('complaints');
-      const { body } = await server.gql(example('FileComplaint'), {
+      const { body } = await gql(example('FileComplaint'), {
+        role: 'service',
+        sub: serviceAgentId,
         variables: { input: { customerId: rows[0].id, channel: 'EMAIL', category: 'CARD', description: 'x', assigneeId: salesRepId } },
       });
       expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'assigneeId' });
@@ -258,9 +270,9 @@ describe('Mutations', () => {
       await server.pool.query(`CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$`);
       await server.pool.query(`CREATE TRIGGER fail_event BEFORE INSERT ON complaint_events FOR EACH ROW EXECUTE FUNCTION fail_event()`);
       try {
-        const { rows } = await server.pool.query(`SELECT id FROM customers LIMIT 1`);
+        const { rows } = await server.pool.query(`SELECT id FROM customers WHERE relationship_manager_id = '${salesRepId}' LIMIT 1`);
         const before = await count('complaints');
-        const { body } = await server.gql(example('FileComplaint'), {
+        const { body } = await gql(example('FileComplaint'), {
           variables: { input: { customerId: rows[0].id, channel: 'ONLINE', category: 'OTHER', description: '排队时间过长' } },
         });
         expect(body.errors![0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });

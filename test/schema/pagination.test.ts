@@ -86,7 +86,7 @@ describe('Pagination', () => {
     const query = `query ($id: ID!, $after: String) { customer(id: $id) { contacts(first: 1, after: $after) { totalCount pageInfo { endCursor } edges { node { id } } } } }`;
     const first = await server.gql<any>(query, { variables: { id: rows[0].id } });
     const cursor = first.body.data.customer.contacts.pageInfo.endCursor;
-    const removed = await server.gql(`mutation ($id: ID!) { removeContact(id: $id) }`, { variables: { id: first.body.data.customer.contacts.edges[0].node.id } });
+    const removed = await server.gql(`mutation ($id: ID!) { removeContact(id: $id) }`, { role: 'manager', variables: { id: first.body.data.customer.contacts.edges[0].node.id } });
     expect(removed.body.errors).toBeUndefined();
     const after = await server.gql(query, { variables: { id: rows[0].id, after: cursor } });
     expect(after.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });

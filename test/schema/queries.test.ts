@@ -1,3 +1,4 @@
+import { maskName } from '../../permissions/masks';
 import { example } from '../harness/examples';
 import { startTestServer, type TestServer } from '../harness/server';
 
@@ -38,7 +39,8 @@ describe('Queries', () => {
     const customer = body.data!.customer;
     expect(customer.relationshipManager.username).toBe(corporate.rm);
     const contacts = await sql(`SELECT name FROM contacts WHERE customer_id = $1 ORDER BY created_at, id`, [corporate.id]);
-    expect(customer.contacts.edges.map((e: any) => e.node.name)).toEqual(contacts.map((c) => c.name));
+    // An administrator reads names masked (surname only).
+    expect(customer.contacts.edges.map((e: any) => e.node.name)).toEqual(contacts.map((c) => maskName(c.name as string)));
     const transactions = await sql<{ id: string; amount: string }>(
       `SELECT id, amount::text FROM transactions WHERE customer_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT 10`,
       [corporate.id],

@@ -1,0 +1,43 @@
+/** Building blocks the role files share, derived from the classification. */
+import { CLASSIFICATION } from './classification';
+import type { MaskStrategy } from './masks';
+import { mask, relation, remove, SENSITIVE_LEVELS, when, clear, type Decision, type FieldRule, type Relation } from './vocabulary';
+
+/** Every sensitive field with its default mask (removed when it has none): the masked-by-default view. */
+export function maskedByDefault(): Record<string, Decision> {
+  const rules: Record<string, Decision> = {};
+  for (const [type, fields] of Object.entries(CLASSIFICATION)) {
+    for (const [field, cls] of Object.entries(fields)) {
+      if (SENSITIVE_LEVELS.includes(cls.level)) rules[`${type}.${field}`] = cls.mask ? mask(cls.mask) : remove;
+    }
+  }
+  return rules;
+}
+
+/** Every sensitive field removed: the starting point of de-identified and scoped views. */
+export function removedByDefault(): Record<string, Decision> {
+  return Object.fromEntries(Object.keys(maskedByDefault()).map((coordinate) => [coordinate, remove]));
+}
+
+/** Clear when the relationship holds, otherwise the field's default mask. */
+export function clearIf(condition: Relation, coordinate: string): FieldRule {
+  const [type, field] = coordinate.split('.');
+  const strategy: MaskStrategy | undefined = CLASSIFICATION[type]?.[field]?.mask;
+  return when(relation(condition), clear, strategy ? mask(strategy) : remove);
+}
+
+/** The same rule for several coordinates. */
+export function each(coordinates: readonly string[], rule: (coordinate: string) => FieldRule): Record<string, FieldRule> {
+  return Object.fromEntries(coordinates.map((coordinate) => [coordinate, rule(coordinate)]));
+}
+
+/** Read operations every staff role that reads customer data may call. */
+export const READ_OPERATIONS = [
+  'Query.me',
+  'Query.customer',
+  'Query.customers',
+  'Query.transaction',
+  'Query.transactions',
+  'Query.complaint',
+  'Query.complaints',
+] as const;

@@ -1,0 +1,38 @@
+/** The policy's refusals: typed, naming fields and figures, never a value. */
+import { GraphQLError } from 'graphql';
+import type { PlannedField, Exposure } from './plan';
+import { alwaysRemoved } from './compile';
+
+const HTTP_FORBIDDEN = { status: 403 };
+
+export function forbidden(reason: string, fields: string[], extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(`Forbidden: ${reason}`, { extensions: { code: 'FORBIDDEN', fields, ...extra, http: HTTP_FORBIDDEN } });
+}
+
+/** Refused before any SQL: the figure, the limit, the paths that weigh most and what to ask instead. */
+export function exposureLimit(exposure: Exposure, fields: PlannedField[]): GraphQLError {
+  const contributors = fields
+    .filter((f) => !alwaysRemoved(f.rule))
+    .sort((a, b) => b.rows - a.rows || a.path.localeCompare(b.path))
+    .slice(0, 5)
+    .map((f) => ({ path: f.path, values: f.rows }));
+  // Every value scales with the page sizes along its path, so the share that fits is the ratio.
+  const share = Math.max(0, Math.floor((exposure.hardLimit / exposure.volume) * 100));
+  const suggestion =
+    `ask for at most ${exposure.hardLimit} sensitive values per request: about ${share}% of these rows ` +
+    `(smaller 'first', then page with 'after'), or fewer sensitive fields; ${contributors[0]?.path ?? 'the largest path'} weighs most`;
+  return new GraphQLError(
+    `Exposure limit: this operation asks for ${exposure.volume} sensitive values; the limit for this role is ${exposure.hardLimit}`,
+    {
+      extensions: {
+        code: 'EXPOSURE_LIMIT',
+        volume: exposure.volume,
+        limit: exposure.hardLimit,
+        breadth: exposure.breadth,
+        contributors,
+        suggestion,
+        http: HTTP_FORBIDDEN,
+      },
+    },
+  );
+}

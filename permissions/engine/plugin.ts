@@ -1,0 +1,61 @@
+/**
+ * The Apollo plugin that puts the policy in the request flow: settles the declared purpose,
+ * plans the operation before execution (refusals happen here, before any SQL), and attaches
+ * the explanation to the response.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { getVariableValues, Kind, type FragmentDefinitionNode } from 'graphql';
+import type { RequestContext } from '../../src/context';
+import { POLICY_VERSION, ROLE_POLICIES } from '../policy';
+import { PURPOSES, type Purpose } from '../vocabulary';
+import { forbidden } from './errors';
+import { planOperation } from './plan';
+import { createPrivacyState } from './runtime';
+
+const PURPOSE_HEADER = 'x-purpose';
+
+/** The purpose the caller declared (header or `extensions.purpose`), or the role's default. */
+export function settlePurpose(role: RequestContext['principal']['role'], declared: unknown): Purpose {
+  const policy = ROLE_POLICIES[role];
+  if (declared === undefined || declared === null || declared === '') return policy.purposes.default;
+  const allowed = policy.purposes.allowed;
+  if (typeof declared !== 'string' || !(PURPOSES as readonly string[]).includes(declared) || !allowed.includes(declared as Purpose)) {
+    // The declared text is not echoed: it is caller input.
+    throw forbidden(`the declared purpose is not allowed for role ${role}; allowed: ${allowed.join(', ')}`, ['purpose'], { allowedPurposes: allowed });
+  }
+  return declared as Purpose;
+}
+
+export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ request, document, operation, contextValue, schema }) {
+        const declared = request.http?.headers.get(PURPOSE_HEADER) ?? (request.extensions?.purpose as unknown);
+        const purpose = settlePurpose(contextValue.principal.role, declared);
+        if (!operation) return; // no operation, no plan: the root rules refuse every field
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+        // Bad variables: execution refuses the operation before any resolver runs; no plan, nothing runs.
+        if (coerced.errors) return;
+        const fragments: Record<string, FragmentDefinitionNode> = {};
+        for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+        const plan = planOperation(schema, operation, fragments, coerced.coerced, contextValue.principal.role, purpose);
+        contextValue.privacy = createPrivacyState(plan, contextValue);
+      },
+      async willSendResponse({ contextValue, response }) {
+        const state = contextValue.privacy;
+        if (!state || state.tally.size === 0 || response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        result.extensions = {
+          ...result.extensions,
+          privacy: {
+            policyVersion: POLICY_VERSION,
+            role: state.plan.role,
+            purpose: state.plan.purpose,
+            exposure: state.plan.exposure,
+            fields: [...state.tally.values()].sort((a, b) => a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision)),
+          },
+        };
+      },
+    };
+  },
+};

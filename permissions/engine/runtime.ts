@@ -1,0 +1,76 @@
+/**
+ * The per-request side of the policy: the operation's plan, per-record decisions for the
+ * fields whose outcome depends on a relationship, and the tally the explanation reports.
+ */
+import type { GraphQLResolveInfo } from 'graphql';
+import type { RequestContext } from '../../src/context';
+import type { DecisionKind, Reason } from '../vocabulary';
+import type { MaskStrategy } from '../masks';
+import type { Outcome, PlannedRule } from './compile';
+import type { PrivacyPlan } from './plan';
+import { createRelationLoaders, holds, type RelationLoaders } from './relations';
+
+export interface OutcomeTally {
+  path: string;
+  field: string;
+  decision: DecisionKind;
+  strategy?: MaskStrategy;
+  reason: Reason;
+  count: number;
+}
+
+export interface PrivacyState {
+  plan: PrivacyPlan;
+  relations: RelationLoaders;
+  tally: Map<string, OutcomeTally>;
+}
+
+export function createPrivacyState(plan: PrivacyPlan, ctx: RequestContext): PrivacyState {
+  return { plan, relations: createRelationLoaders(ctx), tally: new Map() };
+}
+
+const NOT_PLANNED: Outcome = { decision: { kind: 'REMOVE' }, reason: 'NOT_PLANNED' };
+
+/** `customers.edges.3.node.phone` → `customers.edges.node.phone`. */
+export function collapsedPath(path: GraphQLResolveInfo['path']): string {
+  const keys: string[] = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = path; p; p = p.prev) if (typeof p.key === 'string') keys.push(p.key);
+  return keys.reverse().join('.');
+}
+
+function resolveRule(rule: PlannedRule, ctx: RequestContext, state: PrivacyState, typeName: string, row: Record<string, unknown>): Outcome | Promise<Outcome> {
+  if ('fixed' in rule) return rule.fixed;
+  const checks = rule.relations.map((r) => holds(r, ctx, state.relations, typeName, row));
+  if (checks.every((c) => typeof c === 'boolean')) {
+    return resolveRule(checks.every(Boolean) ? rule.then : rule.otherwise, ctx, state, typeName, row);
+  }
+  return Promise.all(checks).then((results) => resolveRule(results.every(Boolean) ? rule.then : rule.otherwise, ctx, state, typeName, row));
+}
+
+/** The decision for one value: fail closed when there is no plan or the path is not in it. */
+export function decide(ctx: RequestContext, info: GraphQLResolveInfo, row: unknown): Outcome | Promise<Outcome> {
+  const state = ctx.privacy;
+  if (!state) return NOT_PLANNED;
+  const planned = state.plan.fields.get(collapsedPath(info.path));
+  if (!planned) return NOT_PLANNED;
+  return resolveRule(planned.rule, ctx, state, info.parentType.name, (row ?? {}) as Record<string, unknown>);
+}
+
+export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome): void {
+  const tally = ctx.privacy?.tally;
+  if (!tally) return;
+  const path = collapsedPath(info.path);
+  const key = `${path}|${outcome.decision.kind}|${outcome.reason}`;
+  const entry = tally.get(key);
+  if (entry) entry.count += 1;
+  else {
+    tally.set(key, {
+      path,
+      field: `${info.parentType.name}.${info.fieldName}`,
+      decision: outcome.decision.kind,
+      ...(outcome.decision.kind === 'MASK' ? { strategy: outcome.decision.strategy } : {}),
+      reason: outcome.reason,
+      count: 1,
+    });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The policy: classification + one file per role. The single source of truth that the shield
+ * rules, the masking, the query plan, the docs table and the tests are derived from.
+ */
+import { createHash } from 'node:crypto';
+import type { Role } from '../src/auth/principal';
+import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
+import { adminRole } from './roles/admin.role';
+import { analystRole } from './roles/analyst.role';
+import { auditorRole } from './roles/auditor.role';
+import { managerRole } from './roles/manager.role';
+import { partnerRole } from './roles/partner.role';
+import { salesRole } from './roles/sales.role';
+import { serviceRole } from './roles/service.role';
+import { remove, SENSITIVE_LEVELS, type FieldClass, type FieldRule, type RolePolicy } from './vocabulary';
+
+export const ROLE_POLICIES: Readonly<Record<Role, RolePolicy>> = {
+  admin: adminRole,
+  manager: managerRole,
+  sales: salesRole,
+  service: serviceRole,
+  analyst: analystRole,
+  auditor: auditorRole,
+  partner: partnerRole,
+};
+
+/** Content hash of the whole policy: responses and docs name the version they were decided by. */
+export const POLICY_VERSION = `sha256:${createHash('sha256')
+  .update(JSON.stringify({ CLASSIFICATION, REVEALING_INPUTS, ROLE_POLICIES }))
+  .digest('hex')
+  .slice(0, 16)}`;
+
+export function classify(typeName: string, fieldName: string): FieldClass | undefined {
+  return CLASSIFICATION[typeName]?.[fieldName];
+}
+
+export function isSensitive(cls: FieldClass | undefined): boolean {
+  return cls !== undefined && SENSITIVE_LEVELS.includes(cls.level);
+}
+
+/** A role's rule for one field. Deny by default: an unclassified field, or one the role is not granted, is removed. */
+export function ruleFor(role: Role, typeName: string, fieldName: string): FieldRule {
+  const policy = ROLE_POLICIES[role];
+  const cls = classify(typeName, fieldName);
+  if (!policy || !cls) return remove;
+  if (typeName === 'Query' || typeName === 'Mutation') {
+    return policy.operations.includes(`${typeName}.${fieldName}`) ? { kind: 'CLEAR' } : remove;
+  }
+  if (isSensitive(cls)) return policy.fields[`${typeName}.${fieldName}`] ?? remove;
+  return policy.clearLevels.includes(cls.level) ? { kind: 'CLEAR' } : remove;
+}
+
+/** Fields whose outcome is the same clear value for every role: the only ones left unwrapped. */
+export function isClearForEveryRole(typeName: string, fieldName: string): boolean {
+  return (Object.keys(ROLE_POLICIES) as Role[]).every((role) => {
+    const rule = ruleFor(role, typeName, fieldName);
+    return 'kind' in rule && rule.kind === 'CLEAR';
+  });
+}

@@ -1,0 +1,25 @@
+/**
+ * Analysts: de-identified bulk reads. Direct identifiers removed, quasi-identifiers generalised
+ * (birth year, province + city, income bucket), amounts and ratings clear.
+ */
+import { READ_OPERATIONS, removedByDefault } from '../defaults';
+import { clear, mask, type RolePolicy } from '../vocabulary';
+
+export const analystRole: RolePolicy = {
+  description: 'Analysts: identifiers removed, quasi-identifiers generalised, amounts clear',
+  purposes: { allowed: ['statistics', 'risk_analysis'], default: 'statistics' },
+  clearLevels: ['PUBLIC', 'INTERNAL'],
+  operations: READ_OPERATIONS,
+  fields: {
+    ...removedByDefault(),
+    'Customer.birthDate': mask('birthYear'),
+    'Customer.address': mask('address'),
+    'Customer.annualIncome': mask('moneyBucket'),
+    'Customer.totalAssets': mask('moneyBucket'),
+    'Customer.creditRating': clear,
+  },
+  lookups: [],
+  writes: {},
+  // 100k de-identified values; nothing identifying is ever clear.
+  exposure: { clearBudget: 100_000, clearBreadth: 0, hardLimit: 100_000 },
+};

@@ -1,0 +1,65 @@
+/**
+ * Sales (seed 001: "sales see basic info and transactions"): clear contact data of their own
+ * customers — relationship manager = caller — and masks for everyone else's.
+ */
+import { clearIf, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
+import { mask, relation, remove, when, type RolePolicy } from '../vocabulary';
+
+const OWN_CLEAR = [
+  'Customer.name',
+  'Customer.phone',
+  'Customer.email',
+  'Customer.address',
+  'Customer.birthDate',
+  'Customer.employer',
+  'Customer.annualIncome',
+  'Customer.totalAssets',
+  'Customer.legalRepresentative',
+  'Contact.name',
+  'Contact.phone',
+  'Contact.email',
+  'Transaction.counterpartyName',
+  'Transaction.description',
+];
+
+// Complaint texts are service records: a rep sees their own customers' complaints masked, no one else's.
+const COMPLAINT_TEXTS = ['Complaint.description', 'Complaint.resolution', 'Complaint.delayReason', 'ComplaintEvent.note'];
+
+const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier'];
+
+export const salesRole: RolePolicy = {
+  description: 'Relationship managers: clear contact data of their own customers, masks for others',
+  purposes: { allowed: ['relationship_management'], default: 'relationship_management' },
+  clearLevels: ['PUBLIC', 'INTERNAL'],
+  operations: [
+    ...READ_OPERATIONS,
+    'Mutation.createCustomer',
+    'Mutation.updateCustomer',
+    'Mutation.addContact',
+    'Mutation.updateContact',
+    'Mutation.removeContact',
+    'Mutation.recordTransaction',
+    'Mutation.fileComplaint',
+  ],
+  fields: {
+    ...maskedByDefault(),
+    ...each(OWN_CLEAR, (coordinate) => clearIf('OWN_CUSTOMER', coordinate)),
+    'Customer.creditRating': clearIf('OWN_CUSTOMER', 'Customer.creditRating'),
+    ...each(COMPLAINT_TEXTS, () => when(relation('OWN_CUSTOMER'), mask('freeText'), remove)),
+  },
+  lookups: [],
+  writes: {
+    createCustomer: { fields: ['kind', 'name', 'idNumber', 'birthDate', 'gender', 'creditCode', 'relationshipManagerId', ...CUSTOMER_DATA] },
+    updateCustomer: { fields: CUSTOMER_DATA, condition: 'OWN_CUSTOMER' },
+    addContact: { fields: ['name', 'position', 'phone', 'email'], condition: 'OWN_CUSTOMER' },
+    updateContact: { fields: ['name', 'position', 'phone', 'email'], condition: 'OWN_CUSTOMER' },
+    removeContact: { fields: [], condition: 'OWN_CUSTOMER' },
+    recordTransaction: {
+      fields: ['customerId', 'amount', 'currency', 'direction', 'channel', 'product', 'description', 'accountNumber', 'counterpartyName', 'counterpartyAccount', 'occurredAt'],
+      condition: 'OWN_CUSTOMER',
+    },
+    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] },
+  },
+  // One customer's phone clear, yes; a page of 100 phones clear, no (downgraded to masks).
+  exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },
+};

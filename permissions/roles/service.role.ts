@@ -1,0 +1,32 @@
+/**
+ * Service (complaint handling): clear name and phone of customers whose open complaint is
+ * assigned to the caller, clear texts of their assigned complaints, exact-match lookup of a
+ * customer by ID number or phone (results masked); birth date clear only when verifying identity.
+ */
+import { clearIf, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
+import { all, clear, mask, purpose, relation, remove, when, type RolePolicy } from '../vocabulary';
+
+const COMPLAINT_TEXTS = ['Complaint.description', 'Complaint.resolution', 'Complaint.delayReason', 'ComplaintEvent.note'];
+
+export const serviceRole: RolePolicy = {
+  description: 'Complaint handlers: clear contact of customers with an open complaint assigned to them; lookup by ID number or phone',
+  purposes: { allowed: ['complaint_handling', 'identity_verification'], default: 'complaint_handling' },
+  clearLevels: ['PUBLIC', 'INTERNAL'],
+  operations: [...READ_OPERATIONS, 'Mutation.fileComplaint'],
+  fields: {
+    ...maskedByDefault(),
+    'Customer.name': clearIf('OPEN_COMPLAINT_ASSIGNED', 'Customer.name'),
+    'Customer.phone': clearIf('OPEN_COMPLAINT_ASSIGNED', 'Customer.phone'),
+    // Identity checks ask the caller for their birth date and compare.
+    'Customer.birthDate': when(all(purpose('identity_verification'), relation('OPEN_COMPLAINT_ASSIGNED')), clear, mask('birthYear')),
+    'Customer.annualIncome': remove,
+    'Customer.totalAssets': remove,
+    'Customer.creditRating': remove,
+    ...each(COMPLAINT_TEXTS, (coordinate) => clearIf('ASSIGNED_COMPLAINT', coordinate)),
+  },
+  lookups: ['Customer.idNumber', 'Customer.phone'],
+  writes: {
+    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId'] },
+  },
+  exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },
+};

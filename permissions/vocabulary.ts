@@ -1,0 +1,111 @@
+/**
+ * The words the policy is written in: classification levels, decisions, conditions, purposes
+ * and reason codes. Role files and the classification use only these.
+ */
+import type { MaskStrategy } from './masks';
+
+/** Seed 002 levels; JR/T 0171-2020 C1–C3. */
+export const LEVELS = ['PUBLIC', 'INTERNAL', 'L1', 'L2', 'L3'] as const;
+export type Level = (typeof LEVELS)[number];
+export const SENSITIVE_LEVELS: readonly Level[] = ['L1', 'L2', 'L3'];
+
+export interface FieldClass {
+  level: Level;
+  /** The field's default mask; absent when the value cannot be masked (an enum): then it is removed. */
+  mask?: MaskStrategy;
+  /** Names a person or account on its own: counts toward a record's breadth. */
+  identifying?: boolean;
+  /** Rows a plain (non-connection) list is assumed to hold when exposure is estimated. */
+  listEstimate?: number;
+}
+
+export type Decision = { kind: 'CLEAR' } | { kind: 'MASK'; strategy: MaskStrategy } | { kind: 'REMOVE' };
+export type DecisionKind = Decision['kind'];
+
+/**
+ * Relationships decided per record, with batched lookups:
+ * OWN_CUSTOMER — the record's customer has the caller as relationship manager;
+ * ASSIGNED_COMPLAINT — the complaint (or the complaint of an event) is assigned to the caller;
+ * OPEN_COMPLAINT_ASSIGNED — the record's customer has a complaint, not yet closed, assigned to the caller.
+ */
+export const RELATIONS = ['OWN_CUSTOMER', 'ASSIGNED_COMPLAINT', 'OPEN_COMPLAINT_ASSIGNED'] as const;
+export type Relation = (typeof RELATIONS)[number];
+
+/** Declared purposes of use (seed 002: a lookup must state its purpose). */
+export const PURPOSES = [
+  'relationship_management',
+  'complaint_handling',
+  'identity_verification',
+  'supervision',
+  'statistics',
+  'risk_analysis',
+  'audit',
+  'administration',
+  'partner_service',
+] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+export type Condition = { relation: Relation } | { purpose: Purpose } | { all: Condition[] };
+
+/** A field rule: a decision, or a choice on a condition. */
+export type FieldRule = Decision | { when: Condition; then: FieldRule; otherwise: FieldRule };
+
+export const clear: Decision = { kind: 'CLEAR' };
+export const remove: Decision = { kind: 'REMOVE' };
+export function mask(strategy: MaskStrategy): Decision {
+  return { kind: 'MASK', strategy };
+}
+export function when(condition: Condition, then: FieldRule, otherwise: FieldRule): FieldRule {
+  return { when: condition, then, otherwise };
+}
+export function relation(name: Relation): Condition {
+  return { relation: name };
+}
+export function purpose(name: Purpose): Condition {
+  return { purpose: name };
+}
+export function all(...conditions: Condition[]): Condition {
+  return { all: conditions };
+}
+
+/** Why a value came out the way it did; the codes frontends and auditors see. */
+export const REASONS = {
+  ROLE_POLICY: 'the role’s rule for this field',
+  OWN_CUSTOMER: 'the caller is the customer’s relationship manager',
+  NOT_OWN_CUSTOMER: 'the caller is not the customer’s relationship manager',
+  ASSIGNED_COMPLAINT: 'the complaint is assigned to the caller',
+  NOT_ASSIGNED_COMPLAINT: 'the complaint is not assigned to the caller',
+  OPEN_COMPLAINT_ASSIGNED: 'the customer has an open complaint assigned to the caller',
+  NOT_OPEN_COMPLAINT_ASSIGNED: 'the customer has no open complaint assigned to the caller',
+  PURPOSE: 'the declared purpose allows it',
+  NOT_PURPOSE: 'the declared purpose does not allow it',
+  EXPOSURE_CLEAR_BUDGET: 'the request asks for more clear values than the role’s clear budget',
+  COMBINATION: 'too many identifying fields of one record together',
+  NOT_IN_POLICY: 'deny by default: the policy does not grant this field to the role',
+  NOT_PLANNED: 'deny by default: the field was not in the operation’s plan',
+} as const;
+export type Reason = keyof typeof REASONS;
+
+/** What one role may do: the unit a data-protection officer reviews. */
+export interface RolePolicy {
+  description: string;
+  purposes: { allowed: readonly Purpose[]; default: Purpose };
+  /** Levels readable clear unless `fields` says otherwise; every other field is removed. */
+  clearLevels: readonly Level[];
+  /** Root fields (queries and mutations) the role may call. */
+  operations: readonly string[];
+  /** Decisions for sensitive fields, by coordinate (`Customer.phone`). */
+  fields: Readonly<Record<string, FieldRule>>;
+  /** Exact-match lookups by a sensitive field the role may run although it cannot read it clear. */
+  lookups: readonly string[];
+  /** Mutation inputs the role may set: input field names per mutation, and a record condition. */
+  writes: Readonly<Record<string, { fields: readonly string[]; condition?: Relation }>>;
+  exposure: {
+    /** Clear sensitive values per request before clear fields are downgraded to masked. */
+    clearBudget: number;
+    /** Identifying fields of one record that may be clear together. */
+    clearBreadth: number;
+    /** Sensitive values (clear + masked) per request; above it the request is refused. */
+    hardLimit: number;
+  };
+}
