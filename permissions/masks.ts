@@ -77,6 +77,7 @@ export const MONEY_BUCKETS = [0, 10_000, 50_000, 100_000, 500_000, 1_000_000, 5_
 
 /** Money as a range bucket: `100000-500000`, or `10000000+` above the last boundary. */
 export function maskMoney(value: string): string {
+  if (value.trim() === '') return STAR;
   const amount = Number(value);
   if (!Number.isFinite(amount)) return STAR;
   if (amount < 0) return '<0';
@@ -89,15 +90,24 @@ export function maskMoney(value: string): string {
   return STAR;
 }
 
-// Digits runs are classified by shape: 18-char IDs (last may be X), 13–19 digit cards, 11-digit mobiles.
-const NUMBER_RUN = /(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{11,19})(?![0-9A-Za-z])/g;
+// Number runs, spaces or dashes allowed between digits (`138-1234-5678`, `6222 0212 3456 1234`),
+// classified by how many digits they hold: 18-char IDs (last may be X), 11-digit mobiles, 13–19 digit cards.
+const NUMBER_RUN = /(?<!\d)\d(?:[ -]?\d){10,18}(?:[Xx](?![A-Za-z]))?(?!\d)/g;
 const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
+function maskDigits(digits: string): string {
+  if (digits.length === 18 && /^\d{17}[\dXx]$/.test(digits)) return maskIdNumber(digits);
+  if (digits.length === 11 && /^1[3-9]\d{9}$/.test(digits)) return maskPhone(digits);
+  if (digits.length === 13 && /^861[3-9]\d{9}$/.test(digits)) return `86${maskPhone(digits.slice(2))}`;
+  if (digits.length >= 13) return maskCard(digits);
+  return keepEnds(digits, 0, 4);
+}
+
+/** Masks the digits of a run and puts its separators back where they were. */
 function maskNumberRun(run: string): string {
-  if (run.length === 18 && /^\d{17}[\dXx]$/.test(run)) return maskIdNumber(run);
-  if (run.length === 11 && /^1[3-9]\d{9}$/.test(run)) return maskPhone(run);
-  if (run.length >= 13) return maskCard(run);
-  return keepEnds(run, 0, 4);
+  const masked = [...maskDigits(run.replace(/[ -]/g, ''))];
+  let next = 0;
+  return [...run].map((ch) => (ch === ' ' || ch === '-' ? ch : masked[next++])).join('');
 }
 
 /** Free text: any ID, card, phone number or e-mail address inside it is masked in place. */

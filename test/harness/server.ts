@@ -19,7 +19,11 @@ import { createTestDatabase, type TestDatabase } from './database';
 export interface GqlResult<T = Record<string, unknown>> {
   status: number;
   headers: Headers;
-  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+  body: {
+    data?: T | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, any>;
+  };
 }
 
 export interface CallOptions {
