@@ -1,10 +1,13 @@
 /**
- * `npm run bench` — requests/s of the "100 customers, each with contacts and their last 10
- * transactions" query (schema/examples.graphql: CustomersWithContactsAndTransactions) against
- * the compiled server in production mode, over loopback, with autocannon.
+ * `npm run bench` — requests/s of the "100 customers, each with up to 5 contacts and their last
+ * 10 transactions" query (schema/examples.graphql: CustomersWithContactsAndTransactions), asked
+ * by a manager (every name and phone masked), against the compiled server in production mode,
+ * over loopback, with autocannon — once with the policy as served, once with the shield layer
+ * left out (bench/server.ts --no-shield; masking stays), to show what shield costs.
  *
  * Options: --customers N (default 10000) --connections C (10) --duration S (10)
  *          --data-dir DIR (default .data/bench; DATABASE_URL overrides it) --quick
+ *          --variants policy,no-shield (default both)
  * Every response is checked: a response with `errors` or without 100 customers is counted
  * as a failure, so a fast wrong answer does not count.
  */
@@ -24,6 +27,7 @@ import { projectRoot } from '../src/project-root';
 import { example } from '../test/harness/examples';
 
 const ROOT = projectRoot();
+const SERVER = path.join(ROOT, 'dist', 'bench', 'server.js');
 
 async function ensureData(url: string, customers: number): Promise<void> {
   const pool = new Pool({ connectionString: url, max: 2 });
@@ -38,6 +42,79 @@ async function ensureData(url: string, customers: number): Promise<void> {
   }
 }
 
+interface Variant {
+  name: string;
+  args: string[];
+}
+
+const VARIANTS: Record<string, Variant> = {
+  policy: { name: 'policy (shield + masking)', args: [] },
+  'no-shield': { name: 'masking only (shield layer left out)', args: ['--no-shield'] },
+};
+
+async function measure(variant: Variant, databaseUrl: string, dataDir: string, connections: number, duration: number, config: ReturnType<typeof loadConfig>) {
+  const server = spawn(process.execPath, [SERVER, ...variant.args], {
+    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const kill = () => server.kill('SIGKILL');
+  process.once('exit', kill);
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      server.stdout!.on('data', (chunk) => {
+        output += chunk;
+        const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+        if (match) resolve(match[1]);
+      });
+      server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const token = await issueDevToken(config, { role: 'manager' });
+    const body = JSON.stringify({ query: example('CustomersWithContactsAndTransactions'), variables: { first: 100 } });
+    let wrong = 0;
+    const result = await autocannon({
+      url: `${url}/graphql`,
+      method: 'POST',
+      connections,
+      duration,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+      setupClient: (client) => {
+        // A response body can arrive in several chunks: check it once it is complete.
+        let chunks: Buffer[] = [];
+        client.on('headers', () => {
+          chunks = [];
+        });
+        client.on('body', (chunk: Buffer) => chunks.push(chunk));
+        client.on('response', () => {
+          try {
+            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            // A fast wrong answer does not count: 100 customers, names masked, no errors.
+            const edges = parsed.data?.customers?.edges;
+            if (parsed.errors || edges?.length !== 100 || !String(edges[0].node.name).includes('*')) wrong++;
+          } catch {
+            wrong++;
+          }
+        });
+      },
+    });
+    return {
+      variant: variant.name,
+      requestsPerSecond: result.requests.average,
+      latencyP50ms: result.latency.p50,
+      latencyP99ms: result.latency.p99,
+      requests: result.requests.total,
+      non2xx: result.non2xx,
+      wrongResponses: wrong,
+      errors: result.errors,
+    };
+  } finally {
+    process.removeListener('exit', kill);
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -45,78 +122,28 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '10' },
       duration: { type: 'string', default: '10' },
       'data-dir': { type: 'string', default: path.join(ROOT, '.data', 'bench') },
+      variants: { type: 'string', default: 'policy,no-shield' },
       quick: { type: 'boolean', default: false },
     },
   });
   const customers = values.quick ? 2000 : Number(values.customers);
   const duration = values.quick ? 3 : Number(values.duration);
+  const connections = Number(values.connections);
   const config = { ...loadConfig(), dataDir: path.resolve(values['data-dir']) };
   const log = createLogger('warn');
   const database = await locateDatabase(config, log);
   try {
     await ensureData(database.url, customers);
-    if (!existsSync(path.join(ROOT, 'dist', 'src', 'main.js'))) throw new Error('run `npm run build` first (npm run bench does)');
-    const server = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
-      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: database.url, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', DATA_DIR: config.dataDir },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    process.once('exit', () => server.kill('SIGKILL'));
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let output = '';
-        server.stdout!.on('data', (chunk) => {
-          output += chunk;
-          const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-          if (match) resolve(match[1]);
-        });
-        server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-      });
-      const token = await issueDevToken(config, { role: 'admin' });
-      const body = JSON.stringify({ query: example('CustomersWithContactsAndTransactions'), variables: { first: 100 } });
-      let wrong = 0;
-      const result = await autocannon({
-        url: `${url}/graphql`,
-        method: 'POST',
-        connections: Number(values.connections),
-        duration,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body,
-        setupClient: (client) => {
-          // A response body can arrive in several chunks: check it once it is complete.
-          let chunks: Buffer[] = [];
-          client.on('headers', () => {
-            chunks = [];
-          });
-          client.on('body', (chunk: Buffer) => chunks.push(chunk));
-          client.on('response', () => {
-            try {
-              const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-              if (parsed.errors || parsed.data?.customers?.edges?.length !== 100) wrong++;
-            } catch {
-              wrong++;
-            }
-          });
-        },
-      });
-      const figures = {
-        scenario: 'admin: 100 customers × (contacts + last 10 transactions)',
-        customers,
-        connections: Number(values.connections),
-        durationSeconds: duration,
-        requestsPerSecond: result.requests.average,
-        latencyP50ms: result.latency.p50,
-        latencyP99ms: result.latency.p99,
-        requests: result.requests.total,
-        non2xx: result.non2xx,
-        wrongResponses: wrong,
-        errors: result.errors,
-      };
-      console.log(JSON.stringify(figures, null, 2));
-      if (wrong > 0 || result.non2xx > 0 || result.errors > 0) process.exitCode = 1;
-    } finally {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
+    if (!existsSync(SERVER)) throw new Error('run `npm run build` first (npm run bench does)');
+    const runs = [];
+    for (const name of values.variants.split(',')) {
+      const variant = VARIANTS[name];
+      if (!variant) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
+      runs.push(await measure(variant, database.url, config.dataDir, connections, duration, config));
     }
+    const figures = { scenario: 'manager: 100 customers × (name, phone, ≤5 contacts, last 10 transactions)', customers, connections, durationSeconds: duration, runs };
+    console.log(JSON.stringify(figures, null, 2));
+    if (runs.some((r) => r.wrongResponses > 0 || r.non2xx > 0 || r.errors > 0)) process.exitCode = 1;
   } finally {
     await database.stop();
   }

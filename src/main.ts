@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger';
 import { seedIfEmpty } from './seed/seed';
 import { createHttpServer } from './server/app';
 import { buildAppSchema } from '../schema';
+import type { EnforcementOptions } from '../permissions';
 
 export interface RunningServer {
   url: string;
@@ -21,11 +22,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: AppConfig, log: Logger): Promise<RunningServer> {
+/** `enforcement` exists for benchmarks (bench/server.ts); the CLI entry point never passes it. */
+export async function startServer(config: AppConfig, log: Logger, enforcement: EnforcementOptions = {}): Promise<RunningServer> {
   const started = Date.now();
   const database = await locateDatabase(config, log);
   try {
-    return await serveOn(database, config, log, started);
+    return await serveOn(database, config, log, started, enforcement);
   } catch (error) {
     // Don't leave an embedded PostgreSQL running behind a server that never started.
     await database.stop().catch(() => undefined);
@@ -33,7 +35,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
   }
 }
 
-async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logger, started: number): Promise<RunningServer> {
+async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logger, started: number, enforcement: EnforcementOptions): Promise<RunningServer> {
   const applied = await migrateUp(database.url);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const pool = createPool(database.url, config.dbPoolMax);
@@ -46,7 +48,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     config,
     log,
     pool,
-    schema: await buildAppSchema(),
+    schema: await buildAppSchema(enforcement),
     verifier: createTokenVerifier(config),
   });
   await new Promise<void>((resolve, reject) => {

@@ -61,10 +61,21 @@ function maskValue(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outco
   return null;
 }
 
-/** Rewrites the resolved value by the same decision the shield rule allowed. */
-const maskingMiddleware: IMiddlewareFunction = async (resolve, parent, args, ctx: RequestContext, info) => {
-  const [value, outcome] = await Promise.all([resolve(parent, args, ctx, info), decide(ctx, info, parent)]);
-  return maskValue(ctx, info, outcome, value);
+function isPromise<T>(value: unknown): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
+}
+
+/**
+ * Rewrites the resolved value by the same decision the shield rule allowed. Stays synchronous
+ * when both the value and the decision are (most fields): no promise per value on large lists.
+ */
+const maskingMiddleware: IMiddlewareFunction = (resolve, parent, args, ctx: RequestContext, info) => {
+  const value: unknown = resolve(parent, args, ctx, info);
+  const outcome = decide(ctx, info, parent);
+  if (isPromise(value) || isPromise(outcome)) {
+    return Promise.all([value, outcome]).then(([v, o]) => maskValue(ctx, info, o as Outcome, v));
+  }
+  return maskValue(ctx, info, outcome as Outcome, value);
 };
 
 export interface EnforcementOptions {
