@@ -75,7 +75,8 @@ const maskingMiddleware: IMiddlewareFunction = (resolve, parent, args, ctx: Requ
   if (isPromise(value) || isPromise(outcome)) {
     return Promise.all([value, outcome]).then(([v, o]) => maskValue(ctx, info, o as Outcome, v));
   }
-  return maskValue(ctx, info, outcome as Outcome, value);
+  // graphql-middleware's type asks for a promise; its runtime (and graphql-js) pass a plain value through.
+  return maskValue(ctx, info, outcome as Outcome, value) as Promise<unknown>;
 };
 
 export interface EnforcementOptions {

@@ -169,12 +169,17 @@ function defaultMask(cls: FieldClass | undefined) {
   return cls?.mask ? mask(cls.mask) : undefined;
 }
 
-/** Over the clear breadth, the most sensitive identifying fields of a record are downgraded first. */
+/**
+ * Over the clear breadth, the most sensitive identifying fields of a record are downgraded first.
+ * Records are grouped by type across the whole operation, not by path: aliases, repeated
+ * fragments and nested paths can all reach the same customer, and must not split its breadth.
+ */
 function applyBreadth(fields: PlannedField[], clearBreadth: number): number {
   const byRecord = new Map<string, PlannedField[]>();
   for (const f of fields) {
     if (!f.cls?.identifying || alwaysRemoved(f.rule)) continue;
-    byRecord.set(f.recordPath, [...(byRecord.get(f.recordPath) ?? []), f]);
+    const recordType = f.coordinate.split('.')[0];
+    byRecord.set(recordType, [...(byRecord.get(recordType) ?? []), f]);
   }
   let breadth = 0;
   for (const group of byRecord.values()) {
