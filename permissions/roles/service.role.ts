@@ -1,6 +1,6 @@
 /**
  * Service (complaint handling): clear name and phone of customers whose open complaint is
- * assigned to the caller, clear texts of their assigned complaints, exact-match lookup of a
+ * assigned to the caller, texts of their assigned complaints (numbers masked), exact-match lookup of a
  * customer by ID number or phone (results masked); birth date clear only when verifying identity.
  */
 import { clearIf, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
@@ -22,7 +22,9 @@ export const serviceRole: RolePolicy = {
     'Customer.annualIncome': remove,
     'Customer.totalAssets': remove,
     'Customer.creditRating': remove,
-    ...each(COMPLAINT_TEXTS, (coordinate) => clearIf('ASSIGNED_COMPLAINT', coordinate)),
+    // Need to know: the texts of their own complaints, with numbers inside masked (customers write
+    // their ID and phone numbers into complaints; the handler gets the phone from Customer.phone).
+    ...each(COMPLAINT_TEXTS, () => when(relation('ASSIGNED_COMPLAINT'), mask('freeText'), remove)),
   },
   lookups: ['Customer.idNumber', 'Customer.phone'],
   writes: {

@@ -65,7 +65,7 @@ function spec(role: Role, f: FieldSpec): [Expect, Expect] {
       return [alwaysMasked.includes(k) ? DEFAULT(f) : 'clear', DEFAULT(f)];
     }
     case 'service': {
-      if (complaintText) return ['clear', 'freeText'];
+      if (complaintText) return ['freeText', 'remove'];
       if (k === 'Customer.name' || k === 'Customer.phone') return ['clear', DEFAULT(f)];
       if (['Customer.annualIncome', 'Customer.totalAssets', 'Customer.creditRating'].includes(k)) return ['remove', 'remove'];
       return [DEFAULT(f), DEFAULT(f)];
