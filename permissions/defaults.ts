@@ -41,3 +41,21 @@ export const READ_OPERATIONS = [
   'Query.complaint',
   'Query.complaints',
 ] as const;
+
+/** Every customer-data mutation: roles that write customer records may call these. */
+export const WRITE_OPERATIONS = [
+  'Mutation.createCustomer',
+  'Mutation.updateCustomer',
+  'Mutation.addContact',
+  'Mutation.updateContact',
+  'Mutation.removeContact',
+  'Mutation.recordTransaction',
+  'Mutation.fileComplaint',
+] as const;
+
+export const CONTACT_INPUT = ['name', 'position', 'phone', 'email'] as const;
+
+export const TRANSACTION_INPUT = ['customerId', 'amount', 'currency', 'direction', 'channel', 'product', 'description', 'accountNumber', 'counterpartyName', 'counterpartyAccount', 'occurredAt'] as const;
+
+/** Complaint free texts: customers write their ID and phone numbers into them. */
+export const COMPLAINT_TEXTS = ['Complaint.description', 'Complaint.resolution', 'Complaint.delayReason', 'ComplaintEvent.note'] as const;

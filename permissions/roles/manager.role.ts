@@ -2,7 +2,7 @@
  * Managers: the whole archive, masked. Clear values only through an approved, time-limited,
  * audited grant (break-glass), which the policy does not grant yet.
  */
-import { maskedByDefault, READ_OPERATIONS } from '../defaults';
+import { CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import type { RolePolicy } from '../vocabulary';
 
 const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier', 'creditRating', 'relationshipManagerId'];
@@ -11,26 +11,17 @@ export const managerRole: RolePolicy = {
   description: 'Managers: every record, masked by default',
   purposes: { allowed: ['supervision'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [
-    ...READ_OPERATIONS,
-    'Mutation.createCustomer',
-    'Mutation.updateCustomer',
-    'Mutation.addContact',
-    'Mutation.updateContact',
-    'Mutation.removeContact',
-    'Mutation.recordTransaction',
-    'Mutation.fileComplaint',
-  ],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS],
   fields: maskedByDefault(),
   lookups: [],
   writes: {
     createCustomer: { fields: ['kind', 'idNumber', 'birthDate', 'gender', 'creditCode', ...CUSTOMER_DATA] },
     updateCustomer: { fields: [...CUSTOMER_DATA, 'status'] },
-    addContact: { fields: ['name', 'position', 'phone', 'email'] },
-    updateContact: { fields: ['name', 'position', 'phone', 'email'] },
+    addContact: { fields: CONTACT_INPUT },
+    updateContact: { fields: CONTACT_INPUT },
     removeContact: { fields: [] },
     recordTransaction: {
-      fields: ['customerId', 'amount', 'currency', 'direction', 'channel', 'product', 'description', 'accountNumber', 'counterpartyName', 'counterpartyAccount', 'occurredAt'],
+      fields: TRANSACTION_INPUT,
     },
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId'] },
   },

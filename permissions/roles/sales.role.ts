@@ -2,7 +2,7 @@
  * Sales (seed 001: "sales see basic info and transactions"): clear contact data of their own
  * customers — relationship manager = caller — and masks for everyone else's.
  */
-import { clearIf, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
+import { clearIf, COMPLAINT_TEXTS, CONTACT_INPUT, each, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import { mask, relation, remove, when, type RolePolicy } from '../vocabulary';
 
 const OWN_CLEAR = [
@@ -22,8 +22,6 @@ const OWN_CLEAR = [
   'Transaction.description',
 ];
 
-// Complaint texts are service records: a rep sees their own customers' complaints masked, no one else's.
-const COMPLAINT_TEXTS = ['Complaint.description', 'Complaint.resolution', 'Complaint.delayReason', 'ComplaintEvent.note'];
 
 const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier'];
 
@@ -31,16 +29,8 @@ export const salesRole: RolePolicy = {
   description: 'Relationship managers: clear contact data of their own customers, masks for others',
   purposes: { allowed: ['relationship_management'], default: 'relationship_management' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [
-    ...READ_OPERATIONS,
-    'Mutation.createCustomer',
-    'Mutation.updateCustomer',
-    'Mutation.addContact',
-    'Mutation.updateContact',
-    'Mutation.removeContact',
-    'Mutation.recordTransaction',
-    'Mutation.fileComplaint',
-  ],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS],
+  // Complaint texts are service records: a rep sees their own customers' complaints masked, no one else's.
   fields: {
     ...maskedByDefault(),
     ...each(OWN_CLEAR, (coordinate) => clearIf('OWN_CUSTOMER', coordinate)),
@@ -51,11 +41,11 @@ export const salesRole: RolePolicy = {
   writes: {
     createCustomer: { fields: ['kind', 'name', 'idNumber', 'birthDate', 'gender', 'creditCode', 'relationshipManagerId', ...CUSTOMER_DATA] },
     updateCustomer: { fields: CUSTOMER_DATA, condition: 'OWN_CUSTOMER' },
-    addContact: { fields: ['name', 'position', 'phone', 'email'], condition: 'OWN_CUSTOMER' },
-    updateContact: { fields: ['name', 'position', 'phone', 'email'], condition: 'OWN_CUSTOMER' },
+    addContact: { fields: CONTACT_INPUT, condition: 'OWN_CUSTOMER' },
+    updateContact: { fields: CONTACT_INPUT, condition: 'OWN_CUSTOMER' },
     removeContact: { fields: [], condition: 'OWN_CUSTOMER' },
     recordTransaction: {
-      fields: ['customerId', 'amount', 'currency', 'direction', 'channel', 'product', 'description', 'accountNumber', 'counterpartyName', 'counterpartyAccount', 'occurredAt'],
+      fields: TRANSACTION_INPUT,
       condition: 'OWN_CUSTOMER',
     },
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] },

@@ -3,10 +3,9 @@
  * assigned to the caller, texts of their assigned complaints (numbers masked), exact-match lookup of a
  * customer by ID number or phone (results masked); birth date clear only when verifying identity.
  */
-import { clearIf, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
+import { clearIf, COMPLAINT_TEXTS, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
 import { all, clear, mask, purpose, relation, remove, when, type RolePolicy } from '../vocabulary';
 
-const COMPLAINT_TEXTS = ['Complaint.description', 'Complaint.resolution', 'Complaint.delayReason', 'ComplaintEvent.note'];
 
 export const serviceRole: RolePolicy = {
   description: 'Complaint handlers: clear contact of customers with an open complaint assigned to them; lookup by ID number or phone',
