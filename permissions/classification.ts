@@ -20,6 +20,10 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     transactions: INTERNAL,
     complaint: INTERNAL,
     complaints: INTERNAL,
+    auditLog: INTERNAL,
+    customerAccessHistory: INTERNAL,
+    changeHistory: INTERNAL,
+    accessReport: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -126,6 +130,37 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     // The caller's own staff record.
     staffMember: PUBLIC,
   },
+  // The audit register holds no clear sensitive value (paths, decisions, ids, masks, keyed hashes):
+  // only auditors may call its root fields.
+  AuditPrincipal: { sub: INTERNAL, role: INTERNAL, tokenId: INTERNAL, partnerId: INTERNAL },
+  AccessedField: { path: INTERNAL, field: INTERNAL, decision: INTERNAL, strategy: INTERNAL, reason: INTERNAL, count: INTERNAL },
+  AccessRecord: {
+    seq: INTERNAL, occurredAt: INTERNAL, requestId: INTERNAL, principal: INTERNAL, purpose: INTERNAL, clientAddress: INTERNAL,
+    operationType: INTERNAL, operationName: INTERNAL, documentHash: INTERNAL,
+    fields: { level: 'INTERNAL', listEstimate: 10 },
+    customersClear: { level: 'INTERNAL', listEstimate: 20 },
+    customersMasked: { level: 'INTERNAL', listEstimate: 20 },
+    clearValues: INTERNAL, maskedValues: INTERNAL, removedValues: INTERNAL, outcome: INTERNAL,
+    errorCodes: { level: 'INTERNAL', listEstimate: 2 },
+    durationMs: INTERNAL, hash: INTERNAL, prevHash: INTERNAL,
+  },
+  FieldChange: { field: INTERNAL, sensitive: INTERNAL, old: INTERNAL, new: INTERNAL, oldHash: INTERNAL, newHash: INTERNAL },
+  ChangeRecord: {
+    seq: INTERNAL, occurredAt: INTERNAL, requestId: INTERNAL, principal: INTERNAL, operationName: INTERNAL, entity: INTERNAL,
+    entityId: INTERNAL, customerId: INTERNAL, action: INTERNAL, changes: { level: 'INTERNAL', listEstimate: 10 }, hash: INTERNAL,
+  },
+  CustomerAccess: { seq: INTERNAL, occurredAt: INTERNAL, principal: INTERNAL, purpose: INTERNAL, operationName: INTERNAL, requestId: INTERNAL, decision: INTERNAL },
+  ReportBaseline: { kind: INTERNAL, value: INTERNAL, days: INTERNAL },
+  PrincipalDay: {
+    day: INTERNAL, principalSub: INTERNAL, principalRole: INTERNAL, requests: INTERNAL, refused: INTERNAL, clearValues: INTERNAL,
+    maskedValues: INTERNAL, customersClear: INTERNAL, baseline: INTERNAL, anomaly: INTERNAL, reason: INTERNAL,
+  },
+  AccessRecordConnection: CONNECTION,
+  AccessRecordEdge: EDGE,
+  ChangeRecordConnection: CONNECTION,
+  ChangeRecordEdge: EDGE,
+  CustomerAccessConnection: CONNECTION,
+  CustomerAccessEdge: EDGE,
   PageInfo: { hasNextPage: PUBLIC, hasPreviousPage: PUBLIC, startCursor: PUBLIC, endCursor: PUBLIC },
   CustomerConnection: CONNECTION,
   CustomerEdge: EDGE,

@@ -42,6 +42,9 @@ export const READ_OPERATIONS = [
   'Query.complaints',
 ] as const;
 
+/** The audit register's read operations: granted to auditors only. */
+export const REGISTER_OPERATIONS = ['Query.auditLog', 'Query.customerAccessHistory', 'Query.changeHistory', 'Query.accessReport'] as const;
+
 /** Every customer-data mutation: roles that write customer records may call these. */
 export const WRITE_OPERATIONS = [
   'Mutation.createCustomer',

@@ -3,13 +3,14 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { enforcePolicy, type EnforcementOptions } from '../permissions';
+import { AuditResolver } from './audit/audit.resolver';
 import { ComplaintResolver } from './complaint/complaint.resolver';
 import { ContactResolver } from './contact/contact.resolver';
 import { CustomerResolver } from './customer/customer.resolver';
 import { ViewerResolver } from './staff/viewer.resolver';
 import { TransactionResolver } from './transaction/transaction.resolver';
 
-export const RESOLVERS = [CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver] as const;
+export const RESOLVERS = [CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

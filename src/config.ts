@@ -12,6 +12,20 @@ export interface AppConfig {
   dbPoolMax: number;
   seedCustomers: number;
   logLevel: string;
+  audit: {
+    /** Ed25519 private key (PEM) that signs checkpoints; generated in DATA_DIR when not given. */
+    signingKeyFile: string;
+    /** Public key(s) (PEM) a verifier trusts; by default the signing key's own. */
+    verifyKeyFile: string | undefined;
+    /** HMAC key for the keyed hashes of changed sensitive values; generated in DATA_DIR when not given. */
+    valueKeyFile: string;
+    /** Checkpoints are also appended here, outside the database (cutting the tail is then detected). */
+    checkpointFile: string;
+    /** Seconds between checkpoints of the chain heads (0: only at shutdown and on demand). */
+    checkpointSeconds: number;
+    /** Months access records are kept; at least MIN_RETENTION_MONTHS (PIPL art. 56). */
+    retentionMonths: number;
+  };
   auth: {
     secret: string | undefined;
     jwksUrl: string | undefined;
@@ -35,18 +49,32 @@ function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** PIPL art. 56: records of personal-information processing are kept at least three years. */
+export const MIN_RETENTION_MONTHS = 36;
+/** Default five years, the record-keeping period banks apply to customer and transaction records (AML Law). */
+export const DEFAULT_RETENTION_MONTHS = 60;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV ?? 'production';
+  const dataDir = path.resolve(env.DATA_DIR ?? '.data');
   return {
     nodeEnv,
     isDevelopment: nodeEnv === 'development',
     host: env.HOST ?? '127.0.0.1',
     port: intFromEnv(env, 'PORT', 4000),
-    dataDir: path.resolve(env.DATA_DIR ?? '.data'),
+    dataDir,
     databaseUrl: optional(env, 'DATABASE_URL'),
     dbPoolMax: intFromEnv(env, 'DB_POOL_MAX', 10, 1),
     seedCustomers: intFromEnv(env, 'SEED_CUSTOMERS', 2000),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    audit: {
+      signingKeyFile: path.resolve(env.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem')),
+      verifyKeyFile: optional(env, 'AUDIT_VERIFY_KEY_FILE'),
+      valueKeyFile: path.resolve(env.AUDIT_VALUE_KEY_FILE ?? path.join(dataDir, 'audit-value-key')),
+      checkpointFile: path.resolve(env.AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit-checkpoints.ndjson')),
+      checkpointSeconds: intFromEnv(env, 'AUDIT_CHECKPOINT_SECONDS', 60),
+      retentionMonths: intFromEnv(env, 'AUDIT_RETENTION_MONTHS', DEFAULT_RETENTION_MONTHS, MIN_RETENTION_MONTHS),
+    },
     auth: {
       secret: optional(env, 'AUTH_SECRET'),
       jwksUrl: optional(env, 'AUTH_JWKS_URL'),

@@ -1,6 +1,8 @@
 /** What every resolver receives: the caller, the request's database view and its loaders. */
 import type { Pool } from 'pg';
 import type { Principal } from './auth/principal';
+import type { AuditServices } from './audit';
+import { changeRecorder } from './audit/change-log';
 import { RequestDb } from './db/pool';
 import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
@@ -9,6 +11,10 @@ import type { PrivacyState } from '../permissions/engine/runtime';
 export interface RequestContext {
   requestId: string;
   principal: Principal;
+  /** The caller's address as the server saw it (registered with every access). */
+  clientAddress: string | null;
+  /** Set once the operation is known (the change history names it). */
+  operationName: string | null;
   db: RequestDb;
   loaders: Loaders;
   log: Logger;
@@ -16,7 +22,22 @@ export interface RequestContext {
   privacy: PrivacyState | null;
 }
 
-export function createRequestContext(pool: Pool, principal: Principal, requestId: string, log: Logger): RequestContext {
-  const db = new RequestDb(pool);
-  return { requestId, principal, db, loaders: createLoaders(db), log, privacy: null };
+export interface RequestOrigin {
+  requestId: string;
+  clientAddress: string | null;
+}
+
+export function createRequestContext(pool: Pool, principal: Principal, origin: RequestOrigin, log: Logger, audit: Pick<AuditServices, 'hashValue'>): RequestContext {
+  const ctx: RequestContext = {
+    ...origin,
+    principal,
+    operationName: null,
+    db: undefined as never,
+    loaders: undefined as never,
+    log,
+    privacy: null,
+  };
+  ctx.db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => ctx.operationName }, audit.hashValue));
+  ctx.loaders = createLoaders(ctx.db);
+  return ctx;
 }

@@ -9,6 +9,8 @@ import { loadConfig, type AppConfig } from './config';
 import { locateDatabase, type DatabaseLocation } from './db/database';
 import { migrateUp } from './db/migrate';
 import { createPool } from './db/pool';
+import { appRoleFor } from './db/app-role';
+import { startAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { seedIfEmpty } from './seed/seed';
 import { createHttpServer } from './server/app';
@@ -38,18 +40,20 @@ export async function startServer(config: AppConfig, log: Logger, enforcement: E
 async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logger, started: number, enforcement: EnforcementOptions): Promise<RunningServer> {
   const applied = await migrateUp(database.url);
   if (applied.length) log.info({ applied }, 'migrations applied');
-  const pool = createPool(database.url, config.dbPoolMax);
+  const pool = createPool(database.url, config.dbPoolMax, { role: await appRoleFor(database.url, log) });
   pool.on('error', (error) => log.warn({ err: { code: (error as { code?: string }).code } }, 'idle database connection failed'));
   if (config.seedCustomers > 0) {
     const seeded = await seedIfEmpty(pool, { customers: config.seedCustomers, seed: 42 }, log);
     if (seeded) log.info(seeded, 'demo data seeded');
   }
+  const audit = await startAudit(config, pool, log);
   const { httpServer, stop } = await createHttpServer({
     config,
     log,
     pool,
     schema: await buildAppSchema(enforcement),
     verifier: createTokenVerifier(config),
+    audit,
   });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -67,6 +71,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     stop() {
       stopping ??= (async () => {
         await stop();
+        await audit.stop();
         await pool.end();
         await database.stop();
         log.info('stopped');

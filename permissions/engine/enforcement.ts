@@ -49,13 +49,13 @@ function fieldRule(typeName: string, fieldName: string): IRule {
   return rule(`canRead${typeName}${capitalise(fieldName)}`, { cache: 'no_cache' })(async (parent, _args, ctx: RequestContext, info: GraphQLResolveInfo) => {
     const outcome = await decide(ctx, info, parent);
     if (outcome.decision.kind !== 'REMOVE') return true;
-    record(ctx, info, outcome);
+    record(ctx, info, outcome, parent, null);
     return false;
   });
 }
 
-function maskValue(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, value: unknown): unknown {
-  record(ctx, info, outcome);
+function maskValue(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, parent: unknown, value: unknown): unknown {
+  record(ctx, info, outcome, parent, value);
   if (outcome.decision.kind === 'CLEAR') return value;
   if (outcome.decision.kind === 'MASK') return applyMask(outcome.decision.strategy, value);
   return null;
@@ -73,10 +73,10 @@ const maskingMiddleware: IMiddlewareFunction = (resolve, parent, args, ctx: Requ
   const value: unknown = resolve(parent, args, ctx, info);
   const outcome = decide(ctx, info, parent);
   if (isPromise(value) || isPromise(outcome)) {
-    return Promise.all([value, outcome]).then(([v, o]) => maskValue(ctx, info, o as Outcome, v));
+    return Promise.all([value, outcome]).then(([v, o]) => maskValue(ctx, info, o as Outcome, parent, v));
   }
   // graphql-middleware's type asks for a promise; its runtime (and graphql-js) pass a plain value through.
-  return maskValue(ctx, info, outcome as Outcome, value) as Promise<unknown>;
+  return maskValue(ctx, info, outcome as Outcome, parent, value) as Promise<unknown>;
 };
 
 export interface EnforcementOptions {

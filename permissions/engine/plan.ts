@@ -63,6 +63,8 @@ export interface PrivacyPlan {
   purpose: Purpose;
   /** Sensitive field paths only: everything else is clear (or the plan refused it). */
   fields: Map<string, PlannedField>;
+  /** The root fields the operation calls: `Query.customers`, `Mutation.updateCustomer`. */
+  roots: string[];
   exposure: Exposure;
 }
 
@@ -225,10 +227,12 @@ export function planOperation(
   const refusedFields: string[] = [];
   const refusedInputs: string[] = [];
   const sensitive: PlannedField[] = [];
+  const roots = new Set<string>();
   for (const entry of state.seen.values()) {
     const [typeName, fieldName] = entry.coordinate.split('.');
     const rule = compileRule(ruleFor(role, typeName, fieldName), purpose);
     const isRoot = typeName === rootType.name;
+    if (isRoot) roots.add(entry.coordinate);
     if (isRoot && alwaysRemoved(rule)) refusedOperations.push(entry.coordinate);
     else if (!isSensitive(entry.cls) && alwaysRemoved(rule)) refusedFields.push(entry.coordinate);
     if (isRoot && typeName === 'Mutation') checkWrites(role, fieldName, entry.args, refusedInputs);
@@ -253,5 +257,5 @@ export function planOperation(
   const volume = sensitive.filter((f) => !alwaysRemoved(f.rule)).reduce((n, f) => n + f.rows, 0);
   const exposure: Exposure = { volume, clearVolume, breadth, ...policy.exposure };
   if (volume > policy.exposure.hardLimit) throw exposureLimit(exposure, sensitive);
-  return { role, purpose, fields: new Map(sensitive.map((f) => [f.path, f])), exposure };
+  return { role, purpose, fields: new Map(sensitive.map((f) => [f.path, f])), roots: [...roots], exposure };
 }

@@ -23,10 +23,19 @@ export interface PrivacyState {
   plan: PrivacyPlan;
   relations: RelationLoaders;
   tally: Map<string, OutcomeTally>;
+  /** Customers whose sensitive values this response carries clear / masked (the access register lists them). */
+  customers: { clear: Set<string>; masked: Set<string> };
 }
 
 export function createPrivacyState(plan: PrivacyPlan, ctx: RequestContext): PrivacyState {
-  return { plan, relations: createRelationLoaders(ctx), tally: new Map() };
+  return { plan, relations: createRelationLoaders(ctx), tally: new Map(), customers: { clear: new Set(), masked: new Set() } };
+}
+
+/** The customer a record belongs to: the customer itself, or the owner of a contact, transaction, complaint. */
+function customerOf(typeName: string, row: unknown): string | undefined {
+  const r = row as { id?: unknown; customerId?: unknown } | null | undefined;
+  const id = typeName === 'Customer' ? r?.id : r?.customerId;
+  return typeof id === 'string' ? id : undefined;
 }
 
 const NOT_PLANNED: Outcome = { decision: { kind: 'REMOVE' }, reason: 'NOT_PLANNED' };
@@ -56,9 +65,15 @@ export function decide(ctx: RequestContext, info: GraphQLResolveInfo, row: unkno
   return resolveRule(planned.rule, ctx, state, info.parentType.name, (row ?? {}) as Record<string, unknown>);
 }
 
-export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome): void {
-  const tally = ctx.privacy?.tally;
-  if (!tally) return;
+export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, row: unknown, value: unknown): void {
+  const state = ctx.privacy;
+  if (!state) return;
+  const tally = state.tally;
+  const kind = outcome.decision.kind;
+  if (kind !== 'REMOVE' && value !== null && value !== undefined) {
+    const customerId = customerOf(info.parentType.name, row);
+    if (customerId) (kind === 'CLEAR' ? state.customers.clear : state.customers.masked).add(customerId);
+  }
   const path = collapsedPath(info.path);
   const key = `${path}|${outcome.decision.kind}|${outcome.reason}`;
   const entry = tally.get(key);

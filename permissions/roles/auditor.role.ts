@@ -1,12 +1,12 @@
-/** Auditors: the audit register (issue 4); customer data masked. */
-import { maskedByDefault, READ_OPERATIONS } from '../defaults';
+/** Auditors: the audit register (who saw what, who changed what); customer data masked. */
+import { maskedByDefault, READ_OPERATIONS, REGISTER_OPERATIONS } from '../defaults';
 import type { RolePolicy } from '../vocabulary';
 
 export const auditorRole: RolePolicy = {
-  description: 'Auditors: customer data masked',
+  description: 'Auditors: the audit register; customer data masked',
   purposes: { allowed: ['audit'], default: 'audit' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: READ_OPERATIONS,
+  operations: [...READ_OPERATIONS, ...REGISTER_OPERATIONS],
   fields: maskedByDefault(),
   lookups: [],
   writes: {},

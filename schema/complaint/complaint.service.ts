@@ -83,6 +83,7 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
        WHERE s.status = 'RECEIVED' OR $4::boolean`,
       [complaint.id, actor, `Acknowledged via ${input.channel.toLowerCase()}; answer due within ${COMPLAINT_DEADLINE_DAYS} days`, assigneeId !== null],
     );
+    tx.changed({ entity: 'Complaint', entityId: complaint.id, customerId, action: 'CREATE', before: null, after: complaint as never });
     return complaint;
   });
 }

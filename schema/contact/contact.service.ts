@@ -48,6 +48,7 @@ export async function addContact(db: RequestDb, customerId: string, input: Conta
       `INSERT INTO contacts AS ct (customer_id, name, position, phone, email) VALUES ($1, $2, $3, $4, $5) RETURNING ${contactList.columns}`,
       [id, input.name.trim(), input.position ?? null, input.phone ?? null, input.email ?? null],
     );
+    tx.changed({ entity: 'Contact', entityId: row.id, customerId: id, action: 'CREATE', before: null, after: row as never });
     return row;
   });
 }
@@ -63,14 +64,21 @@ export async function updateContact(db: RequestDb, contactId: string, input: Upd
     if (!row) throw notFound('contact');
     return row;
   }
-  const [row] = await db.rows<Contact>(`UPDATE contacts AS ct SET ${sets.join(', ')} WHERE ct.id = $1 RETURNING ${contactList.columns}`, [id, ...values]);
-  if (!row) throw notFound('contact');
-  return row;
+  return db.transaction(async (tx) => {
+    const [before] = await tx.rows<Contact>(`SELECT ${contactList.columns} FROM contacts ct WHERE ct.id = $1 FOR UPDATE`, [id]);
+    if (!before) throw notFound('contact');
+    const [row] = await tx.rows<Contact>(`UPDATE contacts AS ct SET ${sets.join(', ')} WHERE ct.id = $1 RETURNING ${contactList.columns}`, [id, ...values]);
+    tx.changed({ entity: 'Contact', entityId: row.id, customerId: row.customerId, action: 'UPDATE', before: before as never, after: row as never });
+    return row;
+  });
 }
 
 export async function removeContact(db: RequestDb, contactId: string): Promise<string> {
   const id = requireUuid(contactId, 'id');
-  const rows = await db.rows<{ id: string }>(`DELETE FROM contacts WHERE id = $1 RETURNING id`, [id]);
-  if (rows.length === 0) throw notFound('contact');
-  return rows[0].id;
+  return db.transaction(async (tx) => {
+    const [removed] = await tx.rows<Contact>(`DELETE FROM contacts AS ct WHERE ct.id = $1 RETURNING ${contactList.columns}`, [id]);
+    if (!removed) throw notFound('contact');
+    tx.changed({ entity: 'Contact', entityId: removed.id, customerId: removed.customerId, action: 'DELETE', before: removed as never, after: null });
+    return removed.id;
+  });
 }

@@ -101,15 +101,18 @@ export async function createCustomer(db: RequestDb, input: CreateCustomerInput):
   );
   const category = params.add(archiveCategory(input.kind));
   try {
-    const [row] = await db.rows<Customer>(
-      `INSERT INTO customers AS c (${columns.join(', ')}, archive_number)
-       VALUES (${placeholders.join(', ')},
-               ${category} || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')
-                 || lpad(nextval('customer_archive_seq')::text, 7, '0'))
-       RETURNING ${customerList.columns}`,
-      params.values,
-    );
-    return row;
+    return await db.transaction(async (tx) => {
+      const [row] = await tx.rows<Customer>(
+        `INSERT INTO customers AS c (${columns.join(', ')}, archive_number)
+         VALUES (${placeholders.join(', ')},
+                 ${category} || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')
+                   || lpad(nextval('customer_archive_seq')::text, 7, '0'))
+         RETURNING ${customerList.columns}`,
+        params.values,
+      );
+      tx.changed({ entity: 'Customer', entityId: row.id, customerId: row.id, action: 'CREATE', before: null, after: row as never });
+      return row;
+    });
   } catch (error) {
     return translateUniqueViolation(error);
   }
@@ -119,8 +122,8 @@ export async function updateCustomer(db: RequestDb, id: string, input: UpdateCus
   const customerId = requireUuid(id, 'id');
   // The row is locked while its kind decides which fields the update may touch.
   return db.transaction(async (tx) => {
-    const [current] = await tx.rows<{ kind: CustomerKind }>(
-      `SELECT kind FROM customers WHERE id = $1 AND status <> 'ERASED' FOR UPDATE`,
+    const [current] = await tx.rows<Customer>(
+      `SELECT ${customerList.columns} FROM customers c WHERE c.id = $1 AND c.status <> 'ERASED' FOR UPDATE`,
       [customerId],
     );
     if (!current) throw notFound('customer');
@@ -134,6 +137,7 @@ export async function updateCustomer(db: RequestDb, id: string, input: UpdateCus
       `UPDATE customers AS c SET ${sets.join(', ')} WHERE c.id = ${params.add(customerId)} RETURNING ${customerList.columns}`,
       params.values,
     );
+    tx.changed({ entity: 'Customer', entityId: row.id, customerId: row.id, action: 'UPDATE', before: current as never, after: row as never });
     return row;
   });
 }

@@ -62,25 +62,28 @@ export async function recordTransaction(db: RequestDb, input: RecordTransactionI
   validateRecordTransaction(input);
   const params = new SqlParams();
   // One statement: the customer must exist and be active, the account defaults to its card.
-  const [row] = await db.rows<Transaction>(
-    `INSERT INTO transactions AS t (customer_id, occurred_at, amount, currency, direction, channel, product, description,
-                                    account_number, counterparty_name, counterparty_account)
-     SELECT c.id, COALESCE(${params.add(input.occurredAt ?? null)}::timestamptz, now()), ${params.add(input.amount)}::numeric,
-            ${params.add(input.currency ?? 'CNY')}, ${params.add(input.direction)}, ${params.add(input.channel)},
-            ${params.add(input.product.trim())}, ${params.add(input.description ?? null)},
-            COALESCE(${params.add(input.accountNumber ?? null)}, c.bank_card_number),
-            ${params.add(input.counterpartyName ?? null)}, ${params.add(input.counterpartyAccount ?? null)}
-     FROM customers c WHERE c.id = ${params.add(customerId)} AND c.status = 'ACTIVE'
-       AND COALESCE(${params.add(input.accountNumber ?? null)}, c.bank_card_number) IS NOT NULL
-     RETURNING ${transactionList.columns}`,
-    params.values,
-  );
-  if (!row) {
-    const problems = new InputProblems();
-    problems.add('customerId', 'no active customer with this id, or it has no card and no accountNumber was given');
-    problems.throwIfAny();
-  }
-  return row;
+  return db.transaction(async (tx) => {
+    const [row] = await tx.rows<Transaction>(
+      `INSERT INTO transactions AS t (customer_id, occurred_at, amount, currency, direction, channel, product, description,
+                                      account_number, counterparty_name, counterparty_account)
+       SELECT c.id, COALESCE(${params.add(input.occurredAt ?? null)}::timestamptz, now()), ${params.add(input.amount)}::numeric,
+              ${params.add(input.currency ?? 'CNY')}, ${params.add(input.direction)}, ${params.add(input.channel)},
+              ${params.add(input.product.trim())}, ${params.add(input.description ?? null)},
+              COALESCE(${params.add(input.accountNumber ?? null)}, c.bank_card_number),
+              ${params.add(input.counterpartyName ?? null)}, ${params.add(input.counterpartyAccount ?? null)}
+       FROM customers c WHERE c.id = ${params.add(customerId)} AND c.status = 'ACTIVE'
+         AND COALESCE(${params.add(input.accountNumber ?? null)}, c.bank_card_number) IS NOT NULL
+       RETURNING ${transactionList.columns}`,
+      params.values,
+    );
+    if (!row) {
+      const problems = new InputProblems();
+      problems.add('customerId', 'no active customer with this id, or it has no card and no accountNumber was given');
+      problems.throwIfAny();
+    }
+    tx.changed({ entity: 'Transaction', entityId: row.id, customerId: row.customerId, action: 'CREATE', before: null, after: row as never });
+    return row;
+  });
 }
 
 export async function findTransaction(db: RequestDb, id: string): Promise<Transaction | null> {

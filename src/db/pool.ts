@@ -3,13 +3,27 @@
  * request goes through a `RequestDb`, which counts them: tests assert the count per request.
  */
 import { Pool, types, type PoolClient, type QueryResultRow } from 'pg';
+import type { EntityChange } from '../audit/change-log';
 
 // DATE stays "YYYY-MM-DD" (pg would build a local-midnight Date); NUMERIC and INT8 stay strings.
 types.setTypeParser(types.builtins.DATE, (value: string) => value);
 
-export function createPool(url: string, max: number): Pool {
-  return new Pool({ connectionString: url, max, application_name: 'customer-records', connectionTimeoutMillis: 10_000 });
+/**
+ * `role`: the database role every connection acts as (`SET ROLE` at connection start): the
+ * app's own role may append to the audit register but not change it (see the AuditRegister migration).
+ */
+export function createPool(url: string, max: number, options: { role?: string } = {}): Pool {
+  return new Pool({
+    connectionString: url,
+    max,
+    application_name: 'customer-records',
+    connectionTimeoutMillis: 10_000,
+    ...(options.role ? { options: `-c role=${options.role}` } : {}),
+  });
 }
+
+/** Writes a transaction's change history inside it, before COMMIT. */
+export type ChangeWriter = (tx: TransactionDb, changes: EntityChange[]) => Promise<void>;
 
 /** Runs SQL and returns rows: a request's database view, or one of its transactions. */
 export interface SqlRunner {
@@ -20,7 +34,7 @@ export interface SqlRunner {
 export class RequestDb implements SqlRunner {
   statementCount = 0;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Pool, private readonly writeChanges?: ChangeWriter) {}
 
   async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     this.statementCount++;
@@ -35,6 +49,11 @@ export class RequestDb implements SqlRunner {
     try {
       await tx.exec('BEGIN');
       const result = await work(tx);
+      if (tx.changes.length > 0) {
+        // Fail closed: a change that cannot be registered is not made.
+        if (!this.writeChanges) throw new Error('this database view has no change history: refusing to commit a change');
+        await this.writeChanges(tx, tx.changes);
+      }
       await tx.exec('COMMIT');
       return result;
     } catch (error) {
@@ -47,12 +66,20 @@ export class RequestDb implements SqlRunner {
 }
 
 export class TransactionDb implements SqlRunner {
+  /** Changes made in this transaction: its change history, written before COMMIT. */
+  readonly changes: EntityChange[] = [];
+
   constructor(private readonly client: PoolClient, private readonly counter: { statementCount: number }) {}
 
   async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     this.counter.statementCount++;
     const result = await this.client.query<R>(text, values);
     return result.rows;
+  }
+
+  /** Registers a changed record; every write in a transaction calls this. */
+  changed(change: EntityChange): void {
+    this.changes.push(change);
   }
 
   async exec(text: string, values: unknown[] = []): Promise<number> {

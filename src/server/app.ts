@@ -20,6 +20,7 @@ import type { AppConfig } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
 import { pathOnly, type Logger } from '../logger';
 import { privacyPlugin } from '../../permissions';
+import { accessRegisterPlugin, type AuditServices } from '../audit';
 import { sanitiseErrorMessage } from './error-hygiene';
 import { graphiqlRouter } from './graphiql';
 import { healthRouter } from './health';
@@ -30,6 +31,7 @@ export interface HttpServerDeps {
   pool: Pool;
   schema: GraphQLSchema;
   verifier: TokenVerifier;
+  audit: AuditServices;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -82,7 +84,7 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
 };
 
 export async function createHttpServer(deps: HttpServerDeps) {
-  const { config, log, pool, schema, verifier } = deps;
+  const { config, log, pool, schema, verifier, audit } = deps;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -119,6 +121,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
       ApolloServerPluginCacheControlDisabled(),
       ...(config.isDevelopment ? [] : [ApolloServerPluginDisableSuggestions()]),
       privacyPlugin,
+      accessRegisterPlugin(audit.writer),
       operationLogPlugin,
     ],
   });
@@ -139,7 +142,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
         if (!token) throw unauthenticated('send Authorization: Bearer <token>');
         try {
           const principal = await verifier(token);
-          return createRequestContext(pool, principal, String(req.id), req.log);
+          return createRequestContext(pool, principal, { requestId: String(req.id), clientAddress: req.ip ?? null }, req.log, audit);
         } catch (error) {
           if (error instanceof AuthenticationError) throw unauthenticated(error.reason);
           throw error;

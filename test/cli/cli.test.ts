@@ -49,9 +49,14 @@ describe('CLI', () => {
 
     const hasCustomersTable = async () => (await db.pool.query(`SELECT to_regclass('customers') IS NOT NULL AS present`)).rows[0].present;
 
-    it('migrate creates the schema and migrate --down removes it again', async () => {
+    it('migrate creates the schema and each migrate --down reverts the newest migration', async () => {
+      const hasRegister = async () => (await db.pool.query(`SELECT to_regclass('audit_access') IS NOT NULL AS present`)).rows[0].present;
       expect(await hasCustomersTable()).toBe(false);
       await cli('migrate', [], { DATABASE_URL: db.url });
+      expect(await hasCustomersTable()).toBe(true);
+      expect(await hasRegister()).toBe(true);
+      await cli('migrate', ['--down'], { DATABASE_URL: db.url });
+      expect(await hasRegister()).toBe(false);
       expect(await hasCustomersTable()).toBe(true);
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });
       expect(await hasCustomersTable()).toBe(false);

@@ -2,7 +2,10 @@
  * The real server (Express + Apollo + pg) on an ephemeral port over a private test database,
  * plus helpers to call it over HTTP or in-process with a statement count.
  */
+import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
 import type { Role } from '../../src/auth/principal';
@@ -11,6 +14,8 @@ import { createTokenVerifier } from '../../src/auth/verifier';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { createRequestContext } from '../../src/context';
 import { createPool } from '../../src/db/pool';
+import { appRoleFor } from '../../src/db/app-role';
+import { startAudit, type AuditServices } from '../../src/audit';
 import { createLogger } from '../../src/logger';
 import { createHttpServer } from '../../src/server/app';
 import { buildAppSchema } from '../../schema';
@@ -38,7 +43,9 @@ export interface TestServer {
   url: string;
   config: AppConfig;
   db: TestDatabase;
+  /** The server's pool: connections act as the app's restricted role. `db.pool` is the superuser's. */
   pool: Pool;
+  audit: AuditServices;
   token(request: TokenRequest): Promise<string>;
   gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GqlResult<T>>;
   /** In-process execution through Apollo, returning the SQL statements the operation ran. */
@@ -48,12 +55,30 @@ export interface TestServer {
 
 export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?: DestinationStream): Promise<TestServer> {
   const db = await createTestDatabase();
-  const config: AppConfig = { ...loadConfig(), port: 0, host: '127.0.0.1', databaseUrl: db.url, ...overrides };
+  const base = loadConfig();
+  // Keys and the checkpoint file of this server only, never the developer's DATA_DIR.
+  const auditDir = mkdtempSync(path.join(os.tmpdir(), 'cr-audit-'));
+  const config: AppConfig = {
+    ...base,
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: db.url,
+    ...overrides,
+    audit: {
+      ...base.audit,
+      signingKeyFile: path.join(auditDir, 'signing-key.pem'),
+      valueKeyFile: path.join(auditDir, 'value-key'),
+      checkpointFile: path.join(auditDir, 'checkpoints.ndjson'),
+      checkpointSeconds: 0,
+      ...overrides.audit,
+    },
+  };
   const log = logTo ? createLogger('debug', logTo) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const pool = createPool(db.url, 5);
+  const pool = createPool(db.url, 5, { role: await appRoleFor(db.url, log) });
   pool.on('error', () => undefined); // as in main.ts: an idle connection dropped by the server is not a crash
   const schema = await buildAppSchema();
-  const server = await createHttpServer({ config, log, pool, schema, verifier: createTokenVerifier(config) });
+  const audit = await startAudit(config, pool, log);
+  const server = await createHttpServer({ config, log, pool, schema, verifier: createTokenVerifier(config), audit });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
   const token = (request: TokenRequest) => issueDevToken(config, request);
@@ -65,6 +90,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     config,
     db,
     pool,
+    audit,
     token,
     async gql(query, options = {}) {
       const bearer = await tokenFor(options);
@@ -82,13 +108,14 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     async execute(query, options = {}) {
       const verify = createTokenVerifier(config);
       const principal = await verify((await tokenFor(options))!);
-      const contextValue = createRequestContext(pool, principal, 'test', log);
+      const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, audit);
       const response = await server.apollo.executeOperation({ query, variables: options.variables }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return { body: response.body.singleResult as GqlResult['body'] as never, statements: contextValue.db.statementCount };
     },
     async stop() {
       await server.stop();
+      await audit.stop();
       await pool.end();
       await db.drop();
     },

@@ -267,10 +267,10 @@ describe('Mutations', () => {
 
     it('leaves nothing half-written when a later statement of the mutation fails', async () => {
       // Make the timeline insert (the second write) fail after the complaint row was inserted.
-      await server.pool.query(`CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$`);
-      await server.pool.query(`CREATE TRIGGER fail_event BEFORE INSERT ON complaint_events FOR EACH ROW EXECUTE FUNCTION fail_event()`);
+      await server.db.pool.query(`CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$`);
+      await server.db.pool.query(`CREATE TRIGGER fail_event BEFORE INSERT ON complaint_events FOR EACH ROW EXECUTE FUNCTION fail_event()`);
       try {
-        const { rows } = await server.pool.query(`SELECT id FROM customers WHERE relationship_manager_id = '${salesRepId}' LIMIT 1`);
+        const { rows } = await server.db.pool.query(`SELECT id FROM customers WHERE relationship_manager_id = '${salesRepId}' LIMIT 1`);
         const before = await count('complaints');
         const { body } = await gql(example('FileComplaint'), {
           variables: { input: { customerId: rows[0].id, channel: 'ONLINE', category: 'OTHER', description: '排队时间过长' } },
@@ -278,7 +278,7 @@ describe('Mutations', () => {
         expect(body.errors![0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
         expect(await count('complaints')).toBe(before);
       } finally {
-        await server.pool.query(`DROP TRIGGER fail_event ON complaint_events; DROP FUNCTION fail_event()`);
+        await server.db.pool.query(`DROP TRIGGER fail_event ON complaint_events; DROP FUNCTION fail_event()`);
       }
     });
   });

@@ -51,13 +51,13 @@ describe('HTTP surface', () => {
 
     it('/readyz is ready when the database answers and every migration is applied, 503 otherwise', async () => {
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-      const { rows } = await server.pool.query(`DELETE FROM schema_migrations RETURNING *`);
+      const { rows } = await server.db.pool.query(`DELETE FROM schema_migrations RETURNING *`);
       try {
         const response = await fetch(`${server.url}/readyz`);
         expect(response.status).toBe(503);
         expect(await response.json()).toMatchObject({ status: 'migrations pending' });
       } finally {
-        for (const row of rows) await server.pool.query(`INSERT INTO schema_migrations (id, timestamp, name) VALUES ($1, $2, $3)`, [row.id, row.timestamp, row.name]);
+        for (const row of rows) await server.db.pool.query(`INSERT INTO schema_migrations (id, timestamp, name) VALUES ($1, $2, $3)`, [row.id, row.timestamp, row.name]);
       }
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     });

@@ -1,0 +1,85 @@
+/**
+ * Every operation that returned, masked, removed or refused sensitive data leaves one access
+ * record, and a response carrying sensitive data is released only after its record committed
+ * (group commit: see AccessWriter). If the register cannot be written, the data is withheld:
+ * SERVICE_UNAVAILABLE. Records hold paths, decisions, reasons and ids — never values, never variables.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+import type { RequestContext } from '../context';
+import { REGISTER_OPERATIONS } from '../../permissions/defaults';
+import type { AccessRecord, AccessWriter } from './access-writer';
+
+/** Refusals by the policy: registered even though nothing was returned. */
+const REFUSAL_CODES = new Set(['FORBIDDEN', 'EXPOSURE_LIMIT', 'RATE_LIMITED', 'EXPOSURE_BUDGET_EXHAUSTED']);
+/** Reading the register is itself registered (who watched the watchers). */
+const REGISTER_READS = new Set<string>(REGISTER_OPERATIONS);
+
+export const REGISTER_UNAVAILABLE: GraphQLFormattedError = {
+  message: 'The access register cannot be written: sensitive data is withheld until it can',
+  extensions: { code: 'SERVICE_UNAVAILABLE' },
+};
+
+function errorCodes(errors: readonly GraphQLFormattedError[] | undefined): string[] {
+  return [...new Set((errors ?? []).map((e) => String(e.extensions?.code ?? 'UNKNOWN')))].sort();
+}
+
+export function buildAccessRecord(ctx: RequestContext, started: { at: Date; hr: bigint }, operation: { type: string | null; name: string | null; hash: string | null }, codes: string[]): AccessRecord {
+  const state = ctx.privacy;
+  const fields = state ? [...state.tally.values()].sort((a, b) => a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision)) : [];
+  const total = (decision: string) => fields.filter((f) => f.decision === decision).reduce((n, f) => n + f.count, 0);
+  const { principal } = ctx;
+  return {
+    occurredAt: started.at,
+    requestId: ctx.requestId,
+    principalSub: principal.sub,
+    principalRole: principal.role,
+    tokenId: principal.tokenId,
+    partnerId: principal.partnerId,
+    operationName: operation.name,
+    purpose: state?.plan.purpose ?? null,
+    clientAddress: ctx.clientAddress,
+    operationType: operation.type,
+    documentHash: operation.hash,
+    fields: fields.map((f) => ({ path: f.path, field: f.field, decision: f.decision, strategy: f.strategy ?? null, reason: f.reason, count: f.count })),
+    customersClear: [...(state?.customers.clear ?? [])].sort(),
+    customersMasked: [...(state?.customers.masked ?? [])].sort(),
+    clearValues: total('CLEAR'),
+    maskedValues: total('MASK'),
+    removedValues: total('REMOVE'),
+    outcome: codes[0] ?? 'OK',
+    errorCodes: codes,
+    durationUs: (Number(process.hrtime.bigint() - started.hr) / 1000).toFixed(0),
+  };
+}
+
+export function accessRegisterPlugin(writer: AccessWriter): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      const started = { at: new Date(), hr: process.hrtime.bigint() };
+      return {
+        async didResolveOperation({ contextValue, operationName }) {
+          contextValue.operationName = operationName ?? null;
+        },
+        async willSendResponse({ contextValue, response, operation, operationName, queryHash }) {
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          const codes = errorCodes(result.errors);
+          const plan = contextValue.privacy?.plan;
+          const touchesSensitive = plan !== undefined && (plan.fields.size > 0 || plan.roots.some((r) => REGISTER_READS.has(r)));
+          if (!touchesSensitive && !codes.some((c) => REFUSAL_CODES.has(c))) return;
+          const record = buildAccessRecord(contextValue, started, { type: operation?.operation ?? null, name: operationName ?? null, hash: queryHash ?? null }, codes);
+          try {
+            await writer.append(record);
+          } catch {
+            if (!touchesSensitive) return; // a refusal stays a refusal; the writer has logged the failure
+            result.data = null;
+            result.errors = [REGISTER_UNAVAILABLE];
+            delete result.extensions;
+            if (response.http) response.http.status = 503;
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Change history: who changed which fields of which record, written by the mutation's own
+ * transaction just before it commits — no change without its history, no history of a change
+ * that rolled back. Sensitive values appear only masked and as keyed hashes.
+ */
+import type { Principal } from '../auth/principal';
+import type { TransactionDb } from '../db/pool';
+import { classify, isSensitive } from '../../permissions/policy';
+import { applyMask } from '../../permissions/masks';
+import { appendToChain } from './chain';
+import type { ValueHasher } from './keys';
+
+export type AuditedEntity = 'Customer' | 'Contact' | 'Transaction' | 'Complaint';
+export type ChangeAction = 'CREATE' | 'UPDATE' | 'DELETE';
+
+/** One changed record, as the service saw it before and after (rows in their GraphQL shape). */
+export interface EntityChange {
+  entity: AuditedEntity;
+  entityId: string;
+  customerId: string | null;
+  action: ChangeAction;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+export interface FieldChange {
+  field: string;
+  sensitive: boolean;
+  /** Clear for non-sensitive fields; the field's mask for sensitive ones (null when it has none). */
+  old: string | null;
+  new: string | null;
+  /** Keyed hashes (HMAC-SHA-256) of sensitive values: "did it change to X?" is answerable with the key only. */
+  oldHash?: string | null;
+  newHash?: string | null;
+}
+
+/** Book-keeping columns that change with every write and say nothing about the change. */
+const IGNORED = new Set(['id', 'updatedAt']);
+
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+/** `relationshipManagerId` is classified as the field it feeds, `relationshipManager`. */
+function classOf(entity: AuditedEntity, field: string) {
+  return classify(entity, field) ?? (field.endsWith('Id') ? classify(entity, field.slice(0, -2)) : undefined);
+}
+
+export function fieldChanges(change: EntityChange, hashValue: ValueHasher): FieldChange[] {
+  const fields = new Set([...Object.keys(change.before ?? {}), ...Object.keys(change.after ?? {})]);
+  const result: FieldChange[] = [];
+  for (const field of [...fields].sort()) {
+    if (IGNORED.has(field)) continue;
+    const before = text(change.before?.[field]);
+    const after = text(change.after?.[field]);
+    if (before === after) continue;
+    const cls = classOf(change.entity, field);
+    // Unclassified counts as sensitive: deny by default applies to the history too.
+    if (cls && !isSensitive(cls)) {
+      result.push({ field, sensitive: false, old: before, new: after });
+      continue;
+    }
+    const masked = (value: string | null) => (value === null || !cls?.mask ? null : applyMask(cls.mask, value));
+    result.push({
+      field,
+      sensitive: true,
+      old: masked(before),
+      new: masked(after),
+      oldHash: before === null ? null : hashValue(before),
+      newHash: after === null ? null : hashValue(after),
+    });
+  }
+  return result;
+}
+
+export interface ChangeActor {
+  principal: Principal;
+  requestId: string;
+  operationName(): string | null;
+}
+
+/** Appends a transaction's changes to the change chain, inside that transaction. */
+export function changeRecorder(actor: ChangeActor, hashValue: ValueHasher) {
+  return async (tx: TransactionDb, changes: EntityChange[]): Promise<void> => {
+    const occurredAt = new Date();
+    const { principal } = actor;
+    await appendToChain(
+      tx,
+      'change',
+      changes.map((change) => ({
+        occurredAt,
+        requestId: actor.requestId,
+        principalSub: principal.sub,
+        principalRole: principal.role,
+        tokenId: principal.tokenId,
+        partnerId: principal.partnerId,
+        operationName: actor.operationName(),
+        entity: change.entity,
+        entityId: change.entityId,
+        customerId: change.customerId,
+        action: change.action,
+        changes: fieldChanges(change, hashValue),
+      })),
+    );
+  };
+}

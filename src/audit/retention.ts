@@ -1,0 +1,63 @@
+/**
+ * `npm run audit:maintain`: creates the coming months' partitions and drops access-register
+ * months older than the retention period. Before a drop, a signed RETENTION checkpoint anchors
+ * the chain's new first record, so verification still proves nothing else went missing. The
+ * change history is not dropped here: it is kept as long as the customer records it explains.
+ * Runs as the migrating (owner) user: the app's role cannot drop partitions.
+ */
+import type { Pool } from 'pg';
+import { registerId, saveCheckpoint, signCheckpoint } from './checkpoints';
+import type { SigningKey } from './keys';
+
+export interface RetentionResult {
+  partitionsCreated: number;
+  dropped: string[];
+  /** Expired months kept because a later month still holds records that precede them in the chain. */
+  kept: string[];
+  cutoff: string;
+}
+
+/** First day (UTC) of the oldest month still inside the retention period. */
+export function retentionCutoff(months: number, now = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, 1));
+}
+
+export async function applyRetention(pool: Pool, months: number, key: SigningKey, checkpointFile: string, now = new Date()): Promise<RetentionResult> {
+  const [{ created }] = (await pool.query<{ created: number }>('SELECT audit_ensure_partitions(2) AS created')).rows;
+  const cutoff = retentionCutoff(months, now);
+  const { rows: partitions } = await pool.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'audit_access'::regclass AND c.relname ~ '^audit_access_[0-9]{4}_[0-9]{2}$' ORDER BY c.relname`,
+  );
+  const monthStart = (name: string) => new Date(Date.UTC(Number(name.slice(13, 17)), Number(name.slice(18, 20)) - 1, 1));
+  const expired = partitions.map((p) => p.name).filter((name) => new Date(Date.UTC(monthStart(name).getUTCFullYear(), monthStart(name).getUTCMonth() + 1, 1)) <= cutoff);
+  const result: RetentionResult = { partitionsCreated: created, dropped: [], kept: [], cutoff: cutoff.toISOString() };
+  if (expired.length === 0) return result;
+
+  const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const maxSeq = async (names: string[]) => {
+    const union = names.map((n) => `SELECT max(seq) AS seq FROM ${quoted(n)}`).join(' UNION ALL ');
+    return (await pool.query<{ seq: string | null }>(`SELECT max(seq)::text AS seq FROM (${union}) m`)).rows[0].seq;
+  };
+  const expiredMax = await maxSeq(expired);
+  const { rows: [first] } = await pool.query<{ seq: string; prevHash: Buffer }>(
+    `SELECT seq::text, prev_hash AS "prevHash" FROM audit_access WHERE occurred_at >= $1 ORDER BY seq LIMIT 1`,
+    [cutoff],
+  );
+  // Dropping is safe only when every remaining record comes after every dropped one in the chain.
+  if (first && expiredMax !== null && BigInt(first.seq) <= BigInt(expiredMax)) {
+    result.kept = expired;
+    return result;
+  }
+  if (expiredMax !== null) {
+    const anchor = first
+      ? { seq: (BigInt(first.seq) - 1n).toString(), hash: first.prevHash.toString('hex') }
+      : (await pool.query<{ seq: string; hash: Buffer }>(`SELECT seq::text, hash FROM audit_chain_heads WHERE stream = 'access'`)).rows.map((h) => ({ seq: h.seq, hash: h.hash.toString('hex') }))[0];
+    await saveCheckpoint(pool, checkpointFile, signCheckpoint(key, { registerId: await registerId(pool), stream: 'access', kind: 'RETENTION', seq: anchor.seq, hash: anchor.hash, signedAt: now.toISOString() }));
+  }
+  for (const name of expired) {
+    await pool.query(`DROP TABLE ${quoted(name)}`);
+    result.dropped.push(name);
+  }
+  return result;
+}
