@@ -2,12 +2,13 @@
  * `npm run bench` — requests/s of the "100 customers, each with up to 5 contacts and their last
  * 10 transactions" query (schema/examples.graphql: CustomersWithContactsAndTransactions), asked
  * by a manager (every name and phone masked), against the compiled server in production mode,
- * over loopback, with autocannon — once with the policy as served, once with the shield layer
- * left out (bench/server.ts --no-shield; masking stays), to show what shield costs.
+ * over loopback, with autocannon — with everything as served, with the shield layer left out
+ * (bench/server.ts --no-shield; masking stays) and with the access register left out
+ * (--no-register), in the same run, to show what each costs.
  *
  * Options: --customers N (default 10000) --connections C (10) --duration S (10)
  *          --data-dir DIR (default .data/bench; DATABASE_URL overrides it) --quick
- *          --variants policy,no-shield (default both)
+ *          --variants policy,no-shield,no-register (default all three)
  * Every response is checked: a response with `errors` or without 100 customers is counted
  * as a failure, so a fast wrong answer does not count.
  */
@@ -48,9 +49,24 @@ interface Variant {
 }
 
 const VARIANTS: Record<string, Variant> = {
-  policy: { name: 'policy (shield + masking)', args: [] },
-  'no-shield': { name: 'masking only (shield layer left out)', args: ['--no-shield'] },
+  policy: { name: 'as served (shield + masking + access register)', args: [] },
+  'no-shield': { name: 'shield layer left out (masking + register)', args: ['--no-shield'] },
+  'no-register': { name: 'access register left out (shield + masking)', args: ['--no-register'] },
 };
+
+/** Rows and bytes of the access register (all partitions, indexes included). */
+async function registerSize(url: string): Promise<{ records: number; bytes: number }> {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  try {
+    const { rows } = await pool.query<{ records: number; bytes: string }>(
+      `SELECT (SELECT count(*)::int FROM audit_access) AS records,
+              (SELECT COALESCE(sum(pg_total_relation_size(inhrelid)), 0)::text FROM pg_inherits WHERE inhparent = 'audit_access'::regclass) AS bytes`,
+    );
+    return { records: rows[0].records, bytes: Number(rows[0].bytes) };
+  } finally {
+    await pool.end();
+  }
+}
 
 async function measure(variant: Variant, databaseUrl: string, dataDir: string, connections: number, duration: number, config: ReturnType<typeof loadConfig>) {
   const server = spawn(process.execPath, [SERVER, ...variant.args], {
@@ -59,9 +75,10 @@ async function measure(variant: Variant, databaseUrl: string, dataDir: string, c
   });
   const kill = () => server.kill('SIGKILL');
   process.once('exit', kill);
+  let output = '';
+  const registerBefore = await registerSize(databaseUrl);
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      let output = '';
       server.stdout!.on('data', (chunk) => {
         output += chunk;
         const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
@@ -98,6 +115,12 @@ async function measure(variant: Variant, databaseUrl: string, dataDir: string, c
         });
       },
     });
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    const registerAfter = await registerSize(databaseUrl);
+    const records = registerAfter.records - registerBefore.records;
+    // The server logs how many records it committed in how many batches (group commit) at shutdown.
+    const stats = /"batches":(\d+),"records":(\d+)/.exec(output);
     return {
       variant: variant.name,
       requestsPerSecond: result.requests.average,
@@ -107,11 +130,16 @@ async function measure(variant: Variant, databaseUrl: string, dataDir: string, c
       non2xx: result.non2xx,
       wrongResponses: wrong,
       errors: result.errors,
+      accessRecords: records,
+      registerBytesPerRecord: records > 0 ? Math.round((registerAfter.bytes - registerBefore.bytes) / records) : 0,
+      recordsPerBatch: stats && Number(stats[1]) > 0 ? Number((Number(stats[2]) / Number(stats[1])).toFixed(1)) : null,
     };
   } finally {
     process.removeListener('exit', kill);
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
   }
 }
 
@@ -122,7 +150,7 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '10' },
       duration: { type: 'string', default: '10' },
       'data-dir': { type: 'string', default: path.join(ROOT, '.data', 'bench') },
-      variants: { type: 'string', default: 'policy,no-shield' },
+      variants: { type: 'string', default: 'policy,no-shield,no-register' },
       quick: { type: 'boolean', default: false },
     },
   });

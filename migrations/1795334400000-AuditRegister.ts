@@ -74,6 +74,9 @@ export class AuditRegister1795334400000 implements MigrationInterface {
                     BEGIN
                       EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', partition, parent,
                                      utc_month AT TIME ZONE 'UTC', (utc_month + interval '1 month') AT TIME ZONE 'UTC');
+                      -- Row triggers reach partitions from the parent; TRUNCATE triggers do not.
+                      EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()',
+                                     partition || '_no_truncate', partition);
                       created := created + 1;
                     EXCEPTION WHEN duplicate_table THEN NULL; -- another process made it first
                     END;

@@ -7,14 +7,24 @@ import { RequestDb } from './db/pool';
 import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
 import type { PrivacyState } from '../permissions/engine/runtime';
+import type { Purpose } from '../permissions/vocabulary';
+
+/**
+ * What the request turned out to be, filled in by the plugins once known. An object of its own:
+ * Apollo hands resolvers and plugins a shallow copy of the context, and this is shared by both.
+ */
+export interface OperationFacts {
+  name: string | null;
+  /** The purpose the policy settled for the request (declared or the role's default). */
+  purpose: Purpose | null;
+}
 
 export interface RequestContext {
   requestId: string;
   principal: Principal;
   /** The caller's address as the server saw it (registered with every access). */
   clientAddress: string | null;
-  /** Set once the operation is known (the change history names it). */
-  operationName: string | null;
+  operation: OperationFacts;
   db: RequestDb;
   loaders: Loaders;
   log: Logger;
@@ -31,13 +41,13 @@ export function createRequestContext(pool: Pool, principal: Principal, origin: R
   const ctx: RequestContext = {
     ...origin,
     principal,
-    operationName: null,
+    operation: { name: null, purpose: null },
     db: undefined as never,
     loaders: undefined as never,
     log,
     privacy: null,
   };
-  ctx.db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => ctx.operationName }, audit.hashValue));
+  ctx.db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => ctx.operation.name }, audit.hashValue));
   ctx.loaders = createLoaders(ctx.db);
   return ctx;
 }

@@ -24,12 +24,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `enforcement` exists for benchmarks (bench/server.ts); the CLI entry point never passes it. */
-export async function startServer(config: AppConfig, log: Logger, enforcement: EnforcementOptions = {}): Promise<RunningServer> {
+/** Switches for benchmarks only (bench/server.ts); the CLI entry point never passes them. */
+export interface BenchSwitches {
+  enforcement?: EnforcementOptions;
+  /** false: leave the access register out, to measure what it costs. */
+  accessRegister?: boolean;
+}
+
+export async function startServer(config: AppConfig, log: Logger, switches: BenchSwitches = {}): Promise<RunningServer> {
   const started = Date.now();
   const database = await locateDatabase(config, log);
   try {
-    return await serveOn(database, config, log, started, enforcement);
+    return await serveOn(database, config, log, started, switches);
   } catch (error) {
     // Don't leave an embedded PostgreSQL running behind a server that never started.
     await database.stop().catch(() => undefined);
@@ -37,7 +43,7 @@ export async function startServer(config: AppConfig, log: Logger, enforcement: E
   }
 }
 
-async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logger, started: number, enforcement: EnforcementOptions): Promise<RunningServer> {
+async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logger, started: number, switches: BenchSwitches): Promise<RunningServer> {
   const applied = await migrateUp(database.url);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const pool = createPool(database.url, config.dbPoolMax, { role: await appRoleFor(database.url, log) });
@@ -51,9 +57,10 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     config,
     log,
     pool,
-    schema: await buildAppSchema(enforcement),
+    schema: await buildAppSchema(switches.enforcement),
     verifier: createTokenVerifier(config),
     audit,
+    accessRegister: switches.accessRegister,
   });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -72,6 +79,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
       stopping ??= (async () => {
         await stop();
         await audit.stop();
+        log.info({ ...audit.writer.stats }, 'access register: records and batches committed');
         await pool.end();
         await database.stop();
         log.info('stopped');

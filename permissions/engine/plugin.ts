@@ -32,6 +32,7 @@ export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
       async didResolveOperation({ request, document, operation, contextValue, schema }) {
         const declared = request.http?.headers.get(PURPOSE_HEADER) ?? (request.extensions?.purpose as unknown);
         const purpose = settlePurpose(contextValue.principal.role, declared);
+        contextValue.operation.purpose = purpose;
         if (!operation) return; // no operation, no plan: the root rules refuse every field
         const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
         // Bad variables: execution refuses the operation before any resolver runs; no plan, nothing runs.

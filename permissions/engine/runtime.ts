@@ -25,10 +25,12 @@ export interface PrivacyState {
   tally: Map<string, OutcomeTally>;
   /** Customers whose sensitive values this response carries clear / masked (the access register lists them). */
   customers: { clear: Set<string>; masked: Set<string> };
+  /** Non-null sensitive values the response carries clear / masked (a null reveals nothing). */
+  values: { clear: number; masked: number };
 }
 
 export function createPrivacyState(plan: PrivacyPlan, ctx: RequestContext): PrivacyState {
-  return { plan, relations: createRelationLoaders(ctx), tally: new Map(), customers: { clear: new Set(), masked: new Set() } };
+  return { plan, relations: createRelationLoaders(ctx), tally: new Map(), customers: { clear: new Set(), masked: new Set() }, values: { clear: 0, masked: 0 } };
 }
 
 /** The customer a record belongs to: the customer itself, or the owner of a contact, transaction, complaint. */
@@ -71,6 +73,7 @@ export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: O
   const tally = state.tally;
   const kind = outcome.decision.kind;
   if (kind !== 'REMOVE' && value !== null && value !== undefined) {
+    state.values[kind === 'CLEAR' ? 'clear' : 'masked'] += 1;
     const customerId = customerOf(info.parentType.name, row);
     if (customerId) (kind === 'CLEAR' ? state.customers.clear : state.customers.masked).add(customerId);
   }

@@ -20,8 +20,9 @@ export const REGISTER_UNAVAILABLE: GraphQLFormattedError = {
   extensions: { code: 'SERVICE_UNAVAILABLE' },
 };
 
+/** Distinct codes in the order the errors came: the first is the outcome. */
 function errorCodes(errors: readonly GraphQLFormattedError[] | undefined): string[] {
-  return [...new Set((errors ?? []).map((e) => String(e.extensions?.code ?? 'UNKNOWN')))].sort();
+  return [...new Set((errors ?? []).map((e) => String(e.extensions?.code ?? 'UNKNOWN')))];
 }
 
 export function buildAccessRecord(ctx: RequestContext, started: { at: Date; hr: bigint }, operation: { type: string | null; name: string | null; hash: string | null }, codes: string[]): AccessRecord {
@@ -37,15 +38,15 @@ export function buildAccessRecord(ctx: RequestContext, started: { at: Date; hr: 
     tokenId: principal.tokenId,
     partnerId: principal.partnerId,
     operationName: operation.name,
-    purpose: state?.plan.purpose ?? null,
+    purpose: state?.plan.purpose ?? ctx.operation.purpose,
     clientAddress: ctx.clientAddress,
     operationType: operation.type,
     documentHash: operation.hash,
     fields: fields.map((f) => ({ path: f.path, field: f.field, decision: f.decision, strategy: f.strategy ?? null, reason: f.reason, count: f.count })),
     customersClear: [...(state?.customers.clear ?? [])].sort(),
     customersMasked: [...(state?.customers.masked ?? [])].sort(),
-    clearValues: total('CLEAR'),
-    maskedValues: total('MASK'),
+    clearValues: state?.values.clear ?? 0,
+    maskedValues: state?.values.masked ?? 0,
     removedValues: total('REMOVE'),
     outcome: codes[0] ?? 'OK',
     errorCodes: codes,
@@ -59,7 +60,7 @@ export function accessRegisterPlugin(writer: AccessWriter): ApolloServerPlugin<R
       const started = { at: new Date(), hr: process.hrtime.bigint() };
       return {
         async didResolveOperation({ contextValue, operationName }) {
-          contextValue.operationName = operationName ?? null;
+          contextValue.operation.name = operationName ?? null;
         },
         async willSendResponse({ contextValue, response, operation, operationName, queryHash }) {
           if (response.body.kind !== 'single') return;

@@ -34,8 +34,8 @@ export interface FieldChange {
   newHash?: string | null;
 }
 
-/** Book-keeping columns that change with every write and say nothing about the change. */
-const IGNORED = new Set(['id', 'updatedAt']);
+/** Book-keeping columns, and keys the change record has columns of its own for (entity_id, customer_id). */
+const IGNORED = new Set(['id', 'updatedAt', 'customerId']);
 
 function text(value: unknown): string | null {
   if (value === null || value === undefined) return null;

@@ -6,8 +6,10 @@
  * Runs as the migrating (owner) user: the app's role cannot drop partitions.
  */
 import type { Pool } from 'pg';
+import { MIN_RETENTION_MONTHS } from '../config';
 import { registerId, saveCheckpoint, signCheckpoint } from './checkpoints';
 import type { SigningKey } from './keys';
+import { verifyRegister } from './verify';
 
 export interface RetentionResult {
   partitionsCreated: number;
@@ -23,6 +25,7 @@ export function retentionCutoff(months: number, now = new Date()): Date {
 }
 
 export async function applyRetention(pool: Pool, months: number, key: SigningKey, checkpointFile: string, now = new Date()): Promise<RetentionResult> {
+  if (!Number.isInteger(months) || months < MIN_RETENTION_MONTHS) throw new Error(`retention must be at least ${MIN_RETENTION_MONTHS} months (PIPL art. 56)`);
   const [{ created }] = (await pool.query<{ created: number }>('SELECT audit_ensure_partitions(2) AS created')).rows;
   const cutoff = retentionCutoff(months, now);
   const { rows: partitions } = await pool.query<{ name: string }>(
@@ -39,6 +42,10 @@ export async function applyRetention(pool: Pool, months: number, key: SigningKey
     const union = names.map((n) => `SELECT max(seq) AS seq FROM ${quoted(n)}`).join(' UNION ALL ');
     return (await pool.query<{ seq: string | null }>(`SELECT max(seq)::text AS seq FROM (${union}) m`)).rows[0].seq;
   };
+  // Never anchor over a broken chain: the anchor would make earlier tampering unprovable.
+  const verified = await verifyRegister(pool, [{ key: key.key, keyId: key.keyId }], checkpointFile);
+  const accessReport = verified.streams.find((s) => s.stream === 'access');
+  if (accessReport?.broken) throw new Error(`retention refused: the access register is broken at seq ${accessReport.broken.seq} (${accessReport.broken.problem})`);
   const expiredMax = await maxSeq(expired);
   const { rows: [first] } = await pool.query<{ seq: string; prevHash: Buffer }>(
     `SELECT seq::text, prev_hash AS "prevHash" FROM audit_access WHERE occurred_at >= $1 ORDER BY seq LIMIT 1`,
@@ -48,6 +55,9 @@ export async function applyRetention(pool: Pool, months: number, key: SigningKey
   if (first && expiredMax !== null && BigInt(first.seq) <= BigInt(expiredMax)) {
     result.kept = expired;
     return result;
+  }
+  if (first && expiredMax !== null && BigInt(first.seq) !== BigInt(expiredMax) + 1n) {
+    throw new Error(`retention refused: the first kept record (seq ${first.seq}) does not follow the last dropped one (seq ${expiredMax})`);
   }
   if (expiredMax !== null) {
     const anchor = first

@@ -68,7 +68,7 @@ runCli(async (ctx) => {
         if (values.format !== 'ndjson' && values.format !== 'csv') throw new Error('--format must be ndjson or csv');
         const out = values.out ? createWriteStream(values.out) : process.stdout;
         const count = await exportRegister(pool, { stream: values.stream, from, to, format: values.format }, out);
-        if (values.out) await new Promise<void>((resolve, reject) => (out as NodeJS.WritableStream).end(() => resolve()).on?.('error', reject));
+        if (values.out) await new Promise<void>((resolve) => out.end(resolve));
         ctx.log.info({ records: count, stream: values.stream }, 'exported');
         return;
       }

@@ -17,7 +17,8 @@ export function runCli(body: (ctx: CliContext) => Promise<void>): void {
   const config = loadConfig();
   const log: Logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination(2));
   body({ config, log }).then(
-    () => process.exit(0),
+    // Exit once stdout has taken everything written to it (a pipe may still hold the tail).
+    () => process.stdout.write('', () => process.exit(0)),
     (error: unknown) => {
       log.error(error instanceof Error ? error.message : String(error));
       process.exit(1);

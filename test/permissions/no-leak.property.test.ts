@@ -9,7 +9,6 @@
  * role's file allows. PROPERTY_RUNS sets the number of runs (default 2000); PROPERTY_SEED and
  * PROPERTY_PATH replay a failure fast-check reported (its seed and path).
  */
-import { REGISTER_OPERATIONS } from '../../permissions/defaults';
 import fc from 'fast-check';
 import {
   getNamedType,
@@ -28,6 +27,7 @@ import type { Purpose } from '../../permissions/vocabulary';
 import { buildDeclaredSchema } from '../../schema';
 import { ROLES, type Role } from '../../src/auth/principal';
 import { startTestServer, type TestServer } from '../harness/server';
+import { REGISTER_OPERATIONS } from '../../permissions/defaults';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 2000);
 const SEED = process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED);
