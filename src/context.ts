@@ -38,16 +38,7 @@ export interface RequestOrigin {
 }
 
 export function createRequestContext(pool: Pool, principal: Principal, origin: RequestOrigin, log: Logger, audit: Pick<AuditServices, 'hashValue'>): RequestContext {
-  const ctx: RequestContext = {
-    ...origin,
-    principal,
-    operation: { name: null, purpose: null },
-    db: undefined as never,
-    loaders: undefined as never,
-    log,
-    privacy: null,
-  };
-  ctx.db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => ctx.operation.name }, audit.hashValue));
-  ctx.loaders = createLoaders(ctx.db);
-  return ctx;
+  const operation: OperationFacts = { name: null, purpose: null };
+  const db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => operation.name }, audit.hashValue));
+  return { ...origin, principal, operation, db, loaders: createLoaders(db), log, privacy: null };
 }

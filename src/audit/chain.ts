@@ -18,7 +18,8 @@ export interface StreamTable {
   columns: Record<string, { property: string; json?: boolean }>;
 }
 
-const CHAIN = {
+/** Columns both streams have: the chain and who acted. */
+const COMMON = {
   seq: { property: 'seq' },
   occurred_at: { property: 'occurredAt' },
   prev_hash: { property: 'prevHash' },
@@ -34,7 +35,7 @@ export const STREAM_TABLES: Record<Stream, StreamTable> = {
   access: {
     table: 'audit_access',
     columns: {
-      ...CHAIN,
+      ...COMMON,
       purpose: { property: 'purpose' },
       client_address: { property: 'clientAddress' },
       operation_type: { property: 'operationType' },
@@ -53,7 +54,7 @@ export const STREAM_TABLES: Record<Stream, StreamTable> = {
   change: {
     table: 'audit_changes',
     columns: {
-      ...CHAIN,
+      ...COMMON,
       entity: { property: 'entity' },
       entity_id: { property: 'entityId' },
       customer_id: { property: 'customerId' },

@@ -51,18 +51,25 @@ export function defaultReportRange(now = new Date()): { from: Date; to: Date } {
 export async function dailyTotals(db: SqlRunner, from: Date, to: Date): Promise<DailyRow[]> {
   return db.rows<DailyRow>(
     `WITH scoped AS (
-       SELECT a.*, to_char(a.occurred_at AT TIME ZONE $3, 'YYYY-MM-DD') AS day
+       SELECT a.principal_sub, a.principal_role, a.outcome, a.clear_values, a.masked_values, a.customers_clear,
+              to_char(a.occurred_at AT TIME ZONE $3, 'YYYY-MM-DD') AS day
        FROM audit_access a
        WHERE a.occurred_at >= $1::timestamptz - make_interval(days => $4) AND a.occurred_at < $2
+     ),
+     totals AS (
+       SELECT day, principal_sub, principal_role, count(*)::int AS requests,
+              count(*) FILTER (WHERE outcome <> 'OK')::int AS refused,
+              sum(clear_values)::int AS clear_values, sum(masked_values)::int AS masked_values
+       FROM scoped GROUP BY day, principal_sub, principal_role
+     ),
+     seen AS (
+       SELECT day, principal_sub, count(DISTINCT c)::int AS customers
+       FROM scoped, unnest(customers_clear) c GROUP BY day, principal_sub
      )
-     SELECT s.day, s.principal_sub AS "principalSub", s.principal_role AS "principalRole",
-            count(*)::int AS requests, count(*) FILTER (WHERE s.outcome <> 'OK')::int AS refused,
-            sum(s.clear_values)::int AS "clearValues", sum(s.masked_values)::int AS "maskedValues",
-            (SELECT count(DISTINCT c)::int FROM scoped t, unnest(t.customers_clear) c
-              WHERE t.day = s.day AND t.principal_sub = s.principal_sub) AS "customersClear"
-     FROM scoped s
-     GROUP BY s.day, s.principal_sub, s.principal_role
-     ORDER BY s.day, s.principal_sub`,
+     SELECT t.day, t.principal_sub AS "principalSub", t.principal_role AS "principalRole", t.requests, t.refused,
+            t.clear_values AS "clearValues", t.masked_values AS "maskedValues", COALESCE(s.customers, 0) AS "customersClear"
+     FROM totals t LEFT JOIN seen s ON s.day = t.day AND s.principal_sub = t.principal_sub
+     ORDER BY t.day, t.principal_sub`,
     [from, to, ANOMALY_RULE.timeZone, ANOMALY_RULE.lookbackDays],
   );
 }

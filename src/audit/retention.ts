@@ -32,8 +32,9 @@ export async function applyRetention(pool: Pool, months: number, key: SigningKey
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = 'audit_access'::regclass AND c.relname ~ '^audit_access_[0-9]{4}_[0-9]{2}$' ORDER BY c.relname`,
   );
+  // audit_access_YYYY_MM: a month that starts before the cutoff (itself a month start) ends by it.
   const monthStart = (name: string) => new Date(Date.UTC(Number(name.slice(13, 17)), Number(name.slice(18, 20)) - 1, 1));
-  const expired = partitions.map((p) => p.name).filter((name) => new Date(Date.UTC(monthStart(name).getUTCFullYear(), monthStart(name).getUTCMonth() + 1, 1)) <= cutoff);
+  const expired = partitions.map((p) => p.name).filter((name) => monthStart(name) < cutoff);
   const result: RetentionResult = { partitionsCreated: created, dropped: [], kept: [], cutoff: cutoff.toISOString() };
   if (expired.length === 0) return result;
 

@@ -37,7 +37,8 @@ runCli(async (ctx) => {
   });
   const command = positionals[0];
   await withDatabase(ctx, async (url, pool) => {
-    await migrateUp(url);
+    // Verification, reports and exports only read; only maintenance may change the schema.
+    if (command === 'maintain') await migrateUp(url);
     switch (command) {
       case 'verify': {
         const report = await verifyRegister(pool, loadVerifyKeys(ctx.config), ctx.config.audit.checkpointFile);

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { maskIdNumber, maskName, maskPhone } from '../../permissions/masks';
 import { REGISTER_UNAVAILABLE } from '../../src/audit/access-plugin';
+import { AccessWriter } from '../../src/audit/access-writer';
 import { chainHash, GENESIS_HASH, selectList, type ChainedRow } from '../../src/audit/chain';
+import { createPool } from '../../src/db/pool';
+import { createLogger } from '../../src/logger';
 import { startTestServer, type CallOptions, type GqlResult, type TestServer } from '../harness/server';
 
 /**
@@ -50,6 +53,9 @@ interface CustomerRow {
   id_number: string | null;
   phone: string | null;
 }
+
+/** The part of a record that says nothing was returned. */
+const NOTHING_READ = { fields: [], customersClear: [], customersMasked: [], clearValues: 0, maskedValues: 0, removedValues: 0 };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const sortedIds = (ids: Iterable<string>) => [...new Set(ids)].sort();
@@ -332,12 +338,7 @@ describe('Access register', () => {
         principalRole: role,
         outcome: code,
         errorCodes: [code],
-        fields: [],
-        customersClear: [],
-        customersMasked: [],
-        clearValues: 0,
-        maskedValues: 0,
-        removedValues: 0,
+        ...NOTHING_READ,
         operationType: 'query',
         documentHash: sha256(query),
       });
@@ -508,6 +509,45 @@ describe('Access register', () => {
     const [head] = await sql<{ seq: string; hash: Buffer }>(`SELECT seq, hash FROM audit_chain_heads WHERE stream = 'access'`);
     expect(head.seq).toBe(rows[rows.length - 1].seq);
     expect(head.hash.equals(rows[rows.length - 1].hash)).toBe(true);
+  });
+
+  it('keeps one chain when several writers (several server processes) append to the same register', async () => {
+    // Each writer has its own pool, as separate processes would; the chain head's row lock orders them.
+    const pools = [0, 1, 2].map(() => createPool(server.db.url, 2, { role: 'customer_records_app' }));
+    try {
+      const writers = pools.map((pool) => new AccessWriter(pool, createLogger('silent')));
+      const record = (writer: number, n: number) => ({
+        occurredAt: new Date(),
+        requestId: `writer-${writer}-${n}`,
+        principalSub: `process-${writer}`,
+        principalRole: 'manager',
+        tokenId: null,
+        partnerId: null,
+        operationName: null,
+        purpose: 'supervision',
+        clientAddress: null,
+        operationType: 'query',
+        documentHash: null,
+        ...NOTHING_READ,
+        outcome: 'OK',
+        errorCodes: [],
+        durationUs: '1',
+      });
+      await Promise.all(writers.flatMap((writer, w) => Array.from({ length: 20 }, (_, n) => writer.append(record(w, n)))));
+      expect(writers.reduce((n, w) => n + w.stats.records, 0)).toBe(60);
+
+      const rows = await allRecords();
+      expect(rows.filter((r) => String(r.requestId).startsWith('writer-'))).toHaveLength(60);
+      rows.forEach((row, i) => {
+        if (i > 0) {
+          expect(BigInt(row.seq)).toBe(BigInt(rows[i - 1].seq) + 1n);
+          expect(row.prevHash.equals(rows[i - 1].hash)).toBe(true);
+        }
+        expect(chainHash(row.prevHash, row).equals(row.hash)).toBe(true);
+      });
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
   });
 
   it("in-process execution registers too, under request id 'test'", async () => {
