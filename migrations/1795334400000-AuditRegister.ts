@@ -27,7 +27,7 @@ export class AuditRegister1795334400000 implements MigrationInterface {
         await queryRunner.query(`CREATE INDEX "audit_access_refused_idx" ON "audit_access" ("outcome", "occurred_at") WHERE outcome <> 'OK'`);
         await queryRunner.query(`CREATE INDEX "audit_access_clear_idx" ON "audit_access" ("occurred_at") WHERE clear_values > 0`);
 
-        await queryRunner.query(`CREATE TABLE "audit_changes" (${CHAIN_COLUMNS}, ${PRINCIPAL_COLUMNS}, "entity" text NOT NULL, "entity_id" uuid NOT NULL, "customer_id" uuid, "action" text NOT NULL, "changes" jsonb NOT NULL, CONSTRAINT "audit_changes_action_check" CHECK (action IN ('CREATE', 'UPDATE', 'DELETE')), CONSTRAINT "audit_changes_pkey" PRIMARY KEY ("seq", "occurred_at")) PARTITION BY RANGE ("occurred_at")`);
+        await queryRunner.query(`CREATE TABLE "audit_changes" (${CHAIN_COLUMNS}, ${PRINCIPAL_COLUMNS}, "entity" text NOT NULL, "entity_id" text NOT NULL, "customer_id" uuid, "action" text NOT NULL, "changes" jsonb NOT NULL, CONSTRAINT "audit_changes_action_check" CHECK (action IN ('CREATE', 'UPDATE', 'DELETE')), CONSTRAINT "audit_changes_pkey" PRIMARY KEY ("seq", "occurred_at")) PARTITION BY RANGE ("occurred_at")`);
         await queryRunner.query(`CREATE INDEX "audit_changes_entity_idx" ON "audit_changes" ("entity", "entity_id", "occurred_at")`);
         await queryRunner.query(`CREATE INDEX "audit_changes_customer_idx" ON "audit_changes" ("customer_id", "occurred_at")`);
         await queryRunner.query(`CREATE INDEX "audit_changes_principal_idx" ON "audit_changes" ("principal_sub", "occurred_at")`);

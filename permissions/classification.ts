@@ -24,6 +24,11 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     customerAccessHistory: INTERNAL,
     changeHistory: INTERNAL,
     accessReport: INTERNAL,
+    partners: INTERNAL,
+    partnerScopes: INTERNAL,
+    partnerTokens: INTERNAL,
+    partnerOperations: INTERNAL,
+    consents: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -33,6 +38,14 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     removeContact: INTERNAL,
     recordTransaction: INTERNAL,
     fileComplaint: INTERNAL,
+    registerPartner: INTERNAL,
+    setPartnerAllowList: INTERNAL,
+    issuePartnerToken: INTERNAL,
+    revokePartnerToken: INTERNAL,
+    rotatePartnerToken: INTERNAL,
+    registerPartnerOperation: INTERNAL,
+    recordConsent: INTERNAL,
+    revokeConsent: INTERNAL,
   },
   Customer: {
     id: INTERNAL,
@@ -154,6 +167,20 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
   PrincipalDay: {
     day: INTERNAL, principalSub: INTERNAL, principalRole: INTERNAL, requests: INTERNAL, refused: INTERNAL, clearValues: INTERNAL,
     maskedValues: INTERNAL, customersClear: INTERNAL, baseline: INTERNAL, anomaly: INTERNAL, reason: INTERNAL,
+  },
+  Partner: { id: INTERNAL, name: INTERNAL, purposes: INTERNAL, allowListOnly: INTERNAL, active: INTERNAL, createdAt: INTERNAL },
+  PartnerToken: {
+    id: INTERNAL, partnerId: INTERNAL, scopes: { level: 'INTERNAL', listEstimate: 6 }, issuedAt: INTERNAL, expiresAt: INTERNAL,
+    issuedBy: INTERNAL, revokedAt: INTERNAL, replaces: INTERNAL,
+  },
+  // The token itself: only the issuing roles reach it (issue/rotate), once, in the answer.
+  IssuedPartnerToken: { token: INTERNAL, details: INTERNAL },
+  PartnerOperation: { partnerId: INTERNAL, hash: INTERNAL, name: INTERNAL, registeredAt: INTERNAL },
+  PartnerScope: { name: INTERNAL, description: INTERNAL },
+  Consent: {
+    id: INTERNAL, customerId: INTERNAL, partnerId: INTERNAL, purpose: INTERNAL, fieldGroups: { level: 'INTERNAL', listEstimate: 6 },
+    grantedAt: INTERNAL, expiresAt: INTERNAL, revokedAt: INTERNAL, evidenceRef: INTERNAL, recordedBy: INTERNAL, recordedAt: INTERNAL,
+    revokedBy: INTERNAL, active: INTERNAL,
   },
   AccessRecordConnection: CONNECTION,
   AccessRecordEdge: EDGE,

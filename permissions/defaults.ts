@@ -45,6 +45,26 @@ export const READ_OPERATIONS = [
 /** The audit register's read operations: granted to auditors only. */
 export const REGISTER_OPERATIONS = ['Query.auditLog', 'Query.customerAccessHistory', 'Query.changeHistory', 'Query.accessReport'] as const;
 
+/** Partner onboarding: administrators only (separation of duties: they read no customer data clear). */
+export const PARTNER_ADMIN_OPERATIONS = [
+  'Query.partners', 'Query.partnerScopes', 'Query.partnerTokens', 'Query.partnerOperations',
+  'Mutation.registerPartner', 'Mutation.setPartnerAllowList', 'Mutation.issuePartnerToken', 'Mutation.revokePartnerToken',
+  'Mutation.rotatePartnerToken', 'Mutation.registerPartnerOperation',
+] as const;
+
+/** Consent records: staff who deal with customers, and administrators. */
+export const CONSENT_OPERATIONS = ['Query.consents', 'Query.partners', 'Mutation.recordConsent', 'Mutation.revokeConsent'] as const;
+
+export const PARTNER_ADMIN_WRITES = {
+  registerPartner: { fields: ['id', 'name', 'purposes', 'allowListOnly'] },
+  issuePartnerToken: { fields: ['partnerId', 'scopes', 'expiresInDays'] },
+  registerPartnerOperation: { fields: ['partnerId', 'document'] },
+} as const;
+
+export const CONSENT_WRITES = {
+  recordConsent: { fields: ['customerId', 'partnerId', 'purpose', 'fieldGroups', 'grantedAt', 'expiresAt', 'evidenceRef'] },
+} as const;
+
 /** Every customer-data mutation: roles that write customer records may call these. */
 export const WRITE_OPERATIONS = [
   'Mutation.createCustomer',

@@ -42,6 +42,8 @@ export const PURPOSES = [
   'audit',
   'administration',
   'partner_service',
+  'credit_assessment',
+  'marketing',
 ] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
@@ -108,4 +110,15 @@ export interface RolePolicy {
     /** Sensitive values (clear + masked) per request; above it the request is refused. */
     hardLimit: number;
   };
+  /**
+   * Budgets across requests and processes (per token for partners, per principal for staff):
+   * so that many small queries cannot add up to a bulk export.
+   */
+  budgets: {
+    requestsPerMinute: number;
+    /** Sensitive values per day (China time), clear and masked counted separately. */
+    daily: { clear: number; masked: number };
+  };
+  /** Token scopes narrow the role further (partners): a field no held scope opens is refused. */
+  scoped?: boolean;
 }

@@ -1,7 +1,8 @@
 /** What every resolver receives: the caller, the request's database view and its loaders. */
 import type { Pool } from 'pg';
 import type { Principal } from './auth/principal';
-import type { AuditServices } from './audit';
+import type { ValueHasher } from './audit/keys';
+import type { TokenSigner } from './auth/token-issuer';
 import { changeRecorder } from './audit/change-log';
 import { RequestDb } from './db/pool';
 import { createLoaders, type Loaders } from './loaders';
@@ -30,6 +31,13 @@ export interface RequestContext {
   log: Logger;
   /** The operation's privacy plan, set by the policy plugin before execution; null until then. */
   privacy: PrivacyState | null;
+  services: RequestServices;
+}
+
+/** Server-wide capabilities a request may use (keys stay out of the context). */
+export interface RequestServices {
+  hashValue: ValueHasher;
+  signToken: TokenSigner;
 }
 
 export interface RequestOrigin {
@@ -37,8 +45,9 @@ export interface RequestOrigin {
   clientAddress: string | null;
 }
 
-export function createRequestContext(pool: Pool, principal: Principal, origin: RequestOrigin, log: Logger, audit: Pick<AuditServices, 'hashValue'>): RequestContext {
+export function createRequestContext(pool: Pool, principal: Principal, origin: RequestOrigin, log: Logger, services: RequestServices): RequestContext {
   const operation: OperationFacts = { name: null, purpose: null };
-  const db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => operation.name }, audit.hashValue));
-  return { ...origin, principal, operation, db, loaders: createLoaders(db), log, privacy: null };
+  const visibility = principal.role === 'partner' ? { partnerId: principal.partnerId ?? '', purpose: null, fieldGroups: [] } : null;
+  const db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => operation.name }, services.hashValue), visibility);
+  return { ...origin, principal, operation, db, loaders: createLoaders(db), log, privacy: null, services };
 }

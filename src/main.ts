@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { createTokenVerifier } from './auth/verifier';
+import { createTokenVerifier, partnerTokenLookup } from './auth/verifier';
 import { loadConfig, type AppConfig } from './config';
 import { locateDatabase, type DatabaseLocation } from './db/database';
 import { migrateUp } from './db/migrate';
@@ -58,7 +58,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     log,
     pool,
     schema: await buildAppSchema(switches.enforcement),
-    verifier: createTokenVerifier(config),
+    verifier: createTokenVerifier(config, partnerTokenLookup(pool)),
     audit,
     accessRegister: switches.accessRegister,
   });

@@ -30,6 +30,7 @@ import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../policy';
 import { mask, type FieldClass, type Purpose } from '../vocabulary';
 import { alwaysRemoved, canBeClear, compileRule, downgraded, type PlannedRule } from './compile';
 import { forbidden, exposureLimit } from './errors';
+import { fieldGroupOf, scopesAllow, scopesOpening } from '../scopes';
 
 /** Rows assumed for a plain list the classification gives no estimate for. */
 const DEFAULT_LIST_ESTIMATE = 10;
@@ -65,6 +66,8 @@ export interface PrivacyPlan {
   fields: Map<string, PlannedField>;
   /** The root fields the operation calls: `Query.customers`, `Mutation.updateCustomer`. */
   roots: string[];
+  /** Scoped roles: the field groups (scopes) the operation uses; a consent must cover all of them. */
+  fieldGroups: string[];
   exposure: Exposure;
 }
 
@@ -216,6 +219,7 @@ export function planOperation(
   variables: Record<string, unknown>,
   role: Role,
   purpose: Purpose,
+  scopes: readonly string[] = [],
 ): PrivacyPlan {
   const rootType = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'query' ? schema.getQueryType() : null;
   if (!rootType) throw forbidden(`${operation.operation} operations are not served`, []);
@@ -226,18 +230,28 @@ export function planOperation(
   const refusedOperations: string[] = [];
   const refusedFields: string[] = [];
   const refusedInputs: string[] = [];
+  const unscoped: string[] = [];
   const sensitive: PlannedField[] = [];
   const roots = new Set<string>();
+  const fieldGroups = new Set<string>();
   for (const entry of state.seen.values()) {
     const [typeName, fieldName] = entry.coordinate.split('.');
     const rule = compileRule(ruleFor(role, typeName, fieldName), purpose);
     const isRoot = typeName === rootType.name;
     if (isRoot) roots.add(entry.coordinate);
+    if (policy.scoped && !scopesAllow(scopes, entry.coordinate)) unscoped.push(entry.coordinate);
+    const group = policy.scoped ? fieldGroupOf(scopes, entry.coordinate) : null;
+    if (group) fieldGroups.add(group);
     if (isRoot && alwaysRemoved(rule)) refusedOperations.push(entry.coordinate);
     else if (!isSensitive(entry.cls) && alwaysRemoved(rule)) refusedFields.push(entry.coordinate);
     if (isRoot && typeName === 'Mutation') checkWrites(role, fieldName, entry.args, refusedInputs);
     checkRevealingInputs(role, purpose, entry.coordinate, entry.args, refusedInputs);
     if (isSensitive(entry.cls)) sensitive.push({ ...entry, rule });
+  }
+  if (unscoped.length) {
+    const coordinates = [...new Set(unscoped)];
+    const needed = [...new Set(coordinates.flatMap(scopesOpening))];
+    throw forbidden(`the token's scopes do not open ${coordinates.join(', ')}${needed.length ? `; scopes that would: ${needed.join(', ')}` : ''}`, coordinates, { reason: 'SCOPE' });
   }
   if (refusedOperations.length) {
     throw forbidden(`role ${role} may not call ${[...new Set(refusedOperations)].join(', ')}`, [...new Set(refusedOperations)]);
@@ -257,5 +271,5 @@ export function planOperation(
   const volume = sensitive.filter((f) => !alwaysRemoved(f.rule)).reduce((n, f) => n + f.rows, 0);
   const exposure: Exposure = { volume, clearVolume, breadth, ...policy.exposure };
   if (volume > policy.exposure.hardLimit) throw exposureLimit(exposure, sensitive);
-  return { role, purpose, fields: new Map(sensitive.map((f) => [f.path, f])), roots: [...roots], exposure };
+  return { role, purpose, fields: new Map(sensitive.map((f) => [f.path, f])), roots: [...roots], fieldGroups: [...fieldGroups].sort(), exposure };
 }

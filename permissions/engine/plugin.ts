@@ -39,8 +39,10 @@ export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
         if (coerced.errors) return;
         const fragments: Record<string, FragmentDefinitionNode> = {};
         for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-        const plan = planOperation(schema, operation, fragments, coerced.coerced, contextValue.principal.role, purpose);
+        const plan = planOperation(schema, operation, fragments, coerced.coerced, contextValue.principal.role, purpose, contextValue.principal.scopes);
         contextValue.privacy = createPrivacyState(plan, contextValue);
+        // A partner sees the customers who consented to this purpose and these field groups (nothing before).
+        if (contextValue.db.visibility) Object.assign(contextValue.db.visibility, { purpose, fieldGroups: plan.fieldGroups });
       },
       async willSendResponse({ contextValue, response }) {
         const state = contextValue.privacy;

@@ -2,16 +2,17 @@
  * Administrators run the system (tokens, partners, consent, keys). Separation of duties: an
  * administrator is not a data reader — customer data masked, no writes to it.
  */
-import { maskedByDefault, READ_OPERATIONS } from '../defaults';
+import { CONSENT_OPERATIONS, CONSENT_WRITES, maskedByDefault, PARTNER_ADMIN_OPERATIONS, PARTNER_ADMIN_WRITES, READ_OPERATIONS } from '../defaults';
 import type { RolePolicy } from '../vocabulary';
 
 export const adminRole: RolePolicy = {
-  description: 'Administrators: customer data masked, no customer writes',
+  description: 'Administrators: partners, tokens and consents; customer data masked, no customer writes',
   purposes: { allowed: ['administration'], default: 'administration' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: READ_OPERATIONS,
+  operations: [...new Set([...READ_OPERATIONS, ...PARTNER_ADMIN_OPERATIONS, ...CONSENT_OPERATIONS])],
   fields: maskedByDefault(),
   lookups: [],
-  writes: {},
+  writes: { ...PARTNER_ADMIN_WRITES, ...CONSENT_WRITES },
   exposure: { clearBudget: 0, clearBreadth: 0, hardLimit: 1000 },
+  budgets: { requestsPerMinute: 600, daily: { clear: 0, masked: 100_000 } },
 };

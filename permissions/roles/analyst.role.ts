@@ -22,4 +22,6 @@ export const analystRole: RolePolicy = {
   writes: {},
   // 100k de-identified values; nothing identifying is ever clear.
   exposure: { clearBudget: 100_000, clearBreadth: 0, hardLimit: 100_000 },
+  // De-identified bulk reads are the analyst's job: the daily budget is high, the per-request limit holds.
+  budgets: { requestsPerMinute: 600, daily: { clear: 10_000_000, masked: 10_000_000 } },
 };

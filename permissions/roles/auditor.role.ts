@@ -11,4 +11,5 @@ export const auditorRole: RolePolicy = {
   lookups: [],
   writes: {},
   exposure: { clearBudget: 0, clearBreadth: 0, hardLimit: 2000 },
+  budgets: { requestsPerMinute: 1200, daily: { clear: 0, masked: 1_000_000 } },
 };

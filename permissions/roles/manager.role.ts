@@ -2,7 +2,7 @@
  * Managers: the whole archive, masked. Clear values only through an approved, time-limited,
  * audited grant (break-glass), which the policy does not grant yet.
  */
-import { CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
+import { CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import type { RolePolicy } from '../vocabulary';
 
 const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier', 'creditRating', 'relationshipManagerId'];
@@ -11,10 +11,11 @@ export const managerRole: RolePolicy = {
   description: 'Managers: every record, masked by default',
   purposes: { allowed: ['supervision'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS],
   fields: maskedByDefault(),
   lookups: [],
   writes: {
+    ...CONSENT_WRITES,
     createCustomer: { fields: ['kind', 'idNumber', 'birthDate', 'gender', 'creditCode', ...CUSTOMER_DATA] },
     updateCustomer: { fields: [...CUSTOMER_DATA, 'status'] },
     addContact: { fields: CONTACT_INPUT },
@@ -26,4 +27,5 @@ export const managerRole: RolePolicy = {
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId'] },
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 5000 },
+  budgets: { requestsPerMinute: 6000, daily: { clear: 2000, masked: 10_000_000 } },
 };

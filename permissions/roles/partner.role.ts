@@ -1,23 +1,35 @@
 /**
- * Partners: only customers who consented to sharing with them, only scoped fields, masked;
- * cards last 4 only. Until the consent register exists (issue 5) a partner reaches no
- * customer record: only `me`.
+ * Partners: only customers with active consent for the partner and its purpose (filtered in
+ * SQL on every path, counts included), only what the token's scopes open (permissions/scopes.ts),
+ * every personal field masked; cards and accounts to the last 4; free texts never.
  */
+import { SCOPES } from '../scopes';
 import { removedByDefault } from '../defaults';
 import { mask, type RolePolicy } from '../vocabulary';
 
 export const partnerRole: RolePolicy = {
-  description: 'Partners: consenting customers only (consent register pending), scoped fields masked',
-  purposes: { allowed: ['partner_service'], default: 'partner_service' },
-  clearLevels: ['PUBLIC'],
-  operations: ['Query.me'],
+  description: 'Partners: consenting customers only, fields their token scopes open, masked',
+  // Consent is given per partner and purpose: the purpose declared decides which customers are visible.
+  purposes: { allowed: ['partner_service', 'credit_assessment', 'marketing'], default: 'partner_service' },
+  clearLevels: ['PUBLIC', 'INTERNAL'],
+  operations: ['Query.me', ...new Set(Object.values(SCOPES).flatMap((s) => s.operations))],
   fields: {
     ...removedByDefault(),
     'Customer.name': mask('name'),
     'Customer.phone': mask('phone'),
+    'Customer.email': mask('email'),
+    'Customer.idNumber': mask('idNumber'),
+    'Customer.birthDate': mask('birthYear'),
     'Customer.bankCardNumber': mask('cardLast4'),
+    'Contact.name': mask('name'),
+    'Contact.phone': mask('phone'),
+    'Contact.email': mask('email'),
+    'Transaction.accountNumber': mask('cardLast4'),
   },
   lookups: [],
-  writes: {},
+  writes: { fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] } },
   exposure: { clearBudget: 0, clearBreadth: 0, hardLimit: 500 },
+  // Per token: a partner integration is a system, not a person; its bulk must be asked for, not accumulated.
+  budgets: { requestsPerMinute: 60, daily: { clear: 0, masked: 10_000 } },
+  scoped: true,
 };

@@ -3,7 +3,7 @@
  * assigned to the caller, texts of their assigned complaints (numbers masked), exact-match lookup of a
  * customer by ID number or phone (results masked); birth date clear only when verifying identity.
  */
-import { clearIf, COMPLAINT_TEXTS, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
+import { clearIf, COMPLAINT_TEXTS, CONSENT_OPERATIONS, CONSENT_WRITES, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
 import { all, clear, mask, purpose, relation, remove, when, type RolePolicy } from '../vocabulary';
 
 
@@ -11,7 +11,7 @@ export const serviceRole: RolePolicy = {
   description: 'Complaint handlers: clear contact of customers with an open complaint assigned to them; lookup by ID number or phone',
   purposes: { allowed: ['complaint_handling', 'identity_verification'], default: 'complaint_handling' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, 'Mutation.fileComplaint'],
+  operations: [...READ_OPERATIONS, 'Mutation.fileComplaint', ...CONSENT_OPERATIONS],
   fields: {
     ...maskedByDefault(),
     'Customer.name': clearIf('OPEN_COMPLAINT_ASSIGNED', 'Customer.name'),
@@ -27,7 +27,9 @@ export const serviceRole: RolePolicy = {
   },
   lookups: ['Customer.idNumber', 'Customer.phone'],
   writes: {
+    ...CONSENT_WRITES,
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId'] },
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },
+  budgets: { requestsPerMinute: 6000, daily: { clear: 5000, masked: 500_000 } },
 };

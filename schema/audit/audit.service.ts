@@ -125,6 +125,8 @@ export function customerAccessHistory(db: RequestDb, customerId: string, args: {
 
 export function changeHistory(db: RequestDb, entity: AuditedEntity, id: string, args: { first?: number | null; after?: string | null }) {
   const params = new SqlParams();
-  const conditions = [`r.entity = ${params.add(entity)}`, `r.entity_id = ${params.add(requireUuid(id, 'id'))}`];
+  // Partners and their operations have text keys; every other record a uuid.
+  const key = entity === 'Partner' || entity === 'PartnerOperation' ? id : requireUuid(id, 'id');
+  const conditions = [`r.entity = ${params.add(entity)}`, `r.entity_id = ${params.add(key)}`];
   return fetchPage(db, 'change', 'audit_changes', selectList('change'), conditions, params, args, toChangeRecord);
 }

@@ -15,6 +15,10 @@ export enum AuditedEntity {
   CONTACT = 'Contact',
   TRANSACTION = 'Transaction',
   COMPLAINT = 'Complaint',
+  CONSENT = 'Consent',
+  PARTNER = 'Partner',
+  PARTNER_TOKEN = 'PartnerToken',
+  PARTNER_OPERATION = 'PartnerOperation',
 }
 registerEnumType(AuditedEntity, { name: 'AuditedEntity', description: 'Record types whose changes are registered' });
 

@@ -45,7 +45,11 @@ export function findComplaints(db: RequestDb, args: ComplaintsArgs): Promise<Pag
 }
 
 export async function findComplaint(db: RequestDb, id: string): Promise<Complaint | null> {
-  const [row] = await db.rows<Complaint>(`SELECT ${complaintList.columns} FROM complaints k WHERE k.id = $1`, [requireUuid(id, 'id')]);
+  const params = new SqlParams();
+  const conditions = [`k.id = ${params.add(requireUuid(id, 'id'))}`];
+  const visible = db.visible('complaints', 'k', params);
+  if (visible) conditions.push(visible);
+  const [row] = await db.rows<Complaint>(`SELECT ${complaintList.columns} FROM complaints k WHERE ${conditions.join(' AND ')}`, params.values);
   return row ?? null;
 }
 
@@ -59,10 +63,15 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
 
   // The complaint and its first timeline events commit together or not at all.
   return db.transaction(async (tx) => {
+    // A partner may file only for a customer it can see (consent); staff for any.
+    const params = new SqlParams();
+    const customerConditions = [`c.id = ${params.add(customerId)}`, `c.status <> 'ERASED'`];
+    const visible = db.visible('customers', 'c', params);
+    if (visible) customerConditions.push(visible);
     const [refs] = await tx.rows<{ customer: boolean; assignee: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1 AND status <> 'ERASED') AS customer,
-              ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM staff WHERE id = $2 AND role = $3 AND active)) AS assignee`,
-      [customerId, assigneeId, StaffRole.SERVICE],
+      `SELECT EXISTS (SELECT 1 FROM customers c WHERE ${customerConditions.join(' AND ')}) AS customer,
+              (${params.add(assigneeId)}::uuid IS NULL OR EXISTS (SELECT 1 FROM staff WHERE id = ${params.add(assigneeId)} AND role = ${params.add(StaffRole.SERVICE)} AND active)) AS assignee`,
+      params.values,
     );
     problems.check('customerId', refs.customer, 'no customer with this id');
     problems.check('assigneeId', refs.assignee, 'must be an active service agent');

@@ -87,6 +87,10 @@ export async function recordTransaction(db: RequestDb, input: RecordTransactionI
 }
 
 export async function findTransaction(db: RequestDb, id: string): Promise<Transaction | null> {
-  const [row] = await db.rows<Transaction>(`SELECT ${transactionList.columns} FROM transactions t WHERE t.id = $1`, [requireUuid(id, 'id')]);
+  const params = new SqlParams();
+  const conditions = [`t.id = ${params.add(requireUuid(id, 'id'))}`];
+  const visible = db.visible('transactions', 't', params);
+  if (visible) conditions.push(visible);
+  const [row] = await db.rows<Transaction>(`SELECT ${transactionList.columns} FROM transactions t WHERE ${conditions.join(' AND ')}`, params.values);
   return row ?? null;
 }

@@ -7,6 +7,7 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyG
 import type { AppConfig } from '../config';
 import { isRole, type Principal } from './principal';
 import { loadSigningSecret } from './secret';
+import type { Pool } from 'pg';
 
 export class AuthenticationError extends Error {
   constructor(readonly reason: string) {
@@ -15,6 +16,42 @@ export class AuthenticationError extends Error {
 }
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
+
+/** A partner token's stored record (by `jti`), or null when none was issued with that id. */
+export interface StoredPartnerToken {
+  partnerId: string;
+  scopes: string[];
+  expiresAt: Date;
+  revoked: boolean;
+  partnerActive: boolean;
+}
+
+export type PartnerTokenLookup = (tokenId: string) => Promise<StoredPartnerToken | null>;
+
+/** Looked up on every request, so a revocation takes effect on the very next one. */
+export function partnerTokenLookup(pool: Pool): PartnerTokenLookup {
+  return async (tokenId) => {
+    if (!/^[0-9a-f-]{36}$/i.test(tokenId)) return null;
+    const { rows } = await pool.query<StoredPartnerToken>(
+      `SELECT t.partner_id AS "partnerId", t.scopes, t.expires_at AS "expiresAt", t.revoked_at IS NOT NULL AS revoked, p.active AS "partnerActive"
+       FROM partner_tokens t JOIN partners p ON p.id = t.partner_id WHERE t.id = $1`,
+      [tokenId],
+    );
+    return rows[0] ?? null;
+  };
+}
+
+/** A partner token counts only as issued: known id, same partner, not revoked or expired; its scopes are the stored ones. */
+async function checkPartnerToken(principal: Principal, lookup: PartnerTokenLookup | undefined): Promise<Principal> {
+  if (principal.role !== 'partner') return principal;
+  if (!lookup || !principal.tokenId) throw new AuthenticationError('partner token not issued by this server');
+  const stored = await lookup(principal.tokenId);
+  if (!stored || stored.partnerId !== principal.partnerId) throw new AuthenticationError('partner token not issued by this server');
+  if (stored.revoked) throw new AuthenticationError('token revoked');
+  if (!stored.partnerActive) throw new AuthenticationError('partner deactivated');
+  if (stored.expiresAt.getTime() <= Date.now()) throw new AuthenticationError('token expired');
+  return { ...principal, scopes: stored.scopes };
+}
 
 function principalFromClaims(payload: JWTPayload): Principal {
   const role = payload.role;
@@ -35,7 +72,7 @@ function principalFromClaims(payload: JWTPayload): Principal {
   };
 }
 
-export function createTokenVerifier(config: AppConfig): TokenVerifier {
+export function createTokenVerifier(config: AppConfig, partnerTokens?: PartnerTokenLookup): TokenVerifier {
   const { jwksUrl, issuer, audience } = config.auth;
   const options = {
     issuer,
@@ -54,7 +91,7 @@ export function createTokenVerifier(config: AppConfig): TokenVerifier {
   return async (token: string) => {
     try {
       const { payload } = await verifyWith(token);
-      return principalFromClaims(payload);
+      return await checkPartnerToken(principalFromClaims(payload), partnerTokens);
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
       if (error instanceof errors.JWTExpired) throw new AuthenticationError('token expired');

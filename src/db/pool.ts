@@ -4,6 +4,8 @@
  */
 import { Pool, types, type PoolClient, type QueryResultRow } from 'pg';
 import type { EntityChange } from '../audit/change-log';
+import type { SqlParams } from '../../schema/common/sql';
+import { visibilityCondition, type CustomerVisibility } from './visibility';
 
 // DATE stays "YYYY-MM-DD" (pg would build a local-midnight Date); NUMERIC and INT8 stay strings.
 types.setTypeParser(types.builtins.DATE, (value: string) => value);
@@ -34,7 +36,17 @@ export interface SqlRunner {
 export class RequestDb implements SqlRunner {
   statementCount = 0;
 
-  constructor(private readonly pool: Pool, private readonly writeChanges?: ChangeWriter) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly writeChanges?: ChangeWriter,
+    /** Partners see consenting customers only (src/db/visibility.ts); null: no restriction. */
+    readonly visibility: CustomerVisibility | null = null,
+  ) {}
+
+  /** The condition that keeps this request to the customers it may see, for one table alias; null: none needed. */
+  visible(table: string, alias: string, params: SqlParams): string | null {
+    return visibilityCondition(this.visibility, table, alias, params);
+  }
 
   async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     this.statementCount++;

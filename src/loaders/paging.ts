@@ -25,11 +25,14 @@ export async function fetchPage<T extends { id: string }>(
   spec: ListSpec,
   order: KeysetOrder,
   args: PageArgs,
-  conditions: string[],
+  filterConditions: string[],
   params: SqlParams,
 ): Promise<Page<T>> {
   const size = pageSize(args.first);
   const afterId = args.after ? decodeCursor(spec.list, args.after) : null;
+  // Rows the caller may not see are left out of the page and of the count alike.
+  const visible = db.visible(spec.table, spec.alias, params);
+  const conditions = visible ? [...filterConditions, visible] : filterConditions;
   const countSql = `SELECT count(*)::int AS n FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}`;
   const countValues = [...params.values];
   const where = [...conditions];
@@ -39,7 +42,7 @@ export async function fetchPage<T extends { id: string }>(
      ORDER BY ${orderByClause(spec.alias, order)} LIMIT ${params.add(size + 1)}`,
     params.values,
   );
-  if (afterId && rows.length === 0) await requireCursorRow(db, spec.table, afterId);
+  if (afterId && rows.length === 0) await requireCursorRow(db, spec, afterId);
   return toPage(rows, size, afterId !== null, (id) => encodeCursor(spec.list, id), async () => {
     const [{ n }] = await db.rows<{ n: number }>(countSql, countValues);
     return n;
@@ -50,8 +53,12 @@ export async function fetchPage<T extends { id: string }>(
  * An empty page after a cursor is either the end of the list or a cursor whose record was
  * deleted; the second must not pass for the first (the caller would stop paging silently).
  */
-async function requireCursorRow(db: RequestDb, table: string, id: string): Promise<void> {
-  const found = await db.rows(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
+async function requireCursorRow(db: RequestDb, spec: Pick<ListSpec, 'table' | 'alias'>, id: string): Promise<void> {
+  const params = new SqlParams();
+  const conditions = [`${spec.alias}.id = ${params.add(id)}`];
+  const visible = db.visible(spec.table, spec.alias, params);
+  if (visible) conditions.push(visible);
+  const found = await db.rows(`SELECT 1 FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}`, params.values);
   if (found.length === 0) throw badUserInput('after', 'the record this cursor points at no longer exists; page again from the start');
 }
 
@@ -111,6 +118,8 @@ export function createChildPageLoader<T extends { id: string }, F>(
         const params = new SqlParams();
         const parents = params.add(group.map((k) => k.parentId));
         const conditions = [`${spec.alias}.${spec.parentColumn} = ANY(${parents}::uuid[])`, ...buildConditions(group[0].filter, params)];
+        const visible = db.visible(spec.table, spec.alias, params);
+        if (visible) conditions.push(visible);
         const rows = await db.rows<{ parent: string; n: number }>(
           `SELECT ${spec.alias}.${spec.parentColumn} AS parent, count(*)::int AS n
            FROM ${spec.table} ${spec.alias} ${whereClause(conditions)} GROUP BY 1`,
@@ -134,6 +143,8 @@ export function createChildPageLoader<T extends { id: string }, F>(
           const params = new SqlParams();
           const parents = params.add(group.map((k) => k.parentId));
           const conditions = [`${spec.alias}.${spec.parentColumn} = p.parent_id`, ...buildConditions(filter, params)];
+          const visible = db.visible(spec.table, spec.alias, params);
+          if (visible) conditions.push(visible);
           if (afterId) conditions.push(afterCondition(spec.table, spec.alias, spec.order, params.add(afterId)));
           const rows = await db.rows<T & { __parent: string }>(
             `SELECT p.parent_id AS "__parent", x.* FROM unnest(${parents}::uuid[]) AS p(parent_id)
@@ -143,7 +154,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
              ) x`,
             params.values,
           );
-          if (afterId && rows.length === 0) await requireCursorRow(db, spec.table, afterId);
+          if (afterId && rows.length === 0) await requireCursorRow(db, spec, afterId);
           const byParent = new Map<string, T[]>();
           for (const row of rows) {
             const { __parent, ...node } = row;
@@ -168,10 +179,11 @@ export function createChildPageLoader<T extends { id: string }, F>(
 /** Per-request loader of rows by id (`WHERE id = ANY($1)`), null for unknown ids. */
 export function createByIdLoader<T extends { id: string }>(db: RequestDb, spec: Pick<ListSpec, 'table' | 'alias' | 'columns'>) {
   return new DataLoader<string, T | null>(async (ids) => {
-    const rows = await db.rows<T>(
-      `SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} WHERE ${spec.alias}.id = ANY($1::uuid[])`,
-      [ids],
-    );
+    const params = new SqlParams();
+    const conditions = [`${spec.alias}.id = ANY(${params.add(ids)}::uuid[])`];
+    const visible = db.visible(spec.table, spec.alias, params);
+    if (visible) conditions.push(visible);
+    const rows = await db.rows<T>(`SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}`, params.values);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   });

@@ -16,6 +16,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/verifier';
+import { createTokenSigner } from '../auth/token-issuer';
 import type { AppConfig } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
 import { pathOnly, type Logger } from '../logger';
@@ -87,6 +88,7 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
 
 export async function createHttpServer(deps: HttpServerDeps) {
   const { config, log, pool, schema, verifier, audit } = deps;
+  const services = { hashValue: audit.hashValue, signToken: createTokenSigner(config) };
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -147,7 +149,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
         if (!token) throw unauthenticated('send Authorization: Bearer <token>');
         try {
           const principal = await verifier(token);
-          return createRequestContext(pool, principal, { requestId: String(req.id), clientAddress: req.ip ?? null }, req.log, audit);
+          return createRequestContext(pool, principal, { requestId: String(req.id), clientAddress: req.ip ?? null }, req.log, services);
         } catch (error) {
           if (error instanceof AuthenticationError) throw unauthenticated(error.reason);
           throw error;

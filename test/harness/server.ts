@@ -9,8 +9,9 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
 import type { Role } from '../../src/auth/principal';
-import { issueDevToken, type TokenRequest } from '../../src/auth/token-issuer';
-import { createTokenVerifier } from '../../src/auth/verifier';
+import { createTokenSigner, issueDevToken, type TokenRequest } from '../../src/auth/token-issuer';
+import { createTokenVerifier, partnerTokenLookup } from '../../src/auth/verifier';
+import { issueRegisteredPartnerToken } from '../../src/auth/partner-dev-token';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { createRequestContext } from '../../src/context';
 import { createPool } from '../../src/db/pool';
@@ -78,10 +79,15 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   pool.on('error', () => undefined); // as in main.ts: an idle connection dropped by the server is not a crash
   const schema = await buildAppSchema();
   const audit = await startAudit(config, pool, log);
-  const server = await createHttpServer({ config, log, pool, schema, verifier: createTokenVerifier(config), audit });
+  const verifier = createTokenVerifier(config, partnerTokenLookup(pool));
+  const server = await createHttpServer({ config, log, pool, schema, verifier, audit });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
-  const token = (request: TokenRequest) => issueDevToken(config, request);
+  // Partner tokens are registered (with the partner, on first use), as the server accepts no other.
+  const token = (request: TokenRequest) =>
+    request.role === 'partner'
+      ? issueRegisteredPartnerToken(db.pool, config, { partner: request.partner ?? 'acme', scopes: request.scopes ?? [], ttl: request.ttl })
+      : issueDevToken(config, request);
   const tokenFor = async (options: CallOptions) =>
     options.token !== undefined ? options.token : token({ role: options.role ?? 'admin', sub: options.sub });
 
@@ -106,9 +112,9 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
       return { status: response.status, headers: response.headers, body: (await response.json()) as never };
     },
     async execute(query, options = {}) {
-      const verify = createTokenVerifier(config);
+      const verify = verifier;
       const principal = await verify((await tokenFor(options))!);
-      const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, audit);
+      const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config) });
       const response = await server.apollo.executeOperation({ query, variables: options.variables }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return { body: response.body.singleResult as GqlResult['body'] as never, statements: contextValue.db.statementCount };

@@ -27,7 +27,7 @@ import type { Purpose } from '../../permissions/vocabulary';
 import { buildDeclaredSchema } from '../../schema';
 import { ROLES, type Role } from '../../src/auth/principal';
 import { startTestServer, type TestServer } from '../harness/server';
-import { REGISTER_OPERATIONS } from '../../permissions/defaults';
+import { READ_OPERATIONS } from '../../permissions/defaults';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 2000);
 const SEED = process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED);
@@ -313,8 +313,9 @@ class QueryGenerator {
 
   operation(): fc.Arbitrary<FieldSpec[]> {
     const query = this.schema.getQueryType()!;
-    // The register's own reads carry no customer values; test/audit scans the register for clear ones.
-    const customerRoots = Object.values(query.getFields()).filter((field) => !(REGISTER_OPERATIONS as readonly string[]).includes(`Query.${field.name}`));
+    // The customer-data queries. The register, partners and consents carry no customer values
+    // (test/audit scans the register for clear ones; test/partners covers consent).
+    const customerRoots = Object.values(query.getFields()).filter((field) => (READ_OPERATIONS as readonly string[]).includes(`Query.${field.name}`));
     const roots = customerRoots.map((field) => ({
       arbitrary: this.field(field, true, 0),
       weight: field.name === 'me' ? 1 : 4,

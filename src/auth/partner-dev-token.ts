@@ -1,0 +1,29 @@
+/**
+ * Development and test partner tokens (`npm run token -- --role partner --partner acme --scopes …`):
+ * registered like any issued token (a partner token the database does not know is refused),
+ * the partner created on first use with every partner purpose.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { AppConfig } from '../config';
+import { ROLE_POLICIES } from '../../permissions/policy';
+import { unknownScopes } from '../../permissions/scopes';
+import { createTokenSigner } from './token-issuer';
+
+const TTL = /^(\d+)([smhd])$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export async function issueRegisteredPartnerToken(pool: Pool, config: AppConfig, request: { partner: string; scopes: string[]; ttl?: string }): Promise<string> {
+  const unknown = unknownScopes(request.scopes);
+  if (unknown.length) throw new Error(`unknown scopes: ${unknown.join(', ')}`);
+  const ttl = TTL.exec(request.ttl ?? '8h');
+  if (!ttl) throw new Error('ttl must look like 30m, 8h or 2d');
+  const expiresAt = new Date(Date.now() + Number(ttl[1]) * UNIT_MS[ttl[2] as keyof typeof UNIT_MS]);
+  await pool.query(
+    `INSERT INTO partners (id, name, purposes, created_by) VALUES ($1, $1, $2, 'dev-token') ON CONFLICT (id) DO NOTHING`,
+    [request.partner, ROLE_POLICIES.partner.purposes.allowed],
+  );
+  const id = randomUUID();
+  await pool.query(`INSERT INTO partner_tokens (id, partner_id, scopes, expires_at, issued_by) VALUES ($1, $2, $3, $4, 'dev-token')`, [id, request.partner, request.scopes, expiresAt]);
+  return createTokenSigner(config)({ role: 'partner', sub: `partner:${request.partner}`, partner: request.partner, jti: id, scopes: request.scopes, expires: expiresAt });
+}
