@@ -86,7 +86,8 @@ async function measure(variant: Variant, databaseUrl: string, dataDir: string, c
       });
       server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
     });
-    const token = await issueDevToken(config, { role: 'manager' });
+    // A principal of its own per run: budgets are per principal per day, and bench runs add up.
+    const token = await issueDevToken(config, { role: 'manager', sub: `bench-manager-${Date.now()}` });
     const body = JSON.stringify({ query: example('CustomersWithContactsAndTransactions'), variables: { first: 100 } });
     let wrong = 0;
     const result = await autocannon({

@@ -9,6 +9,8 @@ export interface AppConfig {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Budget counters in Redis instead of PostgreSQL. */
+  redisUrl: string | undefined;
   dbPoolMax: number;
   seedCustomers: number;
   logLevel: string;
@@ -64,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: intFromEnv(env, 'PORT', 4000),
     dataDir,
     databaseUrl: optional(env, 'DATABASE_URL'),
+    redisUrl: optional(env, 'REDIS_URL'),
     dbPoolMax: intFromEnv(env, 'DB_POOL_MAX', 10, 1),
     seedCustomers: intFromEnv(env, 'SEED_CUSTOMERS', 2000),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

@@ -11,6 +11,7 @@ import { migrateUp } from './db/migrate';
 import { createPool } from './db/pool';
 import { appRoleFor } from './db/app-role';
 import { startAudit } from './audit';
+import { createBudgetStore } from './budget/store';
 import { createLogger, type Logger } from './logger';
 import { seedIfEmpty } from './seed/seed';
 import { createHttpServer } from './server/app';
@@ -53,6 +54,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     if (seeded) log.info(seeded, 'demo data seeded');
   }
   const audit = await startAudit(config, pool, log);
+  const budgets = await createBudgetStore(config.redisUrl, pool);
   const { httpServer, stop } = await createHttpServer({
     config,
     log,
@@ -60,6 +62,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     schema: await buildAppSchema(switches.enforcement),
     verifier: createTokenVerifier(config, partnerTokenLookup(pool)),
     audit,
+    budgets,
     accessRegister: switches.accessRegister,
   });
   await new Promise<void>((resolve, reject) => {
@@ -79,6 +82,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
       stopping ??= (async () => {
         await stop();
         await audit.stop();
+        await budgets.close();
         log.info({ ...audit.writer.stats }, 'access register: records and batches committed');
         await pool.end();
         await database.stop();

@@ -19,12 +19,14 @@ export interface KeysetOrder {
 
 /**
  * Keyset condition "rows after the row with id X": the sort value is looked up from X's row,
- * so cursors carry only the key.
+ * so cursors carry only the key. `visibleCursorRow` restricts that lookup to rows the caller may
+ * see (alias `cur`): a cursor naming a hidden row then matches nothing, like an unknown one.
  */
-export function afterCondition(table: string, alias: string, order: KeysetOrder, afterIdParam: string): string {
+export function afterCondition(table: string, alias: string, order: KeysetOrder, afterIdParam: string, visibleCursorRow: string | null = null): string {
   const bareColumn = order.column.slice(order.column.indexOf('.') + 1);
   const op = order.direction === 'DESC' ? '<' : '>';
-  return `(${order.column}, ${alias}.id) ${op} (SELECT ${bareColumn}, id FROM ${table} WHERE id = ${afterIdParam})`;
+  const visible = visibleCursorRow ? ` AND ${visibleCursorRow}` : '';
+  return `(${order.column}, ${alias}.id) ${op} (SELECT cur.${bareColumn}, cur.id FROM ${table} cur WHERE cur.id = ${afterIdParam}${visible})`;
 }
 
 export function orderByClause(alias: string, order: KeysetOrder): string {

@@ -15,5 +15,7 @@ export interface Principal {
   partnerId: string | null;
   /** The token's `jti`, when it has one (revocation and audit use it). */
   tokenId: string | null;
+  /** Partners on an allow-list: only their registered operations are served. */
+  registeredOperationsOnly?: boolean;
   expiresAt: Date;
 }

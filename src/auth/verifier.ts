@@ -24,6 +24,7 @@ export interface StoredPartnerToken {
   expiresAt: Date;
   revoked: boolean;
   partnerActive: boolean;
+  allowListOnly: boolean;
 }
 
 export type PartnerTokenLookup = (tokenId: string) => Promise<StoredPartnerToken | null>;
@@ -33,7 +34,8 @@ export function partnerTokenLookup(pool: Pool): PartnerTokenLookup {
   return async (tokenId) => {
     if (!/^[0-9a-f-]{36}$/i.test(tokenId)) return null;
     const { rows } = await pool.query<StoredPartnerToken>(
-      `SELECT t.partner_id AS "partnerId", t.scopes, t.expires_at AS "expiresAt", t.revoked_at IS NOT NULL AS revoked, p.active AS "partnerActive"
+      `SELECT t.partner_id AS "partnerId", t.scopes, t.expires_at AS "expiresAt", t.revoked_at IS NOT NULL AS revoked, p.active AS "partnerActive",
+              p.allow_list_only AS "allowListOnly"
        FROM partner_tokens t JOIN partners p ON p.id = t.partner_id WHERE t.id = $1`,
       [tokenId],
     );
@@ -50,7 +52,7 @@ async function checkPartnerToken(principal: Principal, lookup: PartnerTokenLooku
   if (stored.revoked) throw new AuthenticationError('token revoked');
   if (!stored.partnerActive) throw new AuthenticationError('partner deactivated');
   if (stored.expiresAt.getTime() <= Date.now()) throw new AuthenticationError('token expired');
-  return { ...principal, scopes: stored.scopes };
+  return { ...principal, scopes: stored.scopes, registeredOperationsOnly: stored.allowListOnly };
 }
 
 function principalFromClaims(payload: JWTPayload): Principal {

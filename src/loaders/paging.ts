@@ -36,7 +36,7 @@ export async function fetchPage<T extends { id: string }>(
   const countSql = `SELECT count(*)::int AS n FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}`;
   const countValues = [...params.values];
   const where = [...conditions];
-  if (afterId) where.push(afterCondition(spec.table, spec.alias, order, params.add(afterId)));
+  if (afterId) where.push(afterCondition(spec.table, spec.alias, order, params.add(afterId), db.visible(spec.table, 'cur', params)));
   const rows = await db.rows<T>(
     `SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} ${whereClause(where)}
      ORDER BY ${orderByClause(spec.alias, order)} LIMIT ${params.add(size + 1)}`,
@@ -145,7 +145,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
           const conditions = [`${spec.alias}.${spec.parentColumn} = p.parent_id`, ...buildConditions(filter, params)];
           const visible = db.visible(spec.table, spec.alias, params);
           if (visible) conditions.push(visible);
-          if (afterId) conditions.push(afterCondition(spec.table, spec.alias, spec.order, params.add(afterId)));
+          if (afterId) conditions.push(afterCondition(spec.table, spec.alias, spec.order, params.add(afterId), db.visible(spec.table, 'cur', params)));
           const rows = await db.rows<T & { __parent: string }>(
             `SELECT p.parent_id AS "__parent", x.* FROM unnest(${parents}::uuid[]) AS p(parent_id)
              CROSS JOIN LATERAL (

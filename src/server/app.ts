@@ -21,7 +21,11 @@ import type { AppConfig } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
 import { pathOnly, type Logger } from '../logger';
 import { privacyPlugin } from '../../permissions';
+import { scopedIntrospectionPlugin } from '../../permissions/engine/scoped-schema';
 import { accessRegisterPlugin, type AuditServices } from '../audit';
+import { budgetPlugin } from '../budget/budget-plugin';
+import { allowListPlugin } from '../../schema/partner/allow-list.plugin';
+import type { BudgetStore } from '../budget/store';
 import { sanitiseErrorMessage } from './error-hygiene';
 import { graphiqlRouter } from './graphiql';
 import { healthRouter } from './health';
@@ -33,6 +37,7 @@ export interface HttpServerDeps {
   schema: GraphQLSchema;
   verifier: TokenVerifier;
   audit: AuditServices;
+  budgets: BudgetStore;
   /** Benchmarks only: false leaves the access register out. */
   accessRegister?: boolean;
 }
@@ -127,7 +132,10 @@ export async function createHttpServer(deps: HttpServerDeps) {
       // would instrument every field of every response.
       ApolloServerPluginCacheControlDisabled(),
       ...(config.isDevelopment ? [] : [ApolloServerPluginDisableSuggestions()]),
+      allowListPlugin(pool),
       privacyPlugin,
+      budgetPlugin(deps.budgets),
+      scopedIntrospectionPlugin,
       ...(deps.accessRegister === false ? [] : [accessRegisterPlugin(audit.writer)]),
       operationLogPlugin,
     ],

@@ -529,7 +529,7 @@ describe('Change history', () => {
     });
 
     it('answers an empty history for a record never changed through the API', async () => {
-      const { rows } = await server.db.pool.query(`SELECT id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM audit_changes a WHERE a.entity_id = c.id) LIMIT 1`);
+      const { rows } = await server.db.pool.query(`SELECT id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM audit_changes a WHERE a.entity_id = c.id::text) LIMIT 1`);
       const { body } = await server.gql<any>(HISTORY, { role: 'auditor', variables: { id: rows[0].id } });
       expect(body.errors).toBeUndefined();
       expect(body.data.changeHistory).toMatchObject({ totalCount: 0, edges: [] });

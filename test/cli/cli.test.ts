@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createTokenVerifier } from '../../src/auth/verifier';
+import { createTokenVerifier, partnerTokenLookup } from '../../src/auth/verifier';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 
@@ -17,14 +17,22 @@ function cli(script: string, args: string[], env: Record<string, string> = {}) {
 
 describe('CLI', () => {
   describe('npm run token', () => {
-    it('prints, as the last line of stdout, a token the server accepts with the requested claims', async () => {
-      const { stdout } = await cli('token', ['--role', 'partner', '--partner', 'acme', '--scopes', 'customers:read,transactions:read', '--ttl', '30m']);
-      const token = stdout.trim().split('\n').pop()!;
-      const principal = await createTokenVerifier(loadConfig())(token);
-      expect(principal).toMatchObject({ role: 'partner', partnerId: 'acme', scopes: ['customers:read', 'transactions:read'] });
-      const minutesLeft = (principal.expiresAt.getTime() - Date.now()) / 60_000;
-      expect(minutesLeft).toBeGreaterThan(28);
-      expect(minutesLeft).toBeLessThanOrEqual(30);
+    it('prints, as the last line of stdout, a partner token registered in the database that the server accepts', async () => {
+      const db = await createTestDatabase();
+      try {
+        const { stdout } = await cli('token', ['--role', 'partner', '--partner', 'acme', '--scopes', 'customers:read,transactions:read', '--ttl', '30m'], { DATABASE_URL: db.url });
+        const token = stdout.trim().split('\n').pop()!;
+        // Not registered (another database): refused.
+        await expect(createTokenVerifier(loadConfig())(token)).rejects.toThrow(/not issued by this server/);
+        const principal = await createTokenVerifier(loadConfig(), partnerTokenLookup(db.pool))(token);
+        expect(principal).toMatchObject({ role: 'partner', partnerId: 'acme', scopes: ['customers:read', 'transactions:read'] });
+        const minutesLeft = (principal.expiresAt.getTime() - Date.now()) / 60_000;
+        expect(minutesLeft).toBeGreaterThan(28);
+        expect(minutesLeft).toBeLessThanOrEqual(30);
+        await expect(cli('token', ['--role', 'partner', '--partner', 'acme', '--scopes', 'customers:everything'], { DATABASE_URL: db.url })).rejects.toMatchObject({ code: 1 });
+      } finally {
+        await db.drop();
+      }
     });
 
     it('uses --sub as the subject', async () => {
@@ -50,14 +58,14 @@ describe('CLI', () => {
     const hasCustomersTable = async () => (await db.pool.query(`SELECT to_regclass('customers') IS NOT NULL AS present`)).rows[0].present;
 
     it('migrate creates the schema and each migrate --down reverts the newest migration', async () => {
-      const hasRegister = async () => (await db.pool.query(`SELECT to_regclass('audit_access') IS NOT NULL AS present`)).rows[0].present;
+      const has = async (table: string) => (await db.pool.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [table])).rows[0].present;
       expect(await hasCustomersTable()).toBe(false);
       await cli('migrate', [], { DATABASE_URL: db.url });
-      expect(await hasCustomersTable()).toBe(true);
-      expect(await hasRegister()).toBe(true);
+      expect([await hasCustomersTable(), await has('audit_access'), await has('consents')]).toEqual([true, true, true]);
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });
-      expect(await hasRegister()).toBe(false);
-      expect(await hasCustomersTable()).toBe(true);
+      expect([await hasCustomersTable(), await has('audit_access'), await has('consents')]).toEqual([true, true, false]);
+      await cli('migrate', ['--down'], { DATABASE_URL: db.url });
+      expect([await hasCustomersTable(), await has('audit_access')]).toEqual([true, false]);
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });
       expect(await hasCustomersTable()).toBe(false);
     });

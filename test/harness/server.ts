@@ -17,6 +17,7 @@ import { createRequestContext } from '../../src/context';
 import { createPool } from '../../src/db/pool';
 import { appRoleFor } from '../../src/db/app-role';
 import { startAudit, type AuditServices } from '../../src/audit';
+import { createBudgetStore } from '../../src/budget/store';
 import { createLogger } from '../../src/logger';
 import { createHttpServer } from '../../src/server/app';
 import { buildAppSchema } from '../../schema';
@@ -54,8 +55,12 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?: DestinationStream): Promise<TestServer> {
-  const db = await createTestDatabase();
+/**
+ * `sharing`: a second server process on another server's database (multi-process tests); it
+ * leaves the database to its owner.
+ */
+export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?: DestinationStream, sharing?: TestServer): Promise<TestServer> {
+  const db = sharing ? sharing.db : await createTestDatabase();
   const base = loadConfig();
   // Keys and the checkpoint file of this server only, never the developer's DATA_DIR.
   const auditDir = mkdtempSync(path.join(os.tmpdir(), 'cr-audit-'));
@@ -80,7 +85,8 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   const schema = await buildAppSchema();
   const audit = await startAudit(config, pool, log);
   const verifier = createTokenVerifier(config, partnerTokenLookup(pool));
-  const server = await createHttpServer({ config, log, pool, schema, verifier, audit });
+  const budgets = await createBudgetStore(config.redisUrl, pool);
+  const server = await createHttpServer({ config, log, pool, schema, verifier, audit, budgets });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
   // Partner tokens are registered (with the partner, on first use), as the server accepts no other.
@@ -122,8 +128,9 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     async stop() {
       await server.stop();
       await audit.stop();
+      await budgets.close();
       await pool.end();
-      await db.drop();
+      if (!sharing) await db.drop();
     },
   };
 }
