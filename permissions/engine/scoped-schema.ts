@@ -49,14 +49,16 @@ function onlyIntrospection(operation: OperationDefinitionNode): boolean {
 export const scopedIntrospectionPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
+      // Refusals belong here: Apollo turns errors thrown in responseForOperation into a 500.
+      async didResolveOperation({ contextValue, document, operation }) {
+        if (contextValue.principal.role !== 'partner' || !operation || !usesIntrospection(document) || onlyIntrospection(operation)) return;
+        throw new GraphQLError('Forbidden: ask for introspection in an operation of its own', {
+          extensions: { code: 'FORBIDDEN', reason: 'INTROSPECTION_MIXED', http: { status: 403 } },
+        });
+      },
       async responseForOperation({ contextValue, document, operation, schema, request }) {
         const { principal } = contextValue;
-        if (principal.role !== 'partner' || !usesIntrospection(document)) return null;
-        if (!onlyIntrospection(operation)) {
-          throw new GraphQLError('Forbidden: ask for introspection in an operation of its own', {
-            extensions: { code: 'FORBIDDEN', reason: 'INTROSPECTION_MIXED', http: { status: 403 } },
-          });
-        }
+        if (principal.role !== 'partner' || !usesIntrospection(document) || !onlyIntrospection(operation)) return null;
         const result = await execute({
           schema: schemaForScopes(schema, principal.scopes),
           document,

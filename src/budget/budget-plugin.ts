@@ -1,14 +1,15 @@
 /**
  * Budgets across requests and processes (from the policy, `budgets` of each role): requests per
  * minute and sensitive values per day — per token for partners, per principal for staff — so
- * that many small queries cannot add up to a bulk export. Checked once the operation is planned
- * (its possible clear and masked values are known), spent with what the response carried.
+ * that many small queries cannot add up to a bulk export. Once the operation is planned, what it
+ * can return is reserved against the day (atomically, so concurrent requests cannot overrun it);
+ * after the response, the part it did not return is given back.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../context';
 import { ROLE_POLICIES } from '../../permissions/policy';
-import type { BudgetStore } from './store';
+import type { BudgetStore, DayUsage } from './store';
 
 const DAY_MS = 86_400_000;
 /** Days follow China time (UTC+8, no daylight saving): a budget resets at local midnight. */
@@ -39,39 +40,40 @@ function refusal(code: 'RATE_LIMITED' | 'EXPOSURE_BUDGET_EXHAUSTED', message: st
 export function budgetPlugin(store: BudgetStore): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
-      let admitted: { key: string; day: Date } | null = null;
+      let reserved: { key: string; day: Date; amount: DayUsage } | null = null;
       return {
         async didResolveOperation({ contextValue }) {
           const budgets = ROLE_POLICIES[contextValue.principal.role].budgets;
           const key = budgetKey(contextValue);
           const now = Date.now();
           const { minute, day, nextMinute, nextDay } = windows(now);
-          const usage = await store.admit(key, minute, day);
-          if (usage.requests > budgets.requestsPerMinute) {
+          const requests = await store.countRequest(key, minute);
+          if (requests > budgets.requestsPerMinute) {
             throw refusal('RATE_LIMITED', `Rate limited: at most ${budgets.requestsPerMinute} requests a minute`, Math.ceil((nextMinute - now) / 1000), {
               limit: budgets.requestsPerMinute,
             });
           }
           const plan = contextValue.privacy?.plan;
-          if (plan) {
-            const wantClear = plan.exposure.clearVolume;
-            const wantMasked = plan.exposure.volume - plan.exposure.clearVolume;
-            const left = { clear: budgets.daily.clear - usage.day.clear, masked: budgets.daily.masked - usage.day.masked };
-            if (wantClear > Math.max(left.clear, 0) || wantMasked > Math.max(left.masked, 0)) {
-              throw refusal(
-                'EXPOSURE_BUDGET_EXHAUSTED',
-                `Daily budget of sensitive values: this operation can return ${wantClear} clear and ${wantMasked} masked values; left today: ${Math.max(left.clear, 0)} clear, ${Math.max(left.masked, 0)} masked`,
-                Math.ceil((nextDay - now) / 1000),
-                { daily: budgets.daily, usedToday: usage.day, asked: { clear: wantClear, masked: wantMasked } },
-              );
-            }
+          if (!plan) return;
+          const want = { clear: plan.exposure.clearVolume, masked: plan.exposure.volume - plan.exposure.clearVolume };
+          if (want.clear + want.masked === 0) return;
+          const reservation = await store.reserve(key, day, want, budgets.daily);
+          if (!reservation.granted) {
+            const left = { clear: Math.max(budgets.daily.clear - reservation.day.clear, 0), masked: Math.max(budgets.daily.masked - reservation.day.masked, 0) };
+            throw refusal(
+              'EXPOSURE_BUDGET_EXHAUSTED',
+              `Daily budget of sensitive values: this operation can return ${want.clear} clear and ${want.masked} masked values; left today: ${left.clear} clear, ${left.masked} masked`,
+              Math.ceil((nextDay - now) / 1000),
+              { daily: budgets.daily, usedToday: reservation.day, asked: want },
+            );
           }
-          admitted = { key, day };
+          reserved = { key, day, amount: want };
         },
         async willSendResponse({ contextValue }) {
-          const state = contextValue.privacy;
-          if (!admitted || !state || state.values.clear + state.values.masked === 0) return;
-          await store.spend(admitted.key, admitted.day, { clear: state.values.clear, masked: state.values.masked });
+          if (!reserved) return;
+          const values = contextValue.privacy?.values ?? { clear: 0, masked: 0 };
+          const unused = { clear: Math.max(reserved.amount.clear - values.clear, 0), masked: Math.max(reserved.amount.masked - values.masked, 0) };
+          if (unused.clear + unused.masked > 0) await store.release(reserved.key, reserved.day, unused);
         },
       };
     },

@@ -1,6 +1,8 @@
 /**
  * Usage counters shared by every API process: requests per minute and sensitive values per day,
- * per budget key. In PostgreSQL (one upsert per request) or, with REDIS_URL, in Redis.
+ * per budget key. In PostgreSQL (upserts) or, with REDIS_URL, in Redis. A day's values are
+ * reserved atomically before execution (what the operation can return) and the unused part is
+ * given back afterwards, so concurrent requests cannot together overrun the budget.
  */
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -10,11 +12,19 @@ export interface DayUsage {
   masked: number;
 }
 
+export interface Reservation {
+  granted: boolean;
+  /** The day's usage after the reservation (or, when refused, as it stands). */
+  day: DayUsage;
+}
+
 export interface BudgetStore {
-  /** Counts one request in the minute starting at `minute`; returns the minute's count and the day's usage so far. */
-  admit(key: string, minute: Date, day: Date): Promise<{ requests: number; day: DayUsage }>;
-  /** Adds the sensitive values a response carried to the day. */
-  spend(key: string, day: Date, used: DayUsage): Promise<void>;
+  /** Counts one request in the minute starting at `minute`; returns the minute's count. */
+  countRequest(key: string, minute: Date): Promise<number>;
+  /** Adds `want` to the day only if the result stays within `limit` (all or nothing). */
+  reserve(key: string, day: Date, want: DayUsage, limit: DayUsage): Promise<Reservation>;
+  /** Gives back what was reserved and not returned. */
+  release(key: string, day: Date, unused: DayUsage): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,64 +36,94 @@ export class PostgresBudgetStore implements BudgetStore {
     await this.pool.query(`DELETE FROM usage_counters WHERE window_start < now() - interval '2 days'`);
   }
 
-  async admit(key: string, minute: Date, day: Date) {
-    const { rows } = await this.pool.query<{ requests: string; clear: string; masked: string }>(
-      `WITH counted AS (
-         INSERT INTO usage_counters (key, window_kind, window_start, requests) VALUES ($1, 'minute', $2, 1)
-         ON CONFLICT (key, window_kind, window_start) DO UPDATE SET requests = usage_counters.requests + 1
-         RETURNING requests
-       )
-       SELECT (SELECT requests FROM counted) AS requests, COALESCE(d.clear_values, 0) AS clear, COALESCE(d.masked_values, 0) AS masked
-       FROM (SELECT 1) one LEFT JOIN usage_counters d ON d.key = $1 AND d.window_kind = 'day' AND d.window_start = $3`,
-      [key, minute, day],
+  async countRequest(key: string, minute: Date) {
+    const { rows } = await this.pool.query<{ requests: string }>(
+      `INSERT INTO usage_counters (key, window_kind, window_start, requests) VALUES ($1, 'minute', $2, 1)
+       ON CONFLICT (key, window_kind, window_start) DO UPDATE SET requests = usage_counters.requests + 1
+       RETURNING requests`,
+      [key, minute],
     );
-    return { requests: Number(rows[0].requests), day: { clear: Number(rows[0].clear), masked: Number(rows[0].masked) } };
+    return Number(rows[0].requests);
   }
 
-  async spend(key: string, day: Date, used: DayUsage) {
+  async reserve(key: string, day: Date, want: DayUsage, limit: DayUsage): Promise<Reservation> {
+    await this.pool.query(`INSERT INTO usage_counters (key, window_kind, window_start) VALUES ($1, 'day', $2) ON CONFLICT DO NOTHING`, [key, day]);
+    // UPDATE re-checks its condition on the row's latest version under the row lock: check-and-add
+    // is one step across processes.
+    const added = await this.pool.query<{ clear: string; masked: string }>(
+      `UPDATE usage_counters SET clear_values = clear_values + $3, masked_values = masked_values + $4
+       WHERE key = $1 AND window_kind = 'day' AND window_start = $2 AND clear_values + $3 <= $5 AND masked_values + $4 <= $6
+       RETURNING clear_values AS clear, masked_values AS masked`,
+      [key, day, want.clear, want.masked, limit.clear, limit.masked],
+    );
+    const row =
+      added.rows[0] ??
+      (await this.pool.query<{ clear: string; masked: string }>(
+        `SELECT clear_values AS clear, masked_values AS masked FROM usage_counters WHERE key = $1 AND window_kind = 'day' AND window_start = $2`,
+        [key, day],
+      )).rows[0];
+    return { granted: added.rows.length > 0, day: { clear: Number(row.clear), masked: Number(row.masked) } };
+  }
+
+  async release(key: string, day: Date, unused: DayUsage) {
     await this.pool.query(
-      `INSERT INTO usage_counters (key, window_kind, window_start, clear_values, masked_values) VALUES ($1, 'day', $2, $3, $4)
-       ON CONFLICT (key, window_kind, window_start)
-       DO UPDATE SET clear_values = usage_counters.clear_values + EXCLUDED.clear_values, masked_values = usage_counters.masked_values + EXCLUDED.masked_values`,
-      [key, day, used.clear, used.masked],
+      `UPDATE usage_counters SET clear_values = clear_values - $3, masked_values = masked_values - $4
+       WHERE key = $1 AND window_kind = 'day' AND window_start = $2`,
+      [key, day, unused.clear, unused.masked],
     );
   }
 
   async close() {}
 }
 
-/** REDIS_URL set: counters in Redis; otherwise in PostgreSQL. Either way shared by every process. */
-export async function createBudgetStore(redisUrl: string | undefined, pool: Pool): Promise<BudgetStore> {
-  if (redisUrl) return new RedisBudgetStore(redisUrl);
-  const store = new PostgresBudgetStore(pool);
-  await store.prune();
-  return store;
-}
+/** Check and add in one step inside Redis (scripts run atomically). */
+const RESERVE_SCRIPT = `
+local clear = tonumber(redis.call('HGET', KEYS[1], 'clear') or '0')
+local masked = tonumber(redis.call('HGET', KEYS[1], 'masked') or '0')
+if clear + tonumber(ARGV[1]) > tonumber(ARGV[3]) or masked + tonumber(ARGV[2]) > tonumber(ARGV[4]) then
+  return {0, clear, masked}
+end
+clear = redis.call('HINCRBY', KEYS[1], 'clear', ARGV[1])
+masked = redis.call('HINCRBY', KEYS[1], 'masked', ARGV[2])
+redis.call('EXPIRE', KEYS[1], 172800)
+return {1, clear, masked}`;
 
 export class RedisBudgetStore implements BudgetStore {
-  private readonly redis: Redis;
+  private constructor(private readonly redis: Redis) {}
 
-  constructor(url: string) {
-    // Fail fast instead of queueing commands while Redis is away: the request is then refused.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  /** Connected before use: commands are not queued while Redis is away (the request is refused instead). */
+  static async connect(url: string): Promise<RedisBudgetStore> {
+    const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    await redis.connect();
+    return new RedisBudgetStore(redis);
   }
 
-  async admit(key: string, minute: Date, day: Date) {
+  async countRequest(key: string, minute: Date) {
     const minuteKey = `budget:${key}:m:${minute.getTime()}`;
-    const dayKey = `budget:${key}:d:${day.getTime()}`;
-    const results = await this.redis.multi().incr(minuteKey).expire(minuteKey, 120).hmget(dayKey, 'clear', 'masked').exec();
-    if (!results) throw new Error('budget counters unavailable');
-    const requests = Number(results[0][1]);
-    const [clear, masked] = results[2][1] as (string | null)[];
-    return { requests, day: { clear: Number(clear ?? 0), masked: Number(masked ?? 0) } };
+    const results = await this.redis.multi().incr(minuteKey).expire(minuteKey, 120).exec();
+    if (!results || results[0][0]) throw new Error('budget counters unavailable');
+    return Number(results[0][1]);
   }
 
-  async spend(key: string, day: Date, used: DayUsage) {
+  async reserve(key: string, day: Date, want: DayUsage, limit: DayUsage): Promise<Reservation> {
+    const [granted, clear, masked] = (await this.redis.eval(RESERVE_SCRIPT, 1, `budget:${key}:d:${day.getTime()}`, want.clear, want.masked, limit.clear, limit.masked)) as number[];
+    return { granted: granted === 1, day: { clear: Number(clear), masked: Number(masked) } };
+  }
+
+  async release(key: string, day: Date, unused: DayUsage) {
     const dayKey = `budget:${key}:d:${day.getTime()}`;
-    await this.redis.multi().hincrby(dayKey, 'clear', used.clear).hincrby(dayKey, 'masked', used.masked).expire(dayKey, 2 * 86_400).exec();
+    await this.redis.multi().hincrby(dayKey, 'clear', -unused.clear).hincrby(dayKey, 'masked', -unused.masked).exec();
   }
 
   async close() {
     await this.redis.quit().catch(() => undefined);
   }
+}
+
+/** REDIS_URL set: counters in Redis; otherwise in PostgreSQL. Either way shared by every process. */
+export async function createBudgetStore(redisUrl: string | undefined, pool: Pool): Promise<BudgetStore> {
+  if (redisUrl) return RedisBudgetStore.connect(redisUrl);
+  const store = new PostgresBudgetStore(pool);
+  await store.prune();
+  return store;
 }

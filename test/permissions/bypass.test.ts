@@ -78,7 +78,7 @@ describe('Bypass attempts', () => {
   /** Calls to the pool the server shares with the tests while `fn` runs: HTTP requests have no statement count. */
   /**
    * Pool calls made for the request's data: the access register's own batches (one connection
-   * each) and the partner-token lookup of authentication are left out.
+   * each), the partner-token lookup of authentication and the budget counters are left out.
    */
   async function poolCallsDuring<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number }> {
     const query = jest.spyOn(server.pool, 'query');
@@ -87,7 +87,7 @@ describe('Bypass attempts', () => {
     try {
       const result = await fn();
       const registerBatches = server.audit.writer.stats.batches - batches + server.audit.writer.stats.failures - failures;
-      const dataQueries = query.mock.calls.filter(([text]) => !/FROM partner_tokens/.test(String(text))).length;
+      const dataQueries = query.mock.calls.filter(([text]) => !/FROM partner_tokens|usage_counters/.test(String(text))).length;
       // pool.query() checks out a connection through connect() itself: count those once.
       const directConnects = connect.mock.calls.length - query.mock.calls.length;
       return { result, calls: dataQueries + directConnects - registerBatches };
