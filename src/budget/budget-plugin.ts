@@ -17,7 +17,8 @@ const DAY_OFFSET_MS = 8 * 3_600_000;
 
 export function budgetKey(ctx: RequestContext): string {
   const { principal } = ctx;
-  return principal.role === 'partner' ? `token:${principal.tokenId ?? principal.sub}` : `principal:${principal.sub}`;
+  // A staff budget belongs to the person in a role (one subject may hold tokens of several roles).
+  return principal.role === 'partner' ? `token:${principal.tokenId ?? principal.sub}` : `principal:${principal.role}:${principal.sub}`;
 }
 
 export function windows(now: number): { minute: Date; day: Date; nextMinute: number; nextDay: number } {

@@ -35,6 +35,29 @@ describe('CLI', () => {
       }
     });
 
+    it('npm run partner registers a partner, issues a token the server accepts, and revokes it at once', async () => {
+      const db = await createTestDatabase();
+      try {
+        const env = { DATABASE_URL: db.url };
+        const registered = JSON.parse((await cli('partner', ['register', '--id', 'beta', '--name', 'Beta Leasing', '--purposes', 'partner_service,credit_assessment'], env)).stdout);
+        expect(registered).toMatchObject({ id: 'beta', purposes: ['partner_service', 'credit_assessment'], allowListOnly: false });
+        const issued = JSON.parse((await cli('partner', ['issue', '--partner', 'beta', '--scopes', 'customers:read', '--days', '7'], env)).stdout);
+        const verify = createTokenVerifier(loadConfig(), partnerTokenLookup(db.pool));
+        expect(await verify(issued.token)).toMatchObject({ role: 'partner', partnerId: 'beta', scopes: ['customers:read'] });
+        const listed = (await cli('partner', ['list', '--partner', 'beta'], env)).stdout;
+        expect(listed).toContain(issued.details.id);
+        expect(listed).not.toContain(issued.token);
+        await cli('partner', ['revoke', '--token', issued.details.id], env);
+        await expect(verify(issued.token)).rejects.toThrow(/revoked/);
+        await expect(cli('partner', ['issue', '--partner', 'beta', '--scopes', 'customers:all'], env)).rejects.toMatchObject({ code: 1 });
+        const history = await db.pool.query(`SELECT entity, action, principal_sub FROM audit_changes ORDER BY seq`);
+        expect(history.rows.map((r) => `${r.entity}:${r.action}`)).toEqual(['Partner:CREATE', 'PartnerToken:CREATE', 'PartnerToken:UPDATE']);
+        expect(history.rows.every((r) => String(r.principal_sub).startsWith('cli:'))).toBe(true);
+      } finally {
+        await db.drop();
+      }
+    });
+
     it('uses --sub as the subject', async () => {
       const { stdout } = await cli('token', ['--role', 'sales', '--sub', '0b7f4c52-2f4e-4b8e-9d3c-2a1f6a0c9e11']);
       const principal = await createTokenVerifier(loadConfig())(stdout.trim().split('\n').pop()!);

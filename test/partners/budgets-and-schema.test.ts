@@ -465,7 +465,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
     it(`a sales rep's clear values a day (${SALES.daily.clear}): refused with EXPOSURE_BUDGET_EXHAUSTED, whatever the token; other reps unaffected`, async () => {
       expect(SALES.daily.clear).toBe(20_000);
       const [{ rep, customer }, { rep: otherRep, customer: otherCustomer }] = reps;
-      const key = `principal:${rep}`;
+      const key = `principal:sales:${rep}`;
       await awayFromDayEdge();
       const before = await dayUsage(key);
       // Three clear values left today; reading a customer's name and phone can return two.
