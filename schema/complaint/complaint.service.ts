@@ -46,9 +46,7 @@ export function findComplaints(db: RequestDb, args: ComplaintsArgs): Promise<Pag
 
 export async function findComplaint(db: RequestDb, id: string): Promise<Complaint | null> {
   const params = new SqlParams();
-  const conditions = [`k.id = ${params.add(requireUuid(id, 'id'))}`];
-  const visible = db.visible('complaints', 'k', params);
-  if (visible) conditions.push(visible);
+  const conditions = db.restricted([`k.id = ${params.add(requireUuid(id, 'id'))}`], 'complaints', 'k', params);
   const [row] = await db.rows<Complaint>(`SELECT ${complaintList.columns} FROM complaints k WHERE ${conditions.join(' AND ')}`, params.values);
   return row ?? null;
 }
@@ -65,9 +63,7 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
   return db.transaction(async (tx) => {
     // A partner may file only for a customer it can see (consent); staff for any.
     const params = new SqlParams();
-    const customerConditions = [`c.id = ${params.add(customerId)}`, `c.status <> 'ERASED'`];
-    const visible = db.visible('customers', 'c', params);
-    if (visible) customerConditions.push(visible);
+    const customerConditions = db.restricted([`c.id = ${params.add(customerId)}`, `c.status <> 'ERASED'`], 'customers', 'c', params);
     const [refs] = await tx.rows<{ customer: boolean; assignee: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM customers c WHERE ${customerConditions.join(' AND ')}) AS customer,
               (${params.add(assigneeId)}::uuid IS NULL OR EXISTS (SELECT 1 FROM staff WHERE id = ${params.add(assigneeId)} AND role = ${params.add(StaffRole.SERVICE)} AND active)) AS assignee`,

@@ -88,9 +88,7 @@ export async function recordTransaction(db: RequestDb, input: RecordTransactionI
 
 export async function findTransaction(db: RequestDb, id: string): Promise<Transaction | null> {
   const params = new SqlParams();
-  const conditions = [`t.id = ${params.add(requireUuid(id, 'id'))}`];
-  const visible = db.visible('transactions', 't', params);
-  if (visible) conditions.push(visible);
+  const conditions = db.restricted([`t.id = ${params.add(requireUuid(id, 'id'))}`], 'transactions', 't', params);
   const [row] = await db.rows<Transaction>(`SELECT ${transactionList.columns} FROM transactions t WHERE ${conditions.join(' AND ')}`, params.values);
   return row ?? null;
 }

@@ -48,6 +48,12 @@ export class RequestDb implements SqlRunner {
     return visibilityCondition(this.visibility, table, alias, params);
   }
 
+  /** `conditions` plus, when this request is restricted, the visibility condition for one table alias. */
+  restricted(conditions: string[], table: string, alias: string, params: SqlParams): string[] {
+    const visible = this.visible(table, alias, params);
+    return visible ? [...conditions, visible] : conditions;
+  }
+
   async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     this.statementCount++;
     const result = await this.pool.query<R>(text, values);

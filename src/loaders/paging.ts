@@ -31,8 +31,7 @@ export async function fetchPage<T extends { id: string }>(
   const size = pageSize(args.first);
   const afterId = args.after ? decodeCursor(spec.list, args.after) : null;
   // Rows the caller may not see are left out of the page and of the count alike.
-  const visible = db.visible(spec.table, spec.alias, params);
-  const conditions = visible ? [...filterConditions, visible] : filterConditions;
+  const conditions = db.restricted(filterConditions, spec.table, spec.alias, params);
   const countSql = `SELECT count(*)::int AS n FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}`;
   const countValues = [...params.values];
   const where = [...conditions];
@@ -55,9 +54,7 @@ export async function fetchPage<T extends { id: string }>(
  */
 async function requireCursorRow(db: RequestDb, spec: Pick<ListSpec, 'table' | 'alias'>, id: string): Promise<void> {
   const params = new SqlParams();
-  const conditions = [`${spec.alias}.id = ${params.add(id)}`];
-  const visible = db.visible(spec.table, spec.alias, params);
-  if (visible) conditions.push(visible);
+  const conditions = db.restricted([`${spec.alias}.id = ${params.add(id)}`], spec.table, spec.alias, params);
   const found = await db.rows(`SELECT 1 FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}`, params.values);
   if (found.length === 0) throw badUserInput('after', 'the record this cursor points at no longer exists; page again from the start');
 }
@@ -117,9 +114,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
       for (const group of groupByArgs(keys).values()) {
         const params = new SqlParams();
         const parents = params.add(group.map((k) => k.parentId));
-        const conditions = [`${spec.alias}.${spec.parentColumn} = ANY(${parents}::uuid[])`, ...buildConditions(group[0].filter, params)];
-        const visible = db.visible(spec.table, spec.alias, params);
-        if (visible) conditions.push(visible);
+        const conditions = db.restricted([`${spec.alias}.${spec.parentColumn} = ANY(${parents}::uuid[])`, ...buildConditions(group[0].filter, params)], spec.table, spec.alias, params);
         const rows = await db.rows<{ parent: string; n: number }>(
           `SELECT ${spec.alias}.${spec.parentColumn} AS parent, count(*)::int AS n
            FROM ${spec.table} ${spec.alias} ${whereClause(conditions)} GROUP BY 1`,
@@ -142,9 +137,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
           const afterId = after ? decodeCursor(spec.list, after) : null;
           const params = new SqlParams();
           const parents = params.add(group.map((k) => k.parentId));
-          const conditions = [`${spec.alias}.${spec.parentColumn} = p.parent_id`, ...buildConditions(filter, params)];
-          const visible = db.visible(spec.table, spec.alias, params);
-          if (visible) conditions.push(visible);
+          const conditions = db.restricted([`${spec.alias}.${spec.parentColumn} = p.parent_id`, ...buildConditions(filter, params)], spec.table, spec.alias, params);
           if (afterId) conditions.push(afterCondition(spec.table, spec.alias, spec.order, params.add(afterId), db.visible(spec.table, 'cur', params)));
           const rows = await db.rows<T & { __parent: string }>(
             `SELECT p.parent_id AS "__parent", x.* FROM unnest(${parents}::uuid[]) AS p(parent_id)
@@ -180,9 +173,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
 export function createByIdLoader<T extends { id: string }>(db: RequestDb, spec: Pick<ListSpec, 'table' | 'alias' | 'columns'>) {
   return new DataLoader<string, T | null>(async (ids) => {
     const params = new SqlParams();
-    const conditions = [`${spec.alias}.id = ANY(${params.add(ids)}::uuid[])`];
-    const visible = db.visible(spec.table, spec.alias, params);
-    if (visible) conditions.push(visible);
+    const conditions = db.restricted([`${spec.alias}.id = ANY(${params.add(ids)}::uuid[])`], spec.table, spec.alias, params);
     const rows = await db.rows<T>(`SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}`, params.values);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
