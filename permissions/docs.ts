@@ -33,14 +33,14 @@ export function renderPolicyDoc(): string {
   out.push('Deny by default: a field a role is not granted is removed (`null`) when it is sensitive, and refused (`FORBIDDEN`) otherwise; an unclassified field is removed for everyone.', '');
 
   out.push('## Roles', '');
-  out.push(row(['role', 'purposes (default first)', 'clear budget', 'clear breadth', 'hard limit', 'requests / minute', 'daily clear / masked', 'operations', 'exact lookups']));
-  out.push(row(['---', '---', '---', '---', '---', '---', '---', '---', '---']));
+  out.push(row(['role', 'purposes (default first)', 'clear budget', 'clear breadth', 'hard limit', 'requests / minute', 'daily clear / masked', 'depth / aliases / directives / cost', 'operations', 'exact lookups']));
+  out.push(row(['---', '---', '---', '---', '---', '---', '---', '---', '---', '---']));
   for (const role of ROLES) {
     const p = ROLE_POLICIES[role];
     const purposes = [p.purposes.default, ...p.purposes.allowed.filter((x) => x !== p.purposes.default)];
-    out.push(row([`**${role}** — ${p.description}`, purposes.join(', '), String(p.exposure.clearBudget), String(p.exposure.clearBreadth), String(p.exposure.hardLimit), String(p.budgets.requestsPerMinute), `${p.budgets.daily.clear} / ${p.budgets.daily.masked}${p.scoped ? ' per token' : ''}`, p.operations.map((o) => o.split('.')[1]).join(', '), p.lookups.join(', ') || '—']));
+    out.push(row([`**${role}** — ${p.description}`, purposes.join(', '), String(p.exposure.clearBudget), String(p.exposure.clearBreadth), String(p.exposure.hardLimit), String(p.budgets.requestsPerMinute), `${p.budgets.daily.clear} / ${p.budgets.daily.masked}${p.scoped ? ' per token' : ''}`, `${p.limits.depth} / ${p.limits.aliases} / ${p.limits.directives} / ${p.limits.cost}`, p.operations.map((o) => o.split('.')[1]).join(', '), p.lookups.join(', ') || '—']));
   }
-  out.push('', 'Clear budget: clear sensitive values per request before clear fields are downgraded to masks (`EXPOSURE_CLEAR_BUDGET`). Clear breadth: identifying fields of one record clear together (`COMBINATION`). Hard limit: sensitive values (clear + masked) per request; above it the request is refused before any SQL (`EXPOSURE_LIMIT`). Requests a minute and sensitive values a day (China time) are budgets across requests and API processes — per token for partners, per principal for staff (`RATE_LIMITED`, `EXPOSURE_BUDGET_EXHAUSTED`). Partner tokens are further narrowed by their scopes (permissions/scopes.ts).', '');
+  out.push('', 'Clear budget: clear sensitive values per request before clear fields are downgraded to masks (`EXPOSURE_CLEAR_BUDGET`). Clear breadth: identifying fields of one record clear together (`COMBINATION`). Hard limit: sensitive values (clear + masked) per request; above it the request is refused before any SQL (`EXPOSURE_LIMIT`). Requests a minute and sensitive values a day (China time) are budgets across requests and API processes — per token for partners, per principal for staff (`RATE_LIMITED`, `EXPOSURE_BUDGET_EXHAUSTED`). Partner tokens are further narrowed by their scopes (permissions/scopes.ts). Depth, aliases, directives and cost (every value the operation can return: fields × page sizes) are shape limits per operation, refused before any SQL (`QUERY_LIMIT`).', '');
 
   out.push('## Sensitive fields', '');
   out.push(row(['field', 'level', 'identifying', ...ROLES]));

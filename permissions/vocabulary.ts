@@ -119,6 +119,11 @@ export interface RolePolicy {
     /** Sensitive values per day (China time), clear and masked counted separately. */
     daily: { clear: number; masked: number };
   };
+  /**
+   * Shape limits per operation, checked by the plan before any SQL (`QUERY_LIMIT`): nesting depth,
+   * aliases, directives, and cost = every value the operation can return (fields × rows).
+   */
+  limits: { depth: number; aliases: number; directives: number; cost: number };
   /** Token scopes narrow the role further (partners): a field no held scope opens is refused. */
   scoped?: boolean;
 }

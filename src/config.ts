@@ -12,7 +12,13 @@ export interface AppConfig {
   /** Budget counters in Redis instead of PostgreSQL. */
   redisUrl: string | undefined;
   dbPoolMax: number;
+  /** Longest a request's SQL statement may run before PostgreSQL cancels it (statement_timeout). */
+  statementTimeoutMs: number;
   seedCustomers: number;
+  /** Serve GraphiQL at /graphiql (GRAPHIQL=false in production if no one should). */
+  graphiql: boolean;
+  /** Answer introspection (INTROSPECTION=false to refuse it); it always needs a valid token. */
+  introspection: boolean;
   logLevel: string;
   audit: {
     /** Ed25519 private key (PEM) that signs checkpoints; generated in DATA_DIR when not given. */
@@ -46,6 +52,14 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min 
   return value;
 }
 
+function boolFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} must be true or false`);
+}
+
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
@@ -68,7 +82,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: optional(env, 'DATABASE_URL'),
     redisUrl: optional(env, 'REDIS_URL'),
     dbPoolMax: intFromEnv(env, 'DB_POOL_MAX', 10, 1),
+    statementTimeoutMs: intFromEnv(env, 'STATEMENT_TIMEOUT_MS', 10_000, 100),
     seedCustomers: intFromEnv(env, 'SEED_CUSTOMERS', 2000),
+    graphiql: boolFromEnv(env, 'GRAPHIQL', true),
+    introspection: boolFromEnv(env, 'INTROSPECTION', true),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     audit: {
       signingKeyFile: path.resolve(env.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem')),

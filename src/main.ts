@@ -47,7 +47,7 @@ export async function startServer(config: AppConfig, log: Logger, switches: Benc
 async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logger, started: number, switches: BenchSwitches): Promise<RunningServer> {
   const applied = await migrateUp(database.url);
   if (applied.length) log.info({ applied }, 'migrations applied');
-  const pool = createPool(database.url, config.dbPoolMax, { role: await appRoleFor(database.url, log) });
+  const pool = createPool(database.url, config.dbPoolMax, { role: await appRoleFor(database.url, log), statementTimeoutMs: config.statementTimeoutMs });
   pool.on('error', (error) => log.warn({ err: { code: (error as { code?: string }).code } }, 'idle database connection failed'));
   if (config.seedCustomers > 0) {
     const seeded = await seedIfEmpty(pool, { customers: config.seedCustomers, seed: 42 }, log);

@@ -9,6 +9,14 @@ export function forbidden(reason: string, fields: string[], extra: Record<string
   return new GraphQLError(`Forbidden: ${reason}`, { extensions: { code: 'FORBIDDEN', fields, ...extra, http: HTTP_FORBIDDEN } });
 }
 
+/** The operation's shape is over the role's limit (depth, aliases, directives, cost): refused before any SQL. */
+export function queryLimit(role: string, limit: 'depth' | 'aliases' | 'directives' | 'cost', actual: number, max: number): GraphQLError {
+  const what = { depth: 'nesting depth', aliases: 'aliases', directives: 'directives', cost: 'values it can return (fields × rows)' }[limit];
+  return new GraphQLError(`Query limit: the operation's ${what} is ${actual}; the limit for role ${role} is ${max}`, {
+    extensions: { code: 'QUERY_LIMIT', limit, actual, max, http: { status: 400 } },
+  });
+}
+
 /** Refused before any SQL: the figure, the limit, the paths that weigh most and what to ask instead. */
 export function exposureLimit(exposure: Exposure, fields: PlannedField[]): GraphQLError {
   const contributors = fields

@@ -29,7 +29,7 @@ import { CLASSIFICATION, REVEALING_INPUTS } from '../classification';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../policy';
 import { mask, type FieldClass, type Purpose } from '../vocabulary';
 import { alwaysRemoved, canBeClear, compileRule, downgraded, type PlannedRule } from './compile';
-import { forbidden, exposureLimit } from './errors';
+import { forbidden, exposureLimit, queryLimit } from './errors';
 import { fieldGroupOf, scopesAllow, scopesOpening } from '../scopes';
 
 /** Rows assumed for a plain list the classification gives no estimate for. */
@@ -76,6 +76,8 @@ interface WalkState {
   fragments: Record<string, FragmentDefinitionNode>;
   variables: Record<string, unknown>;
   seen: Map<string, PlannedField & { args: Record<string, unknown> }>;
+  /** Counted as execution will meet them: a fragment spread twice counts twice. */
+  shape: { aliases: number; directives: number; depth: number };
 }
 
 function clampPage(first: unknown): number {
@@ -102,6 +104,7 @@ function applies(state: WalkState, typeCondition: import('graphql').NamedTypeNod
 
 function walk(state: WalkState, selectionSet: SelectionSetNode, type: GraphQLObjectType, recordPath: string, rows: number, pageSize: number | undefined): void {
   for (const selection of selectionSet.selections) {
+    state.shape.directives += selection.directives?.length ?? 0;
     if (!included(state, selection)) continue;
     if (selection.kind === Kind.INLINE_FRAGMENT) {
       if (applies(state, selection.typeCondition, type)) walk(state, selection.selectionSet, type, recordPath, rows, pageSize);
@@ -117,7 +120,9 @@ function walk(state: WalkState, selectionSet: SelectionSetNode, type: GraphQLObj
     const definition = type.getFields()[name];
     if (!definition) continue; // validation has refused it already
     const key = selection.alias?.value ?? name;
+    if (selection.alias) state.shape.aliases += 1;
     const path = recordPath ? `${recordPath}.${key}` : key;
+    state.shape.depth = Math.max(state.shape.depth, path.split('.').length);
     let args: Record<string, unknown>;
     try {
       args = getArgumentValues(definition, selection, state.variables);
@@ -165,6 +170,20 @@ function checkWrites(role: Role, mutation: string, args: Record<string, unknown>
   for (const [k, v] of Object.entries(input ?? {})) {
     if (v === undefined) continue;
     if (!grant || !grant.fields.includes(k)) refused.push(`${mutation}(input.${k})`);
+  }
+}
+
+/** The role's shape limits; cost counts every value the operation can return (fields × rows). */
+function checkLimits(role: Role, state: WalkState): void {
+  const limits = ROLE_POLICIES[role].limits;
+  const actual = {
+    depth: state.shape.depth,
+    aliases: state.shape.aliases,
+    directives: state.shape.directives,
+    cost: [...state.seen.values()].reduce((n, f) => n + f.rows, 0),
+  };
+  for (const limit of ['depth', 'aliases', 'directives', 'cost'] as const) {
+    if (actual[limit] > limits[limit]) throw queryLimit(role, limit, actual[limit], limits[limit]);
   }
 }
 
@@ -223,8 +242,9 @@ export function planOperation(
 ): PrivacyPlan {
   const rootType = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'query' ? schema.getQueryType() : null;
   if (!rootType) throw forbidden(`${operation.operation} operations are not served`, []);
-  const state: WalkState = { schema, fragments, variables, seen: new Map() };
+  const state: WalkState = { schema, fragments, variables, seen: new Map(), shape: { aliases: 0, directives: operation.directives?.length ?? 0, depth: 0 } };
   walk(state, operation.selectionSet, rootType, '', 1, undefined);
+  checkLimits(role, state);
 
   const policy = ROLE_POLICIES[role];
   const refusedOperations: string[] = [];

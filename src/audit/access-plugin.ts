@@ -11,7 +11,7 @@ import { REGISTER_OPERATIONS } from '../../permissions/defaults';
 import type { AccessRecord, AccessWriter } from './access-writer';
 
 /** Refusals by the policy: registered even though nothing was returned. */
-const REFUSAL_CODES = new Set(['FORBIDDEN', 'EXPOSURE_LIMIT', 'RATE_LIMITED', 'EXPOSURE_BUDGET_EXHAUSTED']);
+const REFUSAL_CODES = new Set(['FORBIDDEN', 'EXPOSURE_LIMIT', 'QUERY_LIMIT', 'RATE_LIMITED', 'EXPOSURE_BUDGET_EXHAUSTED']);
 /** Reading the register is itself registered (who watched the watchers). */
 const REGISTER_READS = new Set<string>(REGISTER_OPERATIONS);
 

@@ -14,13 +14,18 @@ types.setTypeParser(types.builtins.DATE, (value: string) => value);
  * `role`: the database role every connection acts as (`SET ROLE` at connection start): the
  * app's own role may append to the audit register but not change it (see the AuditRegister migration).
  */
-export function createPool(url: string, max: number, options: { role?: string } = {}): Pool {
+export function createPool(url: string, max: number, options: { role?: string; statementTimeoutMs?: number } = {}): Pool {
+  const settings = [
+    ...(options.role ? [`-c role=${options.role}`] : []),
+    // PostgreSQL itself cancels a statement that runs too long: the request then fails with TIMEOUT.
+    ...(options.statementTimeoutMs ? [`-c statement_timeout=${options.statementTimeoutMs}`] : []),
+  ];
   return new Pool({
     connectionString: url,
     max,
     application_name: 'customer-records',
     connectionTimeoutMillis: 10_000,
-    ...(options.role ? { options: `-c role=${options.role}` } : {}),
+    ...(settings.length ? { options: settings.join(' ') } : {}),
   });
 }
 

@@ -11,6 +11,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Pool } from 'pg';
@@ -50,33 +51,57 @@ function unauthenticated(reason: string): GraphQLError {
   });
 }
 
+/** PostgreSQL cancelled the statement (statement_timeout). */
+const QUERY_CANCELED = '57014';
+
+function isInternal(error: unknown): boolean {
+  return !(unwrapResolverError(error) instanceof GraphQLError);
+}
+
 /**
- * Internal errors reach clients as a code only; the log gets what is safe to keep. Messages
- * that graphql-js built with the caller's value inside are rewritten without it.
+ * Internal errors reach clients as a code only (the request id is added when the response is
+ * sent; the detail is logged with it). Messages that graphql-js built with the caller's value
+ * inside are rewritten without it.
  */
-function formatError(config: AppConfig, log: Logger) {
+function formatError(config: AppConfig) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
+    if (!isInternal(error) || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
       const { message, field } = sanitiseErrorMessage(formatted.message);
       if (message === formatted.message) return formatted;
       return { ...formatted, message, extensions: { ...formatted.extensions, ...(field && !formatted.extensions?.field ? { field } : {}) } };
     }
-    const e = original as { name?: string; code?: string; constraint?: string; message?: string };
-    // node-postgres messages can quote input values: log only the SQLSTATE and constraint for them.
-    log.error({ err: { name: e.name, code: e.code, constraint: e.constraint, message: e.code ? undefined : e.message } }, 'internal error');
+    if ((unwrapResolverError(error) as { code?: string }).code === QUERY_CANCELED) {
+      return { ...formatted, message: `The request took longer than ${config.statementTimeoutMs} ms and was cancelled`, extensions: { code: 'TIMEOUT' } };
+    }
     if (config.isDevelopment) return formatted;
     return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }
 
-/** One log line per operation: name, duration, SQL statements, error codes — never variables. */
+/** Codes whose detail is only in the log: the client gets the request id to quote. */
+const LOGGED_ONLY = new Set(['INTERNAL_SERVER_ERROR', 'TIMEOUT']);
+
+/**
+ * One log line per operation: name, duration, SQL statements, error codes — never variables;
+ * internal errors logged with the request id, which their client-side error carries too.
+ */
 const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     const started = process.hrtime.bigint();
     return {
+      async didEncounterErrors({ contextValue, errors }) {
+        for (const error of errors) {
+          if (!isInternal(error)) continue;
+          const e = unwrapResolverError(error) as { name?: string; code?: string; constraint?: string; message?: string };
+          // node-postgres messages can quote input values: log only the SQLSTATE and constraint for them.
+          contextValue.log.error({ err: { name: e.name, code: e.code, constraint: e.constraint, message: e.code ? undefined : e.message } }, 'internal error');
+        }
+      },
       async willSendResponse({ contextValue, operationName, response }) {
         const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+        if (body?.errors?.some((e) => LOGGED_ONLY.has(String(e.extensions?.code)))) {
+          body.errors = body.errors.map((e) => (LOGGED_ONLY.has(String(e.extensions?.code)) ? { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } } : e));
+        }
         contextValue.log.info(
           {
             operation: operationName ?? null,
@@ -116,17 +141,32 @@ export async function createHttpServer(deps: HttpServerDeps) {
     }),
   );
 
+  // Ceilings for every caller, checked at parse and validation; the policy's per-role limits
+  // (depth, aliases, directives, cost with page sizes) are tighter and checked by the plan.
+  const armor = new ApolloArmor({
+    // Tokens are limited by graphql-js's own parser (parseOptions below): armor's parse hook turned
+    // every syntax error into a 500.
+    maxTokens: { enabled: false },
+    maxDepth: { n: 20 },
+    maxAliases: { n: 60 },
+    maxDirectives: { n: 100 },
+    costLimit: { enabled: false }, // armor's cost ignores page sizes; the plan's cost does not
+    blockFieldSuggestion: { enabled: !config.isDevelopment },
+  }).protect();
   const apollo = new ApolloServer<RequestContext>({
+    validationRules: armor.validationRules,
+    parseOptions: { maxTokens: 5000 },
     schema,
     csrfPrevention: true,
     // main.ts owns the shutdown order (drain, flush the access register, checkpoint, close the pool);
     // Apollo's own handler would re-raise the signal and cut that short (exit 130).
     stopOnTerminationSignals: false,
-    introspection: true,
+    introspection: config.introspection,
     includeStacktraceInErrorResponses: config.isDevelopment,
-    formatError: formatError(config, log),
+    formatError: formatError(config),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      ...armor.plugins,
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints: personal data must not land in shared HTTP caches, and the plugin
       // would instrument every field of every response.
@@ -143,7 +183,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
   await apollo.start();
 
   app.use(healthRouter(pool, () => stopping));
-  app.use('/graphiql', graphiqlRouter());
+  if (config.graphiql) app.use('/graphiql', graphiqlRouter());
   app.use(
     '/graphql',
     (_req: Request, res: Response, next: NextFunction) => {

@@ -367,7 +367,7 @@ describe('Change history', () => {
           role: 'manager',
           variables: { input: { customerId: rows[0].id, channel: 'ONLINE', category: 'OTHER', description: '排队时间过长' } },
         });
-        expect(body.errors![0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+        expect(body.errors![0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.stringMatching(/^[A-Za-z0-9._-]+$/) } });
         expect(await count('complaints')).toBe(complaints);
         expect(await changeCount()).toBe(changes);
         expect(await recordsOf(requestId)).toEqual([]);

@@ -275,7 +275,7 @@ describe('Mutations', () => {
         const { body } = await gql(example('FileComplaint'), {
           variables: { input: { customerId: rows[0].id, channel: 'ONLINE', category: 'OTHER', description: '排队时间过长' } },
         });
-        expect(body.errors![0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+        expect(body.errors![0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.stringMatching(/^[A-Za-z0-9._-]+$/) } });
         expect(await count('complaints')).toBe(before);
       } finally {
         await server.db.pool.query(`DROP TRIGGER fail_event ON complaint_events; DROP FUNCTION fail_event()`);

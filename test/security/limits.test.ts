@@ -1,0 +1,132 @@
+/**
+ * Query limits: per role from the policy (depth, aliases, directives, cost with page sizes),
+ * checked by the plan before any SQL; ceilings for everyone at parse and validation
+ * (graphql-js's token limit at parse; graphql-armor: depth, aliases, directives); and a statement time limit that
+ * PostgreSQL enforces (TIMEOUT, with the request id the log line carries too).
+ */
+import { ROLE_POLICIES } from '../../permissions/policy';
+import { startTestServer, type TestServer } from '../harness/server';
+
+const aliases = (n: number, field = 'me { role }') => Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ');
+
+describe('Query limits', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ statementTimeoutMs: 300 });
+  });
+
+  afterAll(() => server.stop());
+
+  describe('per role, from the policy, before any SQL', () => {
+    it('refuses more aliases than the role may use, and serves exactly the limit', async () => {
+      const max = ROLE_POLICIES.sales.limits.aliases;
+      const over = await server.execute<any>(`{ ${aliases(max + 1)} }`, { role: 'sales' });
+      expect(over.body.errors![0].extensions).toMatchObject({ code: 'QUERY_LIMIT', limit: 'aliases', actual: max + 1, max });
+      expect(over.statements).toBe(0);
+      const at = await server.execute<any>(`{ ${aliases(max)} }`, { role: 'sales' });
+      expect(at.body.errors).toBeUndefined();
+    });
+
+    it('counts the aliases of a fragment as often as it is spread', async () => {
+      const max = ROLE_POLICIES.sales.limits.aliases;
+      const half = Math.floor(max / 2) + 1;
+      // Two spreads of F in one operation: 2 × half > max, although the document holds only half.
+      const doubled = `fragment F on Query { ${aliases(half)} } query { ...F ... on Query { ...F } }`;
+      const { body } = await server.execute<any>(doubled, { role: 'sales' });
+      expect(body.errors![0].extensions).toMatchObject({ code: 'QUERY_LIMIT', limit: 'aliases', actual: 2 * half });
+    });
+
+    it('refuses a nesting deeper than the role allows (partners less than staff)', async () => {
+      const token = await server.token({ role: 'partner', partner: 'deep', scopes: ['customers:read', 'transactions:read'] });
+      const deep = `{ customers(first: 1) { edges { node { transactions(first: 1) { edges { node { customer { transactions(first: 1) { edges { node { id } } } } } } } } } } }`;
+      const partner = await server.execute<any>(deep, { token });
+      expect(partner.body.errors![0].extensions).toMatchObject({ code: 'QUERY_LIMIT', limit: 'depth', max: ROLE_POLICIES.partner.limits.depth });
+      expect(partner.statements).toBe(0);
+      const manager = await server.execute<any>(deep, { role: 'manager' });
+      expect(manager.body.errors).toBeUndefined();
+    });
+
+    it('refuses more directives than the role may use', async () => {
+      const max = ROLE_POLICIES.sales.limits.directives;
+      const { body, statements } = await server.execute<any>(`{ me { ${Array.from({ length: max + 1 }, () => 'role @include(if: true)').join(' ')} } }`, { role: 'sales' });
+      expect(body.errors![0].extensions).toMatchObject({ code: 'QUERY_LIMIT', limit: 'directives', actual: max + 1 });
+      expect(statements).toBe(0);
+    });
+
+    it('refuses an operation whose cost (fields × page sizes) is over the role limit, before any SQL', async () => {
+      const query = `{ customers(first: 100) { edges { node { id tier transactions(first: 100) { edges { node { id amount currency channel product occurredAt } } } } } } }`;
+      const { body, statements } = await server.execute<any>(query, { role: 'sales' });
+      expect(body.errors![0].extensions).toMatchObject({ code: 'QUERY_LIMIT', limit: 'cost', max: ROLE_POLICIES.sales.limits.cost });
+      expect(body.errors![0].extensions!.actual).toBeGreaterThan(ROLE_POLICIES.sales.limits.cost);
+      expect(statements).toBe(0);
+      // The same shape with smaller pages is served.
+      const small = await server.execute<any>(query.replace('first: 100', 'first: 5').replace('first: 100', 'first: 5'), { role: 'sales' });
+      expect(small.body.errors).toBeUndefined();
+    });
+
+    it('answers HTTP 400 and registers the refusal', async () => {
+      const response = await server.gql<any>(`{ ${aliases(ROLE_POLICIES.sales.limits.aliases + 1, 'customers(first: 1) { edges { node { phone } } }')} }`, {
+        role: 'sales',
+        headers: { 'x-request-id': 'limit-registered' },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.errors![0].extensions!.code).toBe('QUERY_LIMIT');
+      const { rows } = await server.db.pool.query(`SELECT outcome FROM audit_access WHERE request_id = 'limit-registered'`);
+      expect(rows).toEqual([{ outcome: 'QUERY_LIMIT' }]);
+    });
+  });
+
+  describe('ceilings for everyone (graphql-armor)', () => {
+    it('refuses 101 aliases (alias overloading) at validation', async () => {
+      const { status, body } = await server.gql<any>(`{ ${aliases(101)} }`, { role: 'analyst' });
+      expect(status).toBe(400);
+      expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.data ?? null).toBeNull();
+    });
+
+    it('refuses a document of more than 5000 tokens at parse (400, not a 5xx)', async () => {
+      const { status, body } = await server.gql<any>(`{ me { ${Array.from({ length: 6000 }, () => 'role').join(' ')} } }`, { role: 'analyst' });
+      expect(status).toBe(400);
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors![0].extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+      expect(body.errors![0].message).toMatch(/Document contains more tha[nt] 5000 tokens/);
+      // The same field 500 times is served.
+      const under = await server.gql<any>(`{ me { ${Array.from({ length: 500 }, () => 'role').join(' ')} } }`, { role: 'analyst' });
+      expect(under.body.errors).toBeUndefined();
+    });
+
+    it('answers a syntax error with 400 GRAPHQL_PARSE_FAILED', async () => {
+      const { status, body } = await server.gql<any>('{ me { role }', { role: 'analyst' });
+      expect(status).toBe(400);
+      expect(body.errors![0].extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+    });
+
+    it('refuses directive overloading (more than 100)', async () => {
+      const { status, body } = await server.gql<any>(`{ me { role ${Array.from({ length: 120 }, () => '@include(if: true)').join(' ')} } }`, { role: 'analyst' });
+      expect(status).toBe(400);
+      expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    });
+  });
+
+  describe('time limit', () => {
+    it('cancels SQL that runs longer than the statement timeout: TIMEOUT with the request id, nothing else', async () => {
+      const blocker = await server.db.pool.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE customers IN ACCESS EXCLUSIVE MODE');
+        const { status, body } = await server.gql<any>(`{ customers(first: 1) { edges { node { id } } } }`, { role: 'manager', headers: { 'x-request-id': 'slow-one' } });
+        expect(status).toBe(200);
+        expect(body.errors).toEqual([
+          { message: expect.stringMatching(/took longer than 300 ms and was cancelled/), path: ['customers'], locations: expect.anything(), extensions: { code: 'TIMEOUT', requestId: 'slow-one' } },
+        ]);
+      } finally {
+        await blocker.query('ROLLBACK');
+        blocker.release();
+      }
+      // The server is fine afterwards.
+      const { body } = await server.gql<any>(`{ customers(first: 1) { edges { node { id } } } }`, { role: 'manager' });
+      expect(body.errors).toBeUndefined();
+    });
+  });
+});
