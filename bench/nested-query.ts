@@ -12,7 +12,6 @@
  * Every response is checked: a response with `errors` or without 100 customers is counted
  * as a failure, so a fast wrong answer does not count.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,27 +20,12 @@ import { Pool } from 'pg';
 import { issueDevToken } from '../src/auth/token-issuer';
 import { loadConfig } from '../src/config';
 import { locateDatabase } from '../src/db/database';
-import { migrateUp } from '../src/db/migrate';
-import { seedDatabase } from '../src/seed/seed';
 import { createLogger } from '../src/logger';
 import { projectRoot } from '../src/project-root';
 import { example } from '../test/harness/examples';
+import { ensureData, SERVER, spawnServer } from './harness';
 
 const ROOT = projectRoot();
-const SERVER = path.join(ROOT, 'dist', 'bench', 'server.js');
-
-async function ensureData(url: string, customers: number): Promise<void> {
-  const pool = new Pool({ connectionString: url, max: 2 });
-  try {
-    await migrateUp(url);
-    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customers');
-    if (rows[0].n === customers) return;
-    const report = await seedDatabase(pool, { customers, seed: 42, reset: true });
-    console.log(`seeded ${report.customers} customers, ${report.transactions} transactions in ${(report.ms / 1000).toFixed(1)} s`);
-  } finally {
-    await pool.end();
-  }
-}
 
 interface Variant {
   name: string;
@@ -69,23 +53,9 @@ async function registerSize(url: string): Promise<{ records: number; bytes: numb
 }
 
 async function measure(variant: Variant, databaseUrl: string, dataDir: string, connections: number, duration: number, config: ReturnType<typeof loadConfig>) {
-  const server = spawn(process.execPath, [SERVER, ...variant.args], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const kill = () => server.kill('SIGKILL');
-  process.once('exit', kill);
-  let output = '';
   const registerBefore = await registerSize(databaseUrl);
+  const { server, url, output, kill } = await spawnServer(databaseUrl, dataDir, variant.args);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      server.stdout!.on('data', (chunk) => {
-        output += chunk;
-        const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-        if (match) resolve(match[1]);
-      });
-      server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
     // A principal of its own per run: budgets are per principal per day, and bench runs add up.
     const token = await issueDevToken(config, { role: 'manager', sub: `bench-manager-${Date.now()}` });
     const body = JSON.stringify({ query: example('CustomersWithContactsAndTransactions'), variables: { first: 100 } });
@@ -121,7 +91,7 @@ async function measure(variant: Variant, databaseUrl: string, dataDir: string, c
     const registerAfter = await registerSize(databaseUrl);
     const records = registerAfter.records - registerBefore.records;
     // The server logs how many records it committed in how many batches (group commit) at shutdown.
-    const stats = /"batches":(\d+),"records":(\d+)/.exec(output);
+    const stats = /"batches":(\d+),"records":(\d+)/.exec(output());
     return {
       variant: variant.name,
       requestsPerSecond: result.requests.average,

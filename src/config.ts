@@ -12,6 +12,8 @@ export interface AppConfig {
   /** Budget counters in Redis instead of PostgreSQL. */
   redisUrl: string | undefined;
   dbPoolMax: number;
+  /** Longest a request waits for a free pooled connection before SERVICE_UNAVAILABLE. */
+  poolWaitMs: number;
   /** Longest a request's SQL statement may run before PostgreSQL cancels it (statement_timeout). */
   statementTimeoutMs: number;
   seedCustomers: number;
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: optional(env, 'REDIS_URL'),
     dbPoolMax: intFromEnv(env, 'DB_POOL_MAX', 10, 1),
     statementTimeoutMs: intFromEnv(env, 'STATEMENT_TIMEOUT_MS', 10_000, 100),
+    poolWaitMs: intFromEnv(env, 'DB_POOL_WAIT_MS', 10_000, 100),
     seedCustomers: intFromEnv(env, 'SEED_CUSTOMERS', 2000),
     graphiql: boolFromEnv(env, 'GRAPHIQL', true),
     introspection: boolFromEnv(env, 'INTROSPECTION', true),

@@ -10,6 +10,7 @@ import { locateDatabase, type DatabaseLocation } from './db/database';
 import { migrateUp } from './db/migrate';
 import { createPool } from './db/pool';
 import { appRoleFor } from './db/app-role';
+import { whenDatabaseAnswers } from './db/availability';
 import { startAudit } from './audit';
 import { createBudgetStore } from './budget/store';
 import { createLogger, type Logger } from './logger';
@@ -45,9 +46,13 @@ export async function startServer(config: AppConfig, log: Logger, switches: Benc
 }
 
 async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logger, started: number, switches: BenchSwitches): Promise<RunningServer> {
-  const applied = await migrateUp(database.url);
+  // An existing server may still be starting (or briefly away): retry with backoff, and say so.
+  const applied = await whenDatabaseAnswers(
+    () => migrateUp(database.url),
+    (attempt, delayMs) => log.warn({ attempt, retryInMs: delayMs }, 'database unreachable at start: retrying'),
+  );
   if (applied.length) log.info({ applied }, 'migrations applied');
-  const pool = createPool(database.url, config.dbPoolMax, { role: await appRoleFor(database.url, log), statementTimeoutMs: config.statementTimeoutMs });
+  const pool = createPool(database.url, config.dbPoolMax, { role: await appRoleFor(database.url, log), statementTimeoutMs: config.statementTimeoutMs, waitMs: config.poolWaitMs });
   pool.on('error', (error) => log.warn({ err: { code: (error as { code?: string }).code } }, 'idle database connection failed'));
   if (config.seedCustomers > 0) {
     const seeded = await seedIfEmpty(pool, { customers: config.seedCustomers, seed: 42 }, log);

@@ -6,7 +6,8 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { filterSchema, pruneSchema } from '@graphql-tools/utils';
-import { execute, GraphQLError, Kind, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { execute, getVariableValues, GraphQLError, Kind, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { sanitiseErrorMessage } from '../../src/server/error-hygiene';
 import type { RequestContext } from '../../src/context';
 import { scopesAllow } from '../scopes';
 
@@ -50,15 +51,22 @@ export const scopedIntrospectionPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
       // Refusals belong here: Apollo turns errors thrown in responseForOperation into a 500.
-      async didResolveOperation({ contextValue, document, operation }) {
-        if (contextValue.principal.role !== 'partner' || !operation || !usesIntrospection(document) || onlyIntrospection(operation)) return;
-        throw new GraphQLError('Forbidden: ask for introspection in an operation of its own', {
-          extensions: { code: 'FORBIDDEN', reason: 'INTROSPECTION_MIXED', http: { status: 403 } },
-        });
+      async didResolveOperation({ contextValue, document, operation, schema, request }) {
+        if (contextValue.principal.role !== 'partner' || !operation || !usesIntrospection(document)) return;
+        if (!onlyIntrospection(operation)) {
+          throw new GraphQLError('Forbidden: ask for introspection in an operation of its own', {
+            extensions: { code: 'FORBIDDEN', reason: 'INTROSPECTION_MIXED', http: { status: 403 } },
+          });
+        }
+        // Variables are checked here, against the schema that will answer (no value echoed).
+        const coerced = getVariableValues(schemaForScopes(schema, contextValue.principal.scopes), operation.variableDefinitions ?? [], request.variables ?? {});
+        if (coerced.errors) {
+          throw new GraphQLError(sanitiseErrorMessage(coerced.errors[0].message).message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+        }
       },
       async responseForOperation({ contextValue, document, operation, schema, request }) {
         const { principal } = contextValue;
-        if (principal.role !== 'partner' || !usesIntrospection(document) || !onlyIntrospection(operation)) return null;
+        if (principal.role !== 'partner' || !operation || !usesIntrospection(document) || !onlyIntrospection(operation)) return null;
         const result = await execute({
           schema: schemaForScopes(schema, principal.scopes),
           document,
@@ -66,7 +74,8 @@ export const scopedIntrospectionPlugin: ApolloServerPlugin<RequestContext> = {
           variableValues: request.variables,
           contextValue,
         });
-        return { http: { status: undefined, headers: new Map() }, body: { kind: 'single', singleResult: { data: result.data, errors: result.errors?.map((e) => e.toJSON()) } } } as never;
+        const errors = result.errors?.map((e) => ({ message: sanitiseErrorMessage(e.message).message, path: e.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
+        return { http: { status: undefined, headers: new Map() }, body: { kind: 'single', singleResult: { data: result.data, errors } } } as never;
       },
     };
   },

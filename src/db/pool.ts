@@ -14,7 +14,7 @@ types.setTypeParser(types.builtins.DATE, (value: string) => value);
  * `role`: the database role every connection acts as (`SET ROLE` at connection start): the
  * app's own role may append to the audit register but not change it (see the AuditRegister migration).
  */
-export function createPool(url: string, max: number, options: { role?: string; statementTimeoutMs?: number } = {}): Pool {
+export function createPool(url: string, max: number, options: { role?: string; statementTimeoutMs?: number; waitMs?: number } = {}): Pool {
   const settings = [
     ...(options.role ? [`-c role=${options.role}`] : []),
     // PostgreSQL itself cancels a statement that runs too long: the request then fails with TIMEOUT.
@@ -24,7 +24,8 @@ export function createPool(url: string, max: number, options: { role?: string; s
     connectionString: url,
     max,
     application_name: 'customer-records',
-    connectionTimeoutMillis: 10_000,
+    // Bounded wait for a free connection (pool exhausted, database away): then an error, not a hang.
+    connectionTimeoutMillis: options.waitMs ?? 10_000,
     ...(settings.length ? { options: settings.join(' ') } : {}),
   });
 }

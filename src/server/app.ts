@@ -18,6 +18,8 @@ import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/verifier';
 import { createTokenSigner } from '../auth/token-issuer';
+import { isDatabaseUnavailable } from '../db/availability';
+import { inputGuardPlugin } from './input-guard';
 import type { AppConfig } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
 import { pathOnly, type Logger } from '../logger';
@@ -54,8 +56,15 @@ function unauthenticated(reason: string): GraphQLError {
 /** PostgreSQL cancelled the statement (statement_timeout). */
 const QUERY_CANCELED = '57014';
 
+/** What was really thrown: resolver errors and errors of plugin hooks arrive wrapped in GraphQLErrors. */
+function rootCause(error: unknown): unknown {
+  let cause = unwrapResolverError(error);
+  while (cause instanceof GraphQLError && cause.originalError && cause.originalError !== cause) cause = cause.originalError;
+  return cause;
+}
+
 function isInternal(error: unknown): boolean {
-  return !(unwrapResolverError(error) instanceof GraphQLError);
+  return !(rootCause(error) instanceof GraphQLError);
 }
 
 /**
@@ -70,7 +79,10 @@ function formatError(config: AppConfig) {
       if (message === formatted.message) return formatted;
       return { ...formatted, message, extensions: { ...formatted.extensions, ...(field && !formatted.extensions?.field ? { field } : {}) } };
     }
-    if ((unwrapResolverError(error) as { code?: string }).code === QUERY_CANCELED) {
+    if (isDatabaseUnavailable(rootCause(error))) {
+      return { ...formatted, message: 'The database is unavailable; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    }
+    if ((rootCause(error) as { code?: string }).code === QUERY_CANCELED) {
       return { ...formatted, message: `The request took longer than ${config.statementTimeoutMs} ms and was cancelled`, extensions: { code: 'TIMEOUT' } };
     }
     if (config.isDevelopment) return formatted;
@@ -92,13 +104,15 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
       async didEncounterErrors({ contextValue, errors }) {
         for (const error of errors) {
           if (!isInternal(error)) continue;
-          const e = unwrapResolverError(error) as { name?: string; code?: string; constraint?: string; message?: string };
+          const e = rootCause(error) as { name?: string; code?: string; constraint?: string; message?: string };
           // node-postgres messages can quote input values: log only the SQLSTATE and constraint for them.
           contextValue.log.error({ err: { name: e.name, code: e.code, constraint: e.constraint, message: e.code ? undefined : e.message } }, 'internal error');
         }
       },
       async willSendResponse({ contextValue, operationName, response }) {
         const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+        // The database was away: say so with the status too (a client or proxy may retry).
+        if (body?.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE') && response.http) response.http.status = 503;
         if (body?.errors?.some((e) => LOGGED_ONLY.has(String(e.extensions?.code)))) {
           body.errors = body.errors.map((e) => (LOGGED_ONLY.has(String(e.extensions?.code)) ? { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } } : e));
         }
@@ -172,6 +186,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
       // would instrument every field of every response.
       ApolloServerPluginCacheControlDisabled(),
       ...(config.isDevelopment ? [] : [ApolloServerPluginDisableSuggestions()]),
+      inputGuardPlugin,
       allowListPlugin(pool),
       privacyPlugin,
       budgetPlugin(deps.budgets),

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
 // Registers the app's pg type parsers (DATE as "YYYY-MM-DD") for the test pools too.
 import '../../src/db/pool';
-import { TEMPLATE_DATABASE, withDatabaseName } from './constants';
+import { templateDatabase, testRunId, withDatabaseName } from './constants';
 
 export interface TestDatabase {
   url: string;
@@ -30,10 +30,12 @@ async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
 
 /** Copies the template (`empty: true` gives a database with no schema at all). */
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
-  const name = `cr_test_${randomBytes(6).toString('hex')}`;
-  await admin((client) => client.query(options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`));
+  const name = `cr_test_${testRunId()}_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`));
   const url = withDatabaseName(serverUrl(), name);
   const pool = new Pool({ connectionString: url, max: 5 });
+  // A connection ended by the server (a test stopping the database, a drop) is not a crash.
+  pool.on('error', () => undefined);
   return {
     url,
     name,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { migrateUp } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/seed/seed';
-import { TEMPLATE_DATABASE, TEST_SEED, withDatabaseName } from './constants';
+import { templateDatabase, TEST_SEED, withDatabaseName } from './constants';
 
 function startTestCluster(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'test-cluster.ts')], {
@@ -35,18 +35,19 @@ export default async function globalSetup(): Promise<void> {
     serverUrl = cluster.url;
   }
   process.env.TEST_SERVER_URL = serverUrl;
+  process.env.TEST_RUN_ID = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
   process.env.AUTH_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
   process.env.NODE_ENV = 'test';
 
   const admin = new Client({ connectionString: withDatabaseName(serverUrl, 'postgres') });
   await admin.connect();
   try {
-    await dropTestDatabases(admin);
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+    await dropTestDatabases(admin, { staleOnly: true });
+    await admin.query(`CREATE DATABASE ${templateDatabase()}`);
   } finally {
     await admin.end();
   }
-  const templateUrl = withDatabaseName(serverUrl, TEMPLATE_DATABASE);
+  const templateUrl = withDatabaseName(serverUrl, templateDatabase());
   await migrateUp(templateUrl);
   const pool = new Pool({ connectionString: templateUrl, max: 2 });
   try {
@@ -57,7 +58,17 @@ export default async function globalSetup(): Promise<void> {
 }
 
 /** Removes the template and copies left over by an interrupted run. */
-export async function dropTestDatabases(admin: Client): Promise<void> {
-  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'cr\\_test\\_%' OR datname = $1`, [TEMPLATE_DATABASE]);
-  for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+/** Runs older than this are over (or were interrupted): their databases may go. */
+const STALE_MS = 6 * 3_600_000;
+
+/** This run's databases, or (`staleOnly`) those left over by runs that started hours ago. */
+export async function dropTestDatabases(admin: Client, options: { staleOnly?: boolean } = {}): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'cr\\_test\\_%'`);
+  const runId = process.env.TEST_RUN_ID!;
+  for (const { datname } of rows) {
+    const run = datname.split('_')[2] ?? '';
+    const started = parseInt(run.slice(0, -4), 36);
+    const stale = !Number.isFinite(started) || Date.now() - started > STALE_MS;
+    if (options.staleOnly ? stale : run === runId) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  }
 }

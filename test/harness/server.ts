@@ -80,7 +80,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     },
   };
   const log = logTo ? createLogger('debug', logTo) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const pool = createPool(db.url, 5, { role: await appRoleFor(db.url, log), statementTimeoutMs: config.statementTimeoutMs });
+  const pool = createPool(db.url, 5, { role: await appRoleFor(db.url, log), statementTimeoutMs: config.statementTimeoutMs, waitMs: config.poolWaitMs });
   pool.on('error', () => undefined); // as in main.ts: an idle connection dropped by the server is not a crash
   const schema = await buildAppSchema();
   const audit = await startAudit(config, pool, log);
