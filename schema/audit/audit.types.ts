@@ -58,8 +58,10 @@ export class AccessedField {
   count!: number;
 }
 
-@ObjectType({ description: 'One operation that returned, masked, removed or refused sensitive data' })
-export class AccessRecord {
+/** What every entry of the register has: its place in the chain, when, which request, who. */
+// Not a type of its own in the schema (never referenced); its fields are inherited.
+@ObjectType()
+abstract class RegisterEntry {
   @Field(() => ID, { description: 'Position in the hash chain' })
   seq!: string;
 
@@ -71,6 +73,10 @@ export class AccessRecord {
 
   @Field(() => AuditPrincipal)
   principal!: AuditPrincipal;
+}
+
+@ObjectType({ description: 'One operation that returned, masked, removed or refused sensitive data' })
+export class AccessRecord extends RegisterEntry {
 
   @Field(() => String, { nullable: true })
   purpose!: string | null;
@@ -143,19 +149,7 @@ export class FieldChange {
 }
 
 @ObjectType({ description: 'One registered change to a record' })
-export class ChangeRecord {
-  @Field(() => ID)
-  seq!: string;
-
-  @Field(() => Date)
-  occurredAt!: Date;
-
-  @Field(() => String)
-  requestId!: string;
-
-  @Field(() => AuditPrincipal)
-  principal!: AuditPrincipal;
-
+export class ChangeRecord extends RegisterEntry {
   @Field(() => String, { nullable: true })
   operationName!: string | null;
 
@@ -179,24 +173,12 @@ export class ChangeRecord {
 }
 
 @ObjectType({ description: "One access to one customer's data: who, when, why, and whether it was clear" })
-export class CustomerAccess {
-  @Field(() => ID)
-  seq!: string;
-
-  @Field(() => Date)
-  occurredAt!: Date;
-
-  @Field(() => AuditPrincipal)
-  principal!: AuditPrincipal;
-
+export class CustomerAccess extends RegisterEntry {
   @Field(() => String, { nullable: true })
   purpose!: string | null;
 
   @Field(() => String, { nullable: true })
   operationName!: string | null;
-
-  @Field(() => String)
-  requestId!: string;
 
   @Field(() => AuditDecision, { description: "CLEAR when any of this customer's sensitive values was returned clear, else MASK" })
   decision!: AuditDecision;

@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg';
 import type { Logger } from '../logger';
+import { inTransaction } from '../db/pool';
 import { appendToChain, type ChainedRow } from './chain';
 
 /** Bounded so one INSERT stays under PostgreSQL's 65,535 parameters (22 per record). */
@@ -72,16 +73,6 @@ export class AccessWriter {
   }
 
   private async transaction(records: AccessRecord[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await appendToChain({ rows: async (text, values) => (await client.query(text, values)).rows }, 'access', records);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    await inTransaction(this.pool, (client) => appendToChain({ rows: async (text, values) => (await client.query(text, values)).rows }, 'access', records));
   }
 }

@@ -9,20 +9,7 @@ import type { SqlRunner } from '../db/pool';
 
 export const ANOMALY_RULE = { factor: 3, lookbackDays: 30, minHistory: 5, minBaseline: 10, timeZone: 'Asia/Shanghai' } as const;
 
-export interface PrincipalDay {
-  day: string;
-  principalSub: string;
-  principalRole: string;
-  requests: number;
-  refused: number;
-  clearValues: number;
-  maskedValues: number;
-  customersClear: number;
-  baseline: { kind: 'OWN_MEDIAN' | 'ROLE_MEDIAN'; value: number; days: number } | null;
-  anomaly: boolean;
-  reason: string | null;
-}
-
+/** One principal's day, as counted from the register. */
 interface DailyRow {
   day: string;
   principalSub: string;
@@ -32,6 +19,12 @@ interface DailyRow {
   clearValues: number;
   maskedValues: number;
   customersClear: number;
+}
+
+export interface PrincipalDay extends DailyRow {
+  baseline: { kind: 'OWN_MEDIAN' | 'ROLE_MEDIAN'; value: number; days: number } | null;
+  anomaly: boolean;
+  reason: string | null;
 }
 
 function median(values: number[]): number {

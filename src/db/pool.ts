@@ -30,6 +30,22 @@ export function createPool(url: string, max: number, options: { role?: string; s
   });
 }
 
+/** Runs `work` on one pooled connection inside BEGIN … COMMIT; ROLLBACK on any error (bookkeeping outside a request). */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 /** Writes a transaction's change history inside it, before COMMIT. */
 export type ChangeWriter = (tx: TransactionDb, changes: EntityChange[]) => Promise<void>;
 

@@ -1,6 +1,7 @@
 /** Writes a generated dataset in bulk (INSERT ... SELECT FROM unnest) inside one transaction. */
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../logger';
+import { inTransaction } from '../db/pool';
 import { generateDataset, type Dataset } from './generate';
 
 const CHUNK = 5000;
@@ -75,9 +76,7 @@ export class DatabaseNotEmptyError extends Error {}
 export async function seedDatabase(pool: Pool, options: SeedOptions): Promise<SeedReport> {
   const started = Date.now();
   const data = generateDataset({ customers: options.customers, seed: options.seed, now: options.now ?? new Date() });
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     // Two processes starting on one empty database: the second waits, then finds data.
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('customer-records:seed'))`);
     if (options.reset) {
@@ -90,13 +89,7 @@ export async function seedDatabase(pool: Pool, options: SeedOptions): Promise<Se
     for (const key of Object.keys(TABLES) as (keyof Dataset)[]) await insertRows(client, key, data[key]);
     // New archive numbers continue after the seeded ones.
     await client.query(`SELECT setval('customer_archive_seq', GREATEST($1::bigint, 1))`, [data.customers.length]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   await pool.query('ANALYZE');
   return {
     customers: data.customers.length,
