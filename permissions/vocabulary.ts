@@ -123,7 +123,14 @@ export interface RolePolicy {
    * Shape limits per operation, checked by the plan before any SQL (`QUERY_LIMIT`): nesting depth,
    * aliases, directives, and cost = every value the operation can return (fields × rows).
    */
-  limits: { depth: number; aliases: number; directives: number; cost: number };
+  limits: {
+    depth: number;
+    aliases: number;
+    directives: number;
+    cost: number;
+    /** Largest `first` of any list (BAD_USER_INPUT naming `first` above it): bulk pages for de-identified roles only. */
+    pageSize: number;
+  };
   /** Token scopes narrow the role further (partners): a field no held scope opens is refused. */
   scoped?: boolean;
 }

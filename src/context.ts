@@ -9,6 +9,7 @@ import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
 import type { PrivacyState } from '../permissions/engine/runtime';
 import type { Purpose } from '../permissions/vocabulary';
+import { ROLE_POLICIES } from '../permissions/policy';
 
 /**
  * What the request turned out to be, filled in by the plugins once known. An object of its own:
@@ -48,6 +49,6 @@ export interface RequestOrigin {
 export function createRequestContext(pool: Pool, principal: Principal, origin: RequestOrigin, log: Logger, services: RequestServices): RequestContext {
   const operation: OperationFacts = { name: null, purpose: null };
   const visibility = principal.role === 'partner' ? { partnerId: principal.partnerId ?? '', purpose: null, fieldGroups: [] } : null;
-  const db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => operation.name }, services.hashValue), visibility);
+  const db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => operation.name }, services.hashValue), visibility, ROLE_POLICIES[principal.role]?.limits.pageSize);
   return { ...origin, principal, operation, db, loaders: createLoaders(db), log, privacy: null, services };
 }

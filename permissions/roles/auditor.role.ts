@@ -12,5 +12,5 @@ export const auditorRole: RolePolicy = {
   writes: {},
   exposure: { clearBudget: 0, clearBreadth: 0, hardLimit: 2000 },
   budgets: { requestsPerMinute: 1200, daily: { clear: 0, masked: 1_000_000 } },
-  limits: { depth: 10, aliases: 30, directives: 50, cost: 50_000 },
+  limits: { depth: 10, aliases: 30, directives: 50, cost: 50_000, pageSize: 100 },
 };

@@ -31,6 +31,6 @@ export const partnerRole: RolePolicy = {
   exposure: { clearBudget: 0, clearBreadth: 0, hardLimit: 500 },
   // Per token: a partner integration is a system, not a person; its bulk must be asked for, not accumulated.
   budgets: { requestsPerMinute: 60, daily: { clear: 0, masked: 10_000 } },
-  limits: { depth: 8, aliases: 10, directives: 10, cost: 5_000 },
+  limits: { depth: 8, aliases: 10, directives: 10, cost: 5_000, pageSize: 100 },
   scoped: true,
 };

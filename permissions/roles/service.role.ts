@@ -32,5 +32,5 @@ export const serviceRole: RolePolicy = {
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },
   budgets: { requestsPerMinute: 6000, daily: { clear: 5000, masked: 500_000 } },
-  limits: { depth: 12, aliases: 30, directives: 50, cost: 50_000 },
+  limits: { depth: 12, aliases: 30, directives: 50, cost: 50_000, pageSize: 100 },
 };

@@ -33,7 +33,7 @@ async function fetchPage<R extends Keyed, N>(
   args: { first?: number | null; after?: string | null },
   toNode: (row: R) => N,
 ): Promise<Page<N>> {
-  const size = pageSize(args.first);
+  const size = pageSize(args.first, db.maxPageSize);
   const where = [...conditions];
   const countWhere = [...conditions];
   const countValues = [...params.values];

@@ -3,7 +3,8 @@ import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { badUserInput } from './errors';
 
 export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+/** The ceiling for every caller; each role's own (permissions/roles, `limits.pageSize`) is at most this. */
+export const MAX_PAGE_SIZE = 1000;
 
 @ObjectType()
 export class PageInfo {
@@ -22,17 +23,18 @@ export class PageInfo {
 
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: `Page size, 0–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})` })
+  @Field(() => Int, { nullable: true, description: `Page size (default ${DEFAULT_PAGE_SIZE}); at most 100 for most roles, ${MAX_PAGE_SIZE} for de-identified bulk reads (docs/policy.md)` })
   first?: number | null;
 
   @Field(() => String, { nullable: true, description: 'Cursor of the last edge of the previous page' })
   after?: string | null;
 }
 
-export function pageSize(first: number | null | undefined): number {
+/** The page size asked for, refused (naming `first`) outside 0…max — max being the caller's role's limit. */
+export function pageSize(first: number | null | undefined, max: number): number {
   const size = first ?? DEFAULT_PAGE_SIZE;
-  if (size < 0 || size > MAX_PAGE_SIZE) {
-    throw badUserInput('first', `page size must be between 0 and ${MAX_PAGE_SIZE}; page through larger lists with 'after'`);
+  if (size < 0 || size > max) {
+    throw badUserInput('first', `page size must be between 0 and ${max}; page through larger lists with 'after'`);
   }
   return size;
 }

@@ -38,19 +38,19 @@ export class CustomerResolver {
   // Nested lists are nullable: one that fails (or that the policy withholds) must not null its customer.
   @FieldResolver(() => ContactConnection, { nullable: true })
   contacts(@Root() customer: Customer, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: RequestContext) {
-    checkPageArgs('contacts', args);
+    checkPageArgs(ctx.db, 'contacts', args);
     return ctx.loaders.contactsPage.load({ parentId: customer.id, first: args.first, after: args.after });
   }
 
   @FieldResolver(() => TransactionConnection, { nullable: true, description: 'Newest first' })
   transactions(@Root() customer: Customer, @Args(() => TransactionsArgs) args: TransactionsArgs, @Ctx() ctx: RequestContext) {
-    checkPageArgs('transactions', args, (filter, params) => transactionConditions(filter, params, true));
+    checkPageArgs(ctx.db, 'transactions', args, (filter, params) => transactionConditions(filter, params, true));
     return ctx.loaders.transactionsPage.load({ parentId: customer.id, first: args.first, after: args.after, filter: args.filter });
   }
 
   @FieldResolver(() => ComplaintConnection, { nullable: true, description: 'Newest first' })
   complaints(@Root() customer: Customer, @Args(() => ComplaintsArgs) args: ComplaintsArgs, @Ctx() ctx: RequestContext) {
-    checkPageArgs('complaints', args, (filter, params) => complaintConditions(filter, params, true));
+    checkPageArgs(ctx.db, 'complaints', args, (filter, params) => complaintConditions(filter, params, true));
     return ctx.loaders.complaintsPage.load({ parentId: customer.id, first: args.first, after: args.after, filter: args.filter });
   }
 

@@ -55,6 +55,9 @@ export interface SqlRunner {
 }
 
 /** A request's view of the database: counted statements, transactions on one client. */
+/** Pages for a request without a role's own limit (tests, CLIs). */
+const DEFAULT_MAX_PAGE_SIZE = 100;
+
 export class RequestDb implements SqlRunner {
   statementCount = 0;
 
@@ -63,6 +66,8 @@ export class RequestDb implements SqlRunner {
     private readonly writeChanges?: ChangeWriter,
     /** Partners see consenting customers only (src/db/visibility.ts); null: no restriction. */
     readonly visibility: CustomerVisibility | null = null,
+    /** The largest page the caller's role may ask for (the policy's `limits.pageSize`). */
+    readonly maxPageSize: number = DEFAULT_MAX_PAGE_SIZE,
   ) {}
 
   /** The condition that keeps this request to the customers it may see, for one table alias; null: none needed. */

@@ -60,6 +60,34 @@ describe('Pagination', () => {
     expect(body.errors![0].message).toMatch(/between 0 and 100/);
   });
 
+  describe('page size per role (the policy\'s limits.pageSize)', () => {
+    const transactions = (role: 'analyst' | 'sales' | 'manager', first: number) =>
+      server.gql<{ transactions: { edges: unknown[] } }>(`{ transactions(first: ${first}) { edges { node { id amount } } } }`, { role });
+
+    it('lets an analyst read 1,000 rows in one page (de-identified bulk reads)', async () => {
+      const { rows } = await server.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM transactions');
+      const { body } = await transactions('analyst', 1000);
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.transactions.edges).toHaveLength(Math.min(1000, rows[0].n));
+      expect(rows[0].n).toBeGreaterThan(1000);
+    });
+
+    it.each([['sales' as const], ['manager' as const]])('refuses %s a page over 100, naming first and the limit', async (role) => {
+      const { body } = await transactions(role, 101);
+      expect(body.data).toBeNull();
+      expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+      expect(body.errors![0].message).toMatch(/between 0 and 100/);
+    });
+
+    it('refuses an analyst a page over 1,000 and a nested page over it alike', async () => {
+      const flat = await transactions('analyst', 1001);
+      expect(flat.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+      expect(flat.body.errors![0].message).toMatch(/between 0 and 1000/);
+      const nested = await server.gql(`{ customers(first: 1) { edges { node { transactions(first: 1001) { totalCount } } } } }`, { role: 'analyst' });
+      expect(nested.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    });
+  });
+
   it('applies the same limit to nested connections', async () => {
     const { body } = await server.gql(`{ customers(first: 1) { edges { node { transactions(first: 500) { totalCount } } } } }`);
     expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
