@@ -20,6 +20,7 @@ export const complaintList: ChildListSpec = {
   table: 'complaints',
   alias: 'k',
   parentColumn: 'customer_id',
+  parentProperty: 'customerId',
   order: { column: 'k.received_at', direction: 'DESC' },
   get columns() {
     return `${selectColumns(Complaint, 'k')}, ${OVERDUE_SQL} AS "overdue"`;

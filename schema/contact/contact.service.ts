@@ -14,6 +14,7 @@ export const contactList: ChildListSpec = {
   table: 'contacts',
   alias: 'ct',
   parentColumn: 'customer_id',
+  parentProperty: 'customerId',
   order: { column: 'ct.created_at', direction: 'ASC' },
   get columns() {
     return selectColumns(Contact, 'ct');

@@ -15,6 +15,7 @@ export const transactionList: ChildListSpec = {
   table: 'transactions',
   alias: 't',
   parentColumn: 'customer_id',
+  parentProperty: 'customerId',
   order: { column: 't.occurred_at', direction: 'DESC' },
   get columns() {
     return selectColumns(Transaction, 't');

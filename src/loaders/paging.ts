@@ -28,7 +28,7 @@ export async function fetchPage<T extends { id: string }>(
   filterConditions: string[],
   params: SqlParams,
 ): Promise<Page<T>> {
-  const size = pageSize(args.first);
+  const size = pageSize(args.first, db.maxPageSize);
   const afterId = args.after ? decodeCursor(spec.list, args.after) : null;
   // Rows the caller may not see are left out of the page and of the count alike.
   const conditions = db.restricted(filterConditions, spec.table, spec.alias, params);
@@ -62,6 +62,8 @@ async function requireCursorRow(db: RequestDb, spec: Pick<ListSpec, 'table' | 'a
 export interface ChildListSpec extends ListSpec {
   /** Column holding the parent's id, e.g. customer_id. */
   parentColumn: string;
+  /** The row property that column is selected as, e.g. customerId (rows are grouped by it). */
+  parentProperty: string;
   order: KeysetOrder;
 }
 
@@ -72,8 +74,13 @@ export interface ChildPageKey<F> {
   filter?: F | null;
 }
 
+const argsKeys = new WeakMap<object, string>();
+
+/** The key's page arguments as text, once per key object (it is asked for several times per load). */
 function argsKey<F>(key: ChildPageKey<F>): string {
-  return JSON.stringify([key.first ?? null, key.after ?? null, key.filter ?? null]);
+  let text = argsKeys.get(key);
+  if (text === undefined) argsKeys.set(key, (text = JSON.stringify([key.first ?? null, key.after ?? null, key.filter ?? null])));
+  return text;
 }
 
 function groupByArgs<F>(keys: readonly ChildPageKey<F>[]): Map<string, ChildPageKey<F>[]> {
@@ -133,14 +140,14 @@ export function createChildPageLoader<T extends { id: string }, F>(
       await Promise.all(
         [...groupByArgs(keys).values()].map(async (group) => {
           const { first, after, filter } = group[0];
-          const size = pageSize(first);
+          const size = pageSize(first, db.maxPageSize);
           const afterId = after ? decodeCursor(spec.list, after) : null;
           const params = new SqlParams();
           const parents = params.add(group.map((k) => k.parentId));
           const conditions = db.restricted([`${spec.alias}.${spec.parentColumn} = p.parent_id`, ...buildConditions(filter, params)], spec.table, spec.alias, params);
           if (afterId) conditions.push(afterCondition(spec.table, spec.alias, spec.order, params.add(afterId), db.visible(spec.table, 'cur', params)));
-          const rows = await db.rows<T & { __parent: string }>(
-            `SELECT p.parent_id AS "__parent", x.* FROM unnest(${parents}::uuid[]) AS p(parent_id)
+          const rows = await db.rows<T>(
+            `SELECT x.* FROM unnest(${parents}::uuid[]) AS p(parent_id)
              CROSS JOIN LATERAL (
                SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}
                ORDER BY ${orderByClause(spec.alias, spec.order)} LIMIT ${params.add(size + 1)}
@@ -150,10 +157,10 @@ export function createChildPageLoader<T extends { id: string }, F>(
           if (afterId && rows.length === 0) await requireCursorRow(db, spec, afterId);
           const byParent = new Map<string, T[]>();
           for (const row of rows) {
-            const { __parent, ...node } = row;
-            const list = byParent.get(__parent);
-            if (list) list.push(node as unknown as T);
-            else byParent.set(__parent, [node as unknown as T]);
+            const parent = (row as Record<string, unknown>)[spec.parentProperty] as string;
+            const list = byParent.get(parent);
+            if (list) list.push(row);
+            else byParent.set(parent, [row]);
           }
           for (const key of group) {
             pages.set(
@@ -202,8 +209,8 @@ export function createChildrenLoader<T>(db: RequestDb, spec: Pick<ListSpec, 'tab
  * Checks page arguments and the filter up front, so a bad argument fails only its own field,
  * with an error naming the argument, instead of failing every field of the DataLoader batch.
  */
-export function checkPageArgs<F>(list: string, args: { first?: number | null; after?: string | null; filter?: F | null }, conditions?: ConditionBuilder<F>): void {
-  pageSize(args.first);
+export function checkPageArgs<F>(db: RequestDb, list: string, args: { first?: number | null; after?: string | null; filter?: F | null }, conditions?: ConditionBuilder<F>): void {
+  pageSize(args.first, db.maxPageSize);
   if (args.after) decodeCursor(list, args.after);
   conditions?.(args.filter, new SqlParams());
 }
