@@ -31,6 +31,7 @@ import { allowListPlugin } from '../../schema/partner/allow-list.plugin';
 import type { BudgetStore } from '../budget/store';
 import { sanitiseErrorMessage } from './error-hygiene';
 import { graphiqlRouter } from './graphiql';
+import { jitGateway } from './jit-executor';
 import { healthRouter } from './health';
 
 export interface HttpServerDeps {
@@ -43,6 +44,10 @@ export interface HttpServerDeps {
   budgets: BudgetStore;
   /** Benchmarks only: false leaves the access register out. */
   accessRegister?: boolean;
+  /** Benchmarks only: 'graphql-js' executes with graphql-js instead of the compiled (JIT) executor. */
+  executor?: 'jit' | 'graphql-js';
+  /** Benchmarks only: false leaves out every plugin of the policy (plan, budgets, allow-list, register). */
+  policy?: boolean;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -170,7 +175,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
   const apollo = new ApolloServer<RequestContext>({
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: 5000 },
-    schema,
+    ...(deps.executor === 'graphql-js' ? { schema } : { gateway: jitGateway(schema) }),
     csrfPrevention: true,
     // main.ts owns the shutdown order (drain, flush the access register, checkpoint, close the pool);
     // Apollo's own handler would re-raise the signal and cut that short (exit 130).
@@ -187,11 +192,8 @@ export async function createHttpServer(deps: HttpServerDeps) {
       ApolloServerPluginCacheControlDisabled(),
       ...(config.isDevelopment ? [] : [ApolloServerPluginDisableSuggestions()]),
       inputGuardPlugin,
-      allowListPlugin(pool),
-      privacyPlugin,
-      budgetPlugin(deps.budgets),
-      scopedIntrospectionPlugin,
-      ...(deps.accessRegister === false ? [] : [accessRegisterPlugin(audit.writer)]),
+      ...(deps.policy === false ? [] : [allowListPlugin(pool), privacyPlugin, budgetPlugin(deps.budgets), scopedIntrospectionPlugin]),
+      ...(deps.policy === false || deps.accessRegister === false ? [] : [accessRegisterPlugin(audit.writer)]),
       operationLogPlugin,
     ],
   });
