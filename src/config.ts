@@ -17,6 +17,8 @@ export interface AppConfig {
   /** Longest a request's SQL statement may run before PostgreSQL cancels it (statement_timeout). */
   statementTimeoutMs: number;
   seedCustomers: number;
+  /** Server processes sharing the port (node:cluster); 1 serves from the main process itself. */
+  workers: number;
   /** Serve GraphiQL at /graphiql (GRAPHIQL=false in production if no one should). */
   graphiql: boolean;
   /** Answer introspection (INTROSPECTION=false to refuse it); it always needs a valid token. */
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     statementTimeoutMs: intFromEnv(env, 'STATEMENT_TIMEOUT_MS', 10_000, 100),
     poolWaitMs: intFromEnv(env, 'DB_POOL_WAIT_MS', 10_000, 100),
     seedCustomers: intFromEnv(env, 'SEED_CUSTOMERS', 2000),
+    workers: intFromEnv(env, 'WORKERS', 1, 1),
     graphiql: boolFromEnv(env, 'GRAPHIQL', true),
     introspection: boolFromEnv(env, 'INTROSPECTION', true),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

@@ -9,7 +9,8 @@ export type { Logger };
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
-    base: { service: 'customer-records' },
+    // pid: with WORKERS > 1 several processes write to the same output.
+    base: { service: 'customer-records', pid: process.pid },
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization', 'password'],
       censor: '[redacted]',

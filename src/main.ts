@@ -16,7 +16,8 @@ import { createBudgetStore } from './budget/store';
 import { createLogger, type Logger } from './logger';
 import { seedIfEmpty } from './seed/seed';
 import { createHttpServer } from './server/app';
-import { buildAppSchema } from '../schema';
+import { isClusterPrimary, runClusterPrimary } from './server/cluster';
+import { buildAppSchema, buildDeclaredSchema } from '../schema';
 import type { EnforcementOptions } from '../permissions';
 
 export interface RunningServer {
@@ -31,6 +32,10 @@ export interface BenchSwitches {
   enforcement?: EnforcementOptions;
   /** false: leave the access register out, to measure what it costs. */
   accessRegister?: boolean;
+  /** false: the declared schema with no policy at all (no plan, shield, masking, budgets, register). */
+  policy?: boolean;
+  /** 'graphql-js': execute without the JIT compiler, to measure what it gains. */
+  executor?: 'jit' | 'graphql-js';
 }
 
 export async function startServer(config: AppConfig, log: Logger, switches: BenchSwitches = {}): Promise<RunningServer> {
@@ -64,11 +69,13 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     config,
     log,
     pool,
-    schema: await buildAppSchema(switches.enforcement),
+    schema: switches.policy === false ? await buildDeclaredSchema() : await buildAppSchema(switches.enforcement),
     verifier: createTokenVerifier(config, partnerTokenLookup(pool)),
     audit,
     budgets,
     accessRegister: switches.accessRegister,
+    policy: switches.policy,
+    executor: switches.executor,
   });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -101,6 +108,13 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  if (isClusterPrimary(config)) {
+    await runClusterPrimary(config, log).catch((error) => {
+      log.fatal({ err: error }, 'could not start');
+      process.exit(1);
+    });
+    return;
+  }
   let server: RunningServer;
   try {
     server = await startServer(config, log);

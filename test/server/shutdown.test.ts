@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,35 +7,7 @@ import { Client } from 'pg';
 import { issueDevToken } from '../../src/auth/token-issuer';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
-
-const ROOT = path.join(__dirname, '..', '..');
-
-/** `src/main.ts` as its own process (the code `npm start` runs), with its output collected. */
-function spawnServer(overrides: Record<string, string | undefined>) {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.build.json', ...overrides };
-  for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete env[name];
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  /** The URL from the "listening" log line. */
-  const listening = () =>
-    new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
-      const check = () => {
-        const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-        if (!match) return;
-        clearTimeout(timer);
-        child.stdout.off('data', check);
-        resolve(match[1]);
-      };
-      child.stdout.on('data', check);
-      check();
-      void exited.then((code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-    });
-  return { child, exited, listening, output: () => output };
-}
+import { spawnServer } from '../harness/process';
 
 describe('Graceful shutdown', () => {
   let db: TestDatabase;
