@@ -58,6 +58,18 @@ function resolveRule(rule: PlannedRule, ctx: RequestContext, state: PrivacyState
   return Promise.all(checks).then((results) => resolveRule(results.every(Boolean) ? rule.then : rule.otherwise, ctx, state, typeName, row));
 }
 
+/**
+ * The decision for every value at this path when the plan settled it for the whole operation
+ * (most fields: role, purpose and exposure decide); null when it depends on the record.
+ */
+export function plannedOutcome(ctx: RequestContext, info: GraphQLResolveInfo): Outcome | null {
+  const state = ctx.privacy;
+  if (!state) return NOT_PLANNED;
+  const planned = state.plan.fields.get(collapsedPath(info.path));
+  if (!planned) return NOT_PLANNED;
+  return 'fixed' in planned.rule ? planned.rule.fixed : null;
+}
+
 /** The decision for one value: fail closed when there is no plan or the path is not in it. */
 export function decide(ctx: RequestContext, info: GraphQLResolveInfo, row: unknown): Outcome | Promise<Outcome> {
   const state = ctx.privacy;
