@@ -11,11 +11,15 @@ import { visibilityCondition, type CustomerVisibility } from './visibility';
 types.setTypeParser(types.builtins.DATE, (value: string) => value);
 
 /**
+ * `asynchronousCommit`: see below.
  * `role`: the database role every connection acts as (`SET ROLE` at connection start): the
  * app's own role may append to the audit register but not change it (see the AuditRegister migration).
  */
-export function createPool(url: string, max: number, options: { role?: string; statementTimeoutMs?: number; waitMs?: number } = {}): Pool {
+export function createPool(url: string, max: number, options: { role?: string; statementTimeoutMs?: number; waitMs?: number; asynchronousCommit?: boolean } = {}): Pool {
   const settings = [
+    // Commits that need not wait for the WAL flush (usage counters): a crash may forget the last
+    // fraction of a second of them, as Redis (which keeps nothing on disk here) would forget all.
+    ...(options.asynchronousCommit ? ['-c synchronous_commit=off'] : []),
     ...(options.role ? [`-c role=${options.role}`] : []),
     // PostgreSQL itself cancels a statement that runs too long: the request then fails with TIMEOUT.
     ...(options.statementTimeoutMs ? [`-c statement_timeout=${options.statementTimeoutMs}`] : []),
