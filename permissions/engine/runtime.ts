@@ -42,11 +42,24 @@ function customerOf(typeName: string, row: unknown): string | undefined {
 
 const NOT_PLANNED: Outcome = { decision: { kind: 'REMOVE' }, reason: 'NOT_PLANNED' };
 
-/** `customers.edges.3.node.phone` → `customers.edges.node.phone`. */
-export function collapsedPath(path: GraphQLResolveInfo['path']): string {
+type ResponsePath = GraphQLResolveInfo['path'];
+
+function collapse(path: ResponsePath): string {
   const keys: string[] = [];
-  for (let p: GraphQLResolveInfo['path'] | undefined = path; p; p = p.prev) if (typeof p.key === 'string') keys.push(p.key);
+  for (let p: ResponsePath | undefined = path; p; p = p.prev) if (typeof p.key === 'string') keys.push(p.key);
   return keys.reverse().join('.');
+}
+
+/** Collapsed paths of parents, asked for by every guarded field of a row (and twice per value). */
+const collapsedParents = new WeakMap<ResponsePath, string>();
+
+/** `customers.edges.3.node.phone` → `customers.edges.node.phone`. */
+export function collapsedPath(path: ResponsePath): string {
+  if (!path.prev) return typeof path.key === 'string' ? path.key : '';
+  let parent = collapsedParents.get(path.prev);
+  if (parent === undefined) collapsedParents.set(path.prev, (parent = collapse(path.prev)));
+  if (typeof path.key !== 'string') return parent;
+  return parent ? `${parent}.${path.key}` : path.key;
 }
 
 function resolveRule(rule: PlannedRule, ctx: RequestContext, state: PrivacyState, typeName: string, row: Record<string, unknown>): Outcome | Promise<Outcome> {

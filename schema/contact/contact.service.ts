@@ -15,6 +15,8 @@ export const contactList: ChildListSpec = {
   alias: 'ct',
   parentColumn: 'customer_id',
   parentProperty: 'customerId',
+  entity: Contact,
+  always: ['id', 'customerId'],
   order: { column: 'ct.created_at', direction: 'ASC' },
   get columns() {
     return selectColumns(Contact, 'ct');

@@ -1,9 +1,11 @@
 /** Customer queries, mutations and the relations hanging off a customer. */
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer, StaffMember } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
 import { requireWriteCondition } from '../../permissions';
 import { checkPageArgs } from '../../src/loaders/paging';
+import { selectedNodeFields } from '../../src/loaders/selection';
 import { connectionType, PageArgs } from '../common/connection';
 import { requireUuid } from '../common/errors';
 import { ComplaintConnection } from '../complaint/complaint.connection';
@@ -37,15 +39,15 @@ export class CustomerResolver {
 
   // Nested lists are nullable: one that fails (or that the policy withholds) must not null its customer.
   @FieldResolver(() => ContactConnection, { nullable: true })
-  contacts(@Root() customer: Customer, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: RequestContext) {
+  contacts(@Root() customer: Customer, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
     checkPageArgs(ctx.db, 'contacts', args);
-    return ctx.loaders.contactsPage.load({ parentId: customer.id, first: args.first, after: args.after });
+    return ctx.loaders.contactsPage.load({ parentId: customer.id, first: args.first, after: args.after, fields: selectedNodeFields(info) });
   }
 
   @FieldResolver(() => TransactionConnection, { nullable: true, description: 'Newest first' })
-  transactions(@Root() customer: Customer, @Args(() => TransactionsArgs) args: TransactionsArgs, @Ctx() ctx: RequestContext) {
+  transactions(@Root() customer: Customer, @Args(() => TransactionsArgs) args: TransactionsArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
     checkPageArgs(ctx.db, 'transactions', args, (filter, params) => transactionConditions(filter, params, true));
-    return ctx.loaders.transactionsPage.load({ parentId: customer.id, first: args.first, after: args.after, filter: args.filter });
+    return ctx.loaders.transactionsPage.load({ parentId: customer.id, first: args.first, after: args.after, filter: args.filter, fields: selectedNodeFields(info) });
   }
 
   @FieldResolver(() => ComplaintConnection, { nullable: true, description: 'Newest first' })

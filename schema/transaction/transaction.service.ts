@@ -16,6 +16,8 @@ export const transactionList: ChildListSpec = {
   alias: 't',
   parentColumn: 'customer_id',
   parentProperty: 'customerId',
+  entity: Transaction,
+  always: ['id', 'customerId'],
   order: { column: 't.occurred_at', direction: 'DESC' },
   get columns() {
     return selectColumns(Transaction, 't');

@@ -22,6 +22,25 @@ export function selectColumns(entity: Function, alias: string): string {
   return list;
 }
 
+/**
+ * The SELECT list for some properties only (unknown names, e.g. relation fields, are skipped);
+ * `properties` null: every column.
+ */
+export function selectSomeColumns(entity: Function, alias: string, properties: readonly string[] | null): string {
+  if (properties === null) return selectColumns(entity, alias);
+  const key = `${entity.name}:${alias}:${properties.join(',')}`;
+  let list = cache.get(key);
+  if (list === undefined) {
+    const wanted = new Set(properties);
+    list = getMetadataArgsStorage()
+      .columns.filter((column) => column.target === entity && wanted.has(column.propertyName))
+      .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`)
+      .join(', ');
+    cache.set(key, list);
+  }
+  return list;
+}
+
 /** The database column behind an entity property (for INSERT/UPDATE built from inputs). */
 export function columnName(entity: Function, property: string): string {
   const column = getMetadataArgsStorage().columns.find((c) => c.target === entity && c.propertyName === property);

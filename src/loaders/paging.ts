@@ -3,6 +3,7 @@
  * statement fetches a page of children for every parent in the batch (LATERAL ... LIMIT).
  */
 import DataLoader from 'dataloader';
+import { selectSomeColumns } from '../db/columns';
 import type { RequestDb } from '../db/pool';
 import { pageSize, toPage, type Page, type PageArgs } from '../../schema/common/connection';
 import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
@@ -64,6 +65,9 @@ export interface ChildListSpec extends ListSpec {
   parentColumn: string;
   /** The row property that column is selected as, e.g. customerId (rows are grouped by it). */
   parentProperty: string;
+  /** For pages of selected columns only: the entity, and the properties every row needs whatever is asked. */
+  entity?: Function;
+  always?: readonly string[];
   order: KeysetOrder;
 }
 
@@ -72,6 +76,8 @@ export interface ChildPageKey<F> {
   first?: number | null;
   after?: string | null;
   filter?: F | null;
+  /** Node fields the operation asks for (selection.ts); absent: every column. */
+  fields?: readonly string[];
 }
 
 const argsKeys = new WeakMap<object, string>();
@@ -79,7 +85,7 @@ const argsKeys = new WeakMap<object, string>();
 /** The key's page arguments as text, once per key object (it is asked for several times per load). */
 function argsKey<F>(key: ChildPageKey<F>): string {
   let text = argsKeys.get(key);
-  if (text === undefined) argsKeys.set(key, (text = JSON.stringify([key.first ?? null, key.after ?? null, key.filter ?? null])));
+  if (text === undefined) argsKeys.set(key, (text = JSON.stringify([key.first ?? null, key.after ?? null, key.filter ?? null, key.fields ?? null])));
   return text;
 }
 
@@ -139,7 +145,8 @@ export function createChildPageLoader<T extends { id: string }, F>(
       const pages = new Map<string, Page<T>>();
       await Promise.all(
         [...groupByArgs(keys).values()].map(async (group) => {
-          const { first, after, filter } = group[0];
+          const { first, after, filter, fields } = group[0];
+          const columns = fields && spec.entity ? selectSomeColumns(spec.entity, spec.alias, [...new Set([...fields, ...(spec.always ?? []), 'id', spec.parentProperty])].sort()) : spec.columns;
           const size = pageSize(first, db.maxPageSize);
           const afterId = after ? decodeCursor(spec.list, after) : null;
           const params = new SqlParams();
@@ -149,7 +156,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
           const rows = await db.rows<T>(
             `SELECT x.* FROM unnest(${parents}::uuid[]) AS p(parent_id)
              CROSS JOIN LATERAL (
-               SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}
+               SELECT ${columns} FROM ${spec.table} ${spec.alias} ${whereClause(conditions)}
                ORDER BY ${orderByClause(spec.alias, spec.order)} LIMIT ${params.add(size + 1)}
              ) x`,
             params.values,

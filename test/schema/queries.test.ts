@@ -68,6 +68,27 @@ describe('Queries', () => {
     expect(body.data.customer.transactions.edges.map((e: any) => e.node.id)).toEqual(expected.slice(0, 100).map((r) => r.id));
   });
 
+  it('nested pages read the columns each selection needs: aliases, fragments and inline fragments get their own fields right', async () => {
+    const [customer] = await sql<{ id: string }>(
+      `SELECT customer_id AS id FROM transactions GROUP BY 1 HAVING count(*) >= 3 ORDER BY 1 LIMIT 1`,
+    );
+    const query = `query ($id: ID!) { customer(id: $id) {
+      a: transactions(first: 3) { edges { node { id amount } } }
+      b: transactions(first: 3) { edges { node { ...T ... on Transaction { status } } } }
+      contacts { edges { node { position } } }
+    } } fragment T on Transaction { channel product occurredAt }`;
+    const { body } = await server.execute<any>(query, { role: 'manager', variables: { id: customer.id } });
+    expect(body.errors).toBeUndefined();
+    const rows = await sql<{ id: string; amount: string; channel: string; product: string; occurred_at: Date; status: string }>(
+      `SELECT id, amount::text, channel, product, occurred_at, status FROM transactions WHERE customer_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT 3`,
+      [customer.id],
+    );
+    expect(body.data.customer.a.edges.map((e: any) => e.node)).toEqual(rows.map((r) => ({ id: r.id, amount: r.amount })));
+    expect(body.data.customer.b.edges.map((e: any) => e.node)).toEqual(
+      rows.map((r) => ({ channel: r.channel, product: r.product, occurredAt: r.occurred_at.toISOString(), status: r.status })),
+    );
+  });
+
   it('customer(id) returns null for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
     const unknown = await server.gql(`{ customer(id: "00000000-0000-4000-8000-000000000000") { id } }`);
     expect(unknown.body).toEqual({ data: { customer: null } });
