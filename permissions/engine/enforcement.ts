@@ -12,7 +12,7 @@ import type { RequestContext } from '../../src/context';
 import { applyMask } from '../masks';
 import { classify, isSensitive, ROLE_POLICIES } from '../policy';
 import { forbidden } from './errors';
-import { decide, plannedOutcome, record } from './runtime';
+import { decide, plannedOutcome, record, siteOf, type FieldSite } from './runtime';
 import type { Outcome } from './compile';
 
 const ROOT_TYPES = new Set(['Query', 'Mutation']);
@@ -54,8 +54,8 @@ function fieldRule(typeName: string, fieldName: string): IRule {
   });
 }
 
-function maskValue(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, parent: unknown, value: unknown): unknown {
-  record(ctx, info, outcome, parent, value);
+function maskValue(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, parent: unknown, value: unknown, site?: FieldSite): unknown {
+  record(ctx, info, outcome, parent, value, site);
   if (outcome.decision.kind === 'CLEAR') return value;
   if (outcome.decision.kind === 'MASK') return applyMask(outcome.decision.strategy, value);
   return null;
@@ -66,9 +66,9 @@ function isPromise<T>(value: unknown): value is Promise<T> {
 }
 
 /** Resolves, then rewrites the value by `outcome`; stays synchronous when the resolver is. */
-function resolveAndMask(resolve: Resolve, parent: unknown, args: unknown, ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome): unknown {
+function resolveAndMask(resolve: Resolve, parent: unknown, args: unknown, ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, site?: FieldSite): unknown {
   const value: unknown = resolve(parent, args, ctx, info);
-  return isPromise(value) ? value.then((v) => maskValue(ctx, info, outcome, parent, v)) : maskValue(ctx, info, outcome, parent, value);
+  return isPromise(value) ? value.then((v) => maskValue(ctx, info, outcome, parent, v, site)) : maskValue(ctx, info, outcome, parent, value, site);
 }
 
 /** The callable form of a graphql-middleware middleware (the package does not export it by name). */
@@ -84,23 +84,24 @@ type Resolve = Parameters<Middleware>[0];
  * (both ask `decide`); evaluating it there cost half the throughput of a 1,000-row page.
  */
 function guardedField(shieldRule: Middleware | undefined): Middleware {
-  const masked: Middleware = (resolve, parent, args, ctx: RequestContext, info) => {
-    const outcome = decide(ctx, info, parent);
-    if (isPromise<Outcome>(outcome)) return outcome.then((o) => resolveAndMask(resolve, parent, args, ctx, info, o)) as Promise<unknown>;
-    return resolveAndMask(resolve, parent, args, ctx, info, outcome) as Promise<unknown>;
-  };
   return (resolve, parent, args, ctx: RequestContext, info) => {
-    const planned = plannedOutcome(ctx, info);
+    const site = siteOf(ctx, info);
+    const planned = plannedOutcome(ctx, site);
     if (planned) {
       if (planned.decision.kind === 'REMOVE') {
-        record(ctx, info, planned, parent, null);
+        record(ctx, info, planned, parent, null, site);
         return null as never;
       }
       // graphql-middleware's type asks for a promise; its runtime (and the executor) pass a plain value through.
-      return resolveAndMask(resolve, parent, args, ctx, info, planned) as Promise<unknown>;
+      return resolveAndMask(resolve, parent, args, ctx, info, planned, site) as Promise<unknown>;
     }
-    if (!shieldRule) return masked(resolve, parent, args, ctx, info);
-    return shieldRule((p, a, c, i) => masked(resolve, p, a, c, i!), parent, args, ctx, info);
+    const masked: Resolve = (p, a, c, i) => {
+      const outcome = decide(c as RequestContext, i!, p, site);
+      if (isPromise<Outcome>(outcome)) return outcome.then((o) => resolveAndMask(resolve, p, a, c as RequestContext, i!, o, site));
+      return resolveAndMask(resolve, p, a, c as RequestContext, i!, outcome, site);
+    };
+    if (!shieldRule) return masked(parent, args, ctx, info) as Promise<unknown>;
+    return shieldRule(masked, parent, args, ctx, info);
   };
 }
 

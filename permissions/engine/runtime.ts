@@ -7,7 +7,7 @@ import type { RequestContext } from '../../src/context';
 import type { DecisionKind, Reason } from '../vocabulary';
 import type { MaskStrategy } from '../masks';
 import type { Outcome, PlannedRule } from './compile';
-import type { PrivacyPlan } from './plan';
+import type { PlannedField, PrivacyPlan } from './plan';
 import { createRelationLoaders, holds, type RelationLoaders } from './relations';
 
 export interface OutcomeTally {
@@ -27,10 +27,23 @@ export interface PrivacyState {
   customers: { clear: Set<string>; masked: Set<string> };
   /** Non-null sensitive values the response carries clear / masked (a null reveals nothing). */
   values: { clear: number; masked: number };
+  /** Sites of the values met so far (see siteOf): per row object, per collapsed row path, at the root. */
+  rows: Map<ResponsePath, ParentSite>;
+  parents: Map<string, ParentSite>;
+  root: ParentSite;
 }
 
 export function createPrivacyState(plan: PrivacyPlan, ctx: RequestContext): PrivacyState {
-  return { plan, relations: createRelationLoaders(ctx), tally: new Map(), customers: { clear: new Set(), masked: new Set() }, values: { clear: 0, masked: 0 } };
+  return {
+    plan,
+    relations: createRelationLoaders(ctx),
+    tally: new Map(),
+    customers: { clear: new Set(), masked: new Set() },
+    values: { clear: 0, masked: 0 },
+    rows: new Map(),
+    parents: new Map(),
+    root: { path: '', fields: new Map() },
+  };
 }
 
 /** The customer a record belongs to: the customer itself, or the owner of a contact, transaction, complaint. */
@@ -44,22 +57,50 @@ const NOT_PLANNED: Outcome = { decision: { kind: 'REMOVE' }, reason: 'NOT_PLANNE
 
 type ResponsePath = GraphQLResolveInfo['path'];
 
-function collapse(path: ResponsePath): string {
-  const keys: string[] = [];
-  for (let p: ResponsePath | undefined = path; p; p = p.prev) if (typeof p.key === 'string') keys.push(p.key);
-  return keys.reverse().join('.');
-}
-
-/** Collapsed paths of parents, asked for by every guarded field of a row (and twice per value). */
-const collapsedParents = new WeakMap<ResponsePath, string>();
-
 /** `customers.edges.3.node.phone` → `customers.edges.node.phone`. */
 export function collapsedPath(path: ResponsePath): string {
-  if (!path.prev) return typeof path.key === 'string' ? path.key : '';
-  let parent = collapsedParents.get(path.prev);
-  if (parent === undefined) collapsedParents.set(path.prev, (parent = collapse(path.prev)));
-  if (typeof path.key !== 'string') return parent;
-  return parent ? `${parent}.${path.key}` : path.key;
+  let collapsed = '';
+  for (let p: ResponsePath | undefined = path; p; p = p.prev) {
+    if (typeof p.key === 'string') collapsed = collapsed ? `${p.key}.${collapsed}` : p.key;
+  }
+  return collapsed;
+}
+
+/** A field at one collapsed path: what the plan says of it, and its tally entries. */
+export interface FieldSite {
+  path: string;
+  planned: PlannedField | undefined;
+  tallies: Map<Outcome, OutcomeTally>;
+}
+
+interface ParentSite {
+  path: string;
+  fields: Map<string, FieldSite>;
+}
+
+/**
+ * The site of a value. Its row's collapsed path is computed once per row and every row of a
+ * list shares one site per field, so the thousands of values of a page cost a lookup each, not
+ * a path built, hashed and looked up in the plan each.
+ */
+export function siteOf(ctx: RequestContext, info: GraphQLResolveInfo): FieldSite {
+  const state = ctx.privacy;
+  const path = info.path;
+  if (!state) return { path: collapsedPath(path), planned: undefined, tallies: new Map() };
+  let parent = path.prev ? state.rows.get(path.prev) : state.root;
+  if (!parent) {
+    const parentPath = collapsedPath(path.prev!);
+    parent = state.parents.get(parentPath);
+    if (!parent) state.parents.set(parentPath, (parent = { path: parentPath, fields: new Map() }));
+    state.rows.set(path.prev!, parent);
+  }
+  const key = String(path.key);
+  let site = parent.fields.get(key);
+  if (!site) {
+    const full = typeof path.key !== 'string' ? parent.path : parent.path ? `${parent.path}.${key}` : key;
+    parent.fields.set(key, (site = { path: full, planned: state.plan.fields.get(full), tallies: new Map() }));
+  }
+  return site;
 }
 
 function resolveRule(rule: PlannedRule, ctx: RequestContext, state: PrivacyState, typeName: string, row: Record<string, unknown>): Outcome | Promise<Outcome> {
@@ -75,45 +116,44 @@ function resolveRule(rule: PlannedRule, ctx: RequestContext, state: PrivacyState
  * The decision for every value at this path when the plan settled it for the whole operation
  * (most fields: role, purpose and exposure decide); null when it depends on the record.
  */
-export function plannedOutcome(ctx: RequestContext, info: GraphQLResolveInfo): Outcome | null {
-  const state = ctx.privacy;
-  if (!state) return NOT_PLANNED;
-  const planned = state.plan.fields.get(collapsedPath(info.path));
-  if (!planned) return NOT_PLANNED;
-  return 'fixed' in planned.rule ? planned.rule.fixed : null;
+export function plannedOutcome(ctx: RequestContext, site: FieldSite): Outcome | null {
+  if (!ctx.privacy || !site.planned) return NOT_PLANNED;
+  return 'fixed' in site.planned.rule ? site.planned.rule.fixed : null;
 }
 
 /** The decision for one value: fail closed when there is no plan or the path is not in it. */
-export function decide(ctx: RequestContext, info: GraphQLResolveInfo, row: unknown): Outcome | Promise<Outcome> {
+export function decide(ctx: RequestContext, info: GraphQLResolveInfo, row: unknown, site = siteOf(ctx, info)): Outcome | Promise<Outcome> {
   const state = ctx.privacy;
-  if (!state) return NOT_PLANNED;
-  const planned = state.plan.fields.get(collapsedPath(info.path));
-  if (!planned) return NOT_PLANNED;
-  return resolveRule(planned.rule, ctx, state, info.parentType.name, (row ?? {}) as Record<string, unknown>);
+  if (!state || !site.planned) return NOT_PLANNED;
+  return resolveRule(site.planned.rule, ctx, state, info.parentType.name, (row ?? {}) as Record<string, unknown>);
 }
 
-export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, row: unknown, value: unknown): void {
+export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, row: unknown, value: unknown, site = siteOf(ctx, info)): void {
   const state = ctx.privacy;
   if (!state) return;
-  const tally = state.tally;
   const kind = outcome.decision.kind;
   if (kind !== 'REMOVE' && value !== null && value !== undefined) {
     state.values[kind === 'CLEAR' ? 'clear' : 'masked'] += 1;
     const customerId = customerOf(info.parentType.name, row);
     if (customerId) (kind === 'CLEAR' ? state.customers.clear : state.customers.masked).add(customerId);
   }
-  const path = collapsedPath(info.path);
-  const key = `${path}|${outcome.decision.kind}|${outcome.reason}`;
-  const entry = tally.get(key);
-  if (entry) entry.count += 1;
-  else {
-    tally.set(key, {
-      path,
-      field: `${info.parentType.name}.${info.fieldName}`,
-      decision: outcome.decision.kind,
-      ...(outcome.decision.kind === 'MASK' ? { strategy: outcome.decision.strategy } : {}),
-      reason: outcome.reason,
-      count: 1,
-    });
+  let entry = site.tallies.get(outcome);
+  if (!entry) {
+    // Two outcome objects of one path can read alike (both branches of a rule): one entry for both.
+    const key = `${site.path}|${kind}|${outcome.reason}`;
+    entry = state.tally.get(key);
+    if (!entry) {
+      entry = {
+        path: site.path,
+        field: `${info.parentType.name}.${info.fieldName}`,
+        decision: kind,
+        ...(outcome.decision.kind === 'MASK' ? { strategy: outcome.decision.strategy } : {}),
+        reason: outcome.reason,
+        count: 0,
+      };
+      state.tally.set(key, entry);
+    }
+    site.tallies.set(outcome, entry);
   }
+  entry.count += 1;
 }
