@@ -8,14 +8,18 @@ import { seedDatabase } from '../src/seed/seed';
 
 export const SERVER = path.join(projectRoot(), 'dist', 'bench', 'server.js');
 
-export async function ensureData(url: string, customers: number): Promise<void> {
+/** Migrates and seeds `customers` (deterministically) unless already there; says what the data is. */
+export async function ensureData(url: string, customers: number): Promise<{ customers: number; transactions: number }> {
   const pool = new Pool({ connectionString: url, max: 2 });
   try {
     await migrateUp(url);
     const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customers');
-    if (rows[0].n === customers) return;
-    const report = await seedDatabase(pool, { customers, seed: 42, reset: true });
-    console.log(`seeded ${report.customers} customers, ${report.transactions} transactions in ${(report.ms / 1000).toFixed(1)} s`);
+    if (rows[0].n !== customers) {
+      const report = await seedDatabase(pool, { customers, seed: 42, reset: true });
+      console.error(`seeded ${report.customers} customers, ${report.transactions} transactions in ${(report.ms / 1000).toFixed(1)} s`);
+    }
+    const [counts] = (await pool.query<{ customers: number; transactions: number }>('SELECT (SELECT count(*)::int FROM customers) AS customers, (SELECT count(*)::int FROM transactions) AS transactions')).rows;
+    return counts;
   } finally {
     await pool.end();
   }
@@ -29,22 +33,58 @@ export interface SpawnedServer {
   kill(): void;
 }
 
-/** Starts the compiled server in production mode on `databaseUrl`; resolves once it listens. */
-export async function spawnServer(databaseUrl: string, dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<SpawnedServer> {
-  const server = spawn(process.execPath, [SERVER, ...args], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** Spawns a server that prints {"url": …} once it listens; resolves then. */
+function spawnListening(command: string, args: string[], env: NodeJS.ProcessEnv, name: string): Promise<SpawnedServer> {
+  const server = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const kill = () => server.kill('SIGKILL');
   process.once('exit', kill);
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  return new Promise<SpawnedServer>((resolve, reject) => {
     server.stdout!.on('data', (chunk) => {
       output += chunk;
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) resolve(match[1]);
+      if (match) resolve({ server, url: match[1], output: () => output, kill });
     });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    server.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
-  return { server, url, output: () => output, kill };
+}
+
+/** Starts the compiled server in production mode on `databaseUrl`; resolves once it listens. */
+export function spawnServer(databaseUrl: string, dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<SpawnedServer> {
+  return spawnListening(
+    process.execPath,
+    [SERVER, ...args],
+    { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env },
+    'server',
+  );
+}
+
+/**
+ * PostGraphile v5 (the peer) needs Node 22; the machines run 20, so the binary comes from the
+ * npm package node@22 through npx (downloaded once into npm's cache). Spawned directly: a signal
+ * to npx does not reach the process it started.
+ */
+export async function node22(): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) =>
+    execFile('npx', ['-y', '-p', 'node@22', 'node', '-p', 'process.execPath'], { timeout: 180_000 }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout.trim().split('\n').pop()!),
+    ),
+  );
+}
+
+export function spawnPeer(databaseUrl: string, nodeBinary: string): Promise<SpawnedServer> {
+  const script = path.join(projectRoot(), 'bench', 'peer', 'postgraphile.mjs');
+  return spawnListening(nodeBinary, [script], { ...process.env, DATABASE_URL: databaseUrl, PORT: '0' }, 'PostGraphile');
+}
+
+/** Stops a spawned server and waits for it to be gone. */
+export async function stopServer(spawned: SpawnedServer): Promise<void> {
+  const { server } = spawned;
+  if (server.exitCode === null && server.signalCode === null) {
+    const gone = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await gone;
+  }
+  process.removeListener('exit', spawned.kill);
 }
