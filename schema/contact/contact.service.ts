@@ -16,7 +16,6 @@ export const contactList: ChildListSpec = {
   parentColumn: 'customer_id',
   parentProperty: 'customerId',
   entity: Contact,
-  always: ['id', 'customerId'],
   order: { column: 'ct.created_at', direction: 'ASC' },
   get columns() {
     return selectColumns(Contact, 'ct');

@@ -17,7 +17,6 @@ export const transactionList: ChildListSpec = {
   parentColumn: 'customer_id',
   parentProperty: 'customerId',
   entity: Transaction,
-  always: ['id', 'customerId'],
   order: { column: 't.occurred_at', direction: 'DESC' },
   get columns() {
     return selectColumns(Transaction, 't');

@@ -6,20 +6,23 @@ import { getMetadataArgsStorage } from 'typeorm';
 
 const cache = new Map<string, string>();
 
-export function selectColumns(entity: Function, alias: string): string {
-  const key = `${entity.name}:${alias}`;
+/** `alias.db_name AS "property"` for the entity's columns (those in `only`, when given), cached. */
+function columnList(entity: Function, alias: string, only: readonly string[] | null): string {
+  const key = `${entity.name}:${alias}:${only?.join(',') ?? '*'}`;
   let list = cache.get(key);
   if (list === undefined) {
+    const wanted = only && new Set(only);
     list = getMetadataArgsStorage()
-      .columns.filter((column) => column.target === entity)
-      .map((column) => {
-        const dbName = column.options.name ?? column.propertyName;
-        return `${alias}.${dbName} AS "${column.propertyName}"`;
-      })
+      .columns.filter((column) => column.target === entity && (!wanted || wanted.has(column.propertyName)))
+      .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`)
       .join(', ');
     cache.set(key, list);
   }
   return list;
+}
+
+export function selectColumns(entity: Function, alias: string): string {
+  return columnList(entity, alias, null);
 }
 
 /**
@@ -27,18 +30,7 @@ export function selectColumns(entity: Function, alias: string): string {
  * `properties` null: every column.
  */
 export function selectSomeColumns(entity: Function, alias: string, properties: readonly string[] | null): string {
-  if (properties === null) return selectColumns(entity, alias);
-  const key = `${entity.name}:${alias}:${properties.join(',')}`;
-  let list = cache.get(key);
-  if (list === undefined) {
-    const wanted = new Set(properties);
-    list = getMetadataArgsStorage()
-      .columns.filter((column) => column.target === entity && wanted.has(column.propertyName))
-      .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`)
-      .join(', ');
-    cache.set(key, list);
-  }
-  return list;
+  return columnList(entity, alias, properties);
 }
 
 /** The database column behind an entity property (for INSERT/UPDATE built from inputs). */

@@ -65,9 +65,8 @@ export interface ChildListSpec extends ListSpec {
   parentColumn: string;
   /** The row property that column is selected as, e.g. customerId (rows are grouped by it). */
   parentProperty: string;
-  /** For pages of selected columns only: the entity, and the properties every row needs whatever is asked. */
+  /** For pages of the asked-for columns only (plus id and the parent key, which every row needs). */
   entity?: Function;
-  always?: readonly string[];
   order: KeysetOrder;
 }
 
@@ -146,7 +145,7 @@ export function createChildPageLoader<T extends { id: string }, F>(
       await Promise.all(
         [...groupByArgs(keys).values()].map(async (group) => {
           const { first, after, filter, fields } = group[0];
-          const columns = fields && spec.entity ? selectSomeColumns(spec.entity, spec.alias, [...new Set([...fields, ...(spec.always ?? []), 'id', spec.parentProperty])].sort()) : spec.columns;
+          const columns = fields && spec.entity ? selectSomeColumns(spec.entity, spec.alias, [...new Set([...fields, 'id', spec.parentProperty])].sort()) : spec.columns;
           const size = pageSize(first, db.maxPageSize);
           const afterId = after ? decodeCursor(spec.list, after) : null;
           const params = new SqlParams();
