@@ -13,6 +13,7 @@ const EDGE = { cursor: PUBLIC, node: PUBLIC };
 
 export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, FieldClass>>>> = {
   Query: {
+    staffMembers: INTERNAL,
     me: PUBLIC,
     customer: INTERNAL,
     customers: INTERNAL,
@@ -38,6 +39,12 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     removeContact: INTERNAL,
     recordTransaction: INTERNAL,
     fileComplaint: INTERNAL,
+    assignComplaint: INTERNAL,
+    deactivateStaffMember: INTERNAL,
+    activateStaffMember: INTERNAL,
+    revokeStaffTokens: INTERNAL,
+    deactivatePartner: INTERNAL,
+    activatePartner: INTERNAL,
     registerPartner: INTERNAL,
     setPartnerAllowList: INTERNAL,
     issuePartnerToken: INTERNAL,
@@ -112,6 +119,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     dueAt: INTERNAL,
     resolvedAt: INTERNAL,
     closedAt: INTERNAL,
+    assignedAt: INTERNAL,
     resolution: { level: 'L1', mask: 'freeText' },
     delayReason: { level: 'L1', mask: 'freeText' },
     satisfaction: INTERNAL,
@@ -133,6 +141,9 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     role: INTERNAL,
     branch: INTERNAL,
     active: INTERNAL,
+    tokensValidAfter: INTERNAL,
+    // Written by administrators about a staff account, not about a customer.
+    statusReason: INTERNAL,
   },
   Viewer: {
     sub: PUBLIC,

@@ -52,6 +52,12 @@ export const PARTNER_ADMIN_OPERATIONS = [
   'Mutation.rotatePartnerToken', 'Mutation.registerPartnerOperation',
 ] as const;
 
+/** The directory of who may be served: administrators only (deactivation, token revocation). */
+export const DIRECTORY_ADMIN_OPERATIONS = [
+  'Query.staffMembers', 'Mutation.deactivateStaffMember', 'Mutation.activateStaffMember', 'Mutation.revokeStaffTokens',
+  'Mutation.deactivatePartner', 'Mutation.activatePartner',
+] as const;
+
 /** Consent records: staff who deal with customers, and administrators. */
 export const CONSENT_OPERATIONS = ['Query.consents', 'Query.partners', 'Mutation.recordConsent', 'Mutation.revokeConsent'] as const;
 

@@ -6,6 +6,7 @@ import type { Role } from '../src/auth/principal';
 import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
 import { MASK_DESCRIPTIONS } from './masks';
 import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';
+import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
 
 const ROLES = Object.keys(ROLE_POLICIES) as Role[];
@@ -38,9 +39,9 @@ export function renderPolicyDoc(): string {
   for (const role of ROLES) {
     const p = ROLE_POLICIES[role];
     const purposes = [p.purposes.default, ...p.purposes.allowed.filter((x) => x !== p.purposes.default)];
-    out.push(row([`**${role}** — ${p.description}`, purposes.join(', '), String(p.exposure.clearBudget), String(p.exposure.clearBreadth), String(p.exposure.hardLimit), String(p.budgets.requestsPerMinute), `${p.budgets.daily.clear} / ${p.budgets.daily.masked}${p.scoped ? ' per token' : ''}`, `${p.limits.depth} / ${p.limits.aliases} / ${p.limits.directives} / ${p.limits.cost} / ${p.limits.pageSize}`, p.operations.map((o) => o.split('.')[1]).join(', '), p.lookups.join(', ') || '—']));
+    out.push(row([`**${role}** — ${p.description}`, purposes.join(', '), String(p.exposure.clearBudget), String(p.exposure.clearBreadth), String(p.exposure.hardLimit), String(p.budgets.requestsPerMinute), `${p.budgets.daily.clear} / ${p.budgets.daily.masked}${p.scoped ? ' per partner' : ' per person'}`, `${p.limits.depth} / ${p.limits.aliases} / ${p.limits.directives} / ${p.limits.cost} / ${p.limits.pageSize}`, p.operations.map((o) => o.split('.')[1]).join(', '), p.lookups.join(', ') || '—']));
   }
-  out.push('', 'Clear budget: clear sensitive values per request before clear fields are downgraded to masks (`EXPOSURE_CLEAR_BUDGET`). Clear breadth: identifying fields of one record clear together (`COMBINATION`). Hard limit: sensitive values (clear + masked) per request; above it the request is refused before any SQL (`EXPOSURE_LIMIT`). Requests a minute and sensitive values a day (China time) are budgets across requests and API processes — per token for partners, per principal for staff (`RATE_LIMITED`, `EXPOSURE_BUDGET_EXHAUSTED`). Partner tokens are further narrowed by their scopes (permissions/scopes.ts). Depth, aliases, directives and cost (every value the operation can return: fields × page sizes) are shape limits per operation, refused before any SQL (`QUERY_LIMIT`); page size is the largest `first` a list may have (`BAD_USER_INPUT` naming `first`).', '');
+  out.push('', 'Clear budget: clear sensitive values per request before clear fields are downgraded to masks (`EXPOSURE_CLEAR_BUDGET`). Clear breadth: identifying fields of one record clear together (`COMBINATION`). Hard limit: sensitive values (clear + masked) per request; above it the request is refused before any SQL (`EXPOSURE_LIMIT`). Requests a minute and sensitive values a day (China time) are budgets across requests and API processes — per partner (shared by all its tokens) and per staff member (shared by all their tokens) (`RATE_LIMITED`, `EXPOSURE_BUDGET_EXHAUSTED`). Partner tokens are further narrowed by their scopes (permissions/scopes.ts). Depth, aliases, directives and cost (every value the operation can return: fields × page sizes) are shape limits per operation, refused before any SQL (`QUERY_LIMIT`); page size is the largest `first` a list may have (`BAD_USER_INPUT` naming `first`).', '');
 
   out.push('## Sensitive fields', '');
   out.push(row(['field', 'level', 'identifying', ...ROLES]));
@@ -69,6 +70,15 @@ export function renderPolicyDoc(): string {
   out.push(row(['---', '---']));
   for (const [coordinate, inputs] of Object.entries(REVEALING_INPUTS)) {
     for (const [input, revealed] of Object.entries(inputs)) out.push(row([`${coordinate}(${input})`, revealed]));
+  }
+  out.push('');
+
+  out.push('## Who grants each relationship', '');
+  out.push('A relationship that unlocks clear values (for partners: any value) is established by someone other than the person it benefits, and a mutation\'s answer is decided by the relationships as they were before it ran. Every staff request is checked against the staff directory: an active member, in the role the directory gives them, with a token issued after their last revocation.', '');
+  out.push(row(['relation', 'established by', 'requested by', 'granted by', 'never by', 'benefits', 'ends when']));
+  out.push(row(['---', '---', '---', '---', '---', '---', '---']));
+  for (const grant of Object.values(RELATIONSHIP_GRANTS)) {
+    out.push(row([grant.relation, grant.establishedBy.join(', '), grant.requestedBy?.join(', ') ?? '—', grant.grantedBy.join(', '), grant.notBy.join(', '), grant.beneficiaries.join(', '), grant.endsWhen]));
   }
   out.push('');
 

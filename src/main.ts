@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { createTokenVerifier, partnerTokenLookup } from './auth/verifier';
+import { createTokenVerifier, principalDirectory } from './auth/verifier';
 import { loadConfig, type AppConfig } from './config';
 import { locateDatabase, type DatabaseLocation } from './db/database';
 import { migrateUp } from './db/migrate';
@@ -75,7 +75,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     log,
     pool,
     schema: switches.policy === false ? await buildDeclaredSchema() : await buildAppSchema(switches.enforcement),
-    verifier: createTokenVerifier(config, partnerTokenLookup(pool)),
+    verifier: createTokenVerifier(config, principalDirectory(pool)),
     audit,
     budgets,
     accessRegister: switches.accessRegister,

@@ -9,7 +9,7 @@ import type { RequestContext } from '../../src/context';
 import { POLICY_VERSION, ROLE_POLICIES } from '../policy';
 import { PURPOSES, type Purpose } from '../vocabulary';
 import { forbidden } from './errors';
-import { planOperation } from './plan';
+import { planOperation, type PrivacyPlan } from './plan';
 import { createPrivacyState } from './runtime';
 
 const PURPOSE_HEADER = 'x-purpose';
@@ -24,6 +24,12 @@ export function settlePurpose(role: RequestContext['principal']['role'], declare
     throw forbidden(`the declared purpose is not allowed for role ${role}; allowed: ${allowed.join(', ')}`, ['purpose'], { allowedPurposes: allowed });
   }
   return declared as Purpose;
+}
+
+/** Whether any planned field's decision waits for a relationship of the record. */
+function dependsOnRelations(plan: PrivacyPlan): boolean {
+  for (const field of plan.fields.values()) if (!('fixed' in field.rule)) return true;
+  return false;
 }
 
 export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
@@ -41,10 +47,13 @@ export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
         for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
         const plan = planOperation(schema, operation, fragments, coerced.coerced, contextValue.principal.role, purpose, contextValue.principal.scopes);
         contextValue.privacy = createPrivacyState(plan, contextValue);
+        // A mutation's answer is decided by the relationships as they were before it ran.
+        if (operation.operation === 'mutation' && dependsOnRelations(plan)) await contextValue.db.freezeRelations();
         // A partner sees the customers who consented to this purpose and these field groups (nothing before).
         if (contextValue.db.visibility) Object.assign(contextValue.db.visibility, { purpose, fieldGroups: plan.fieldGroups });
       },
       async willSendResponse({ contextValue, response }) {
+        await contextValue.db.releaseSnapshot();
         const state = contextValue.privacy;
         if (!state || state.tally.size === 0 || response.body.kind !== 'single') return;
         const result = response.body.singleResult;

@@ -1,28 +1,47 @@
 /**
  * Relationships decided per record. Each is a field of the row itself or one batched lookup
- * per request (DataLoader), never one query per row.
+ * per request (DataLoader), never one query per row. In a mutation every relationship is read
+ * from the snapshot taken before the mutation ran (`RequestDb.freezeRelations`): the answer is
+ * decided by the relationships as they were, so creating one never returns clear values at once.
  */
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../../src/context';
 import { isUuid } from '../../schema/common/errors';
+import { OPEN_COMPLAINT_STATUSES } from '../relationship-grants';
 import type { Relation } from '../vocabulary';
 
 type Row = Record<string, unknown>;
+
+/** Values of one column by id, from where relationships are read (the snapshot in a mutation). */
+function columnById(ctx: Pick<RequestContext, 'db'>, table: 'customers' | 'complaints', column: string): DataLoader<string, string | null> {
+  return new DataLoader<string, string | null>(async (ids) => {
+    const rows = await ctx.db.relations.rows<{ id: string; value: string | null }>(
+      `SELECT id, ${column} AS value FROM ${table} WHERE id = ANY($1::uuid[])`,
+      [ids.filter(isUuid)],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r.value]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
 
 /** Per-request lookups the relations need beyond the request's ordinary loaders. */
 export function createRelationLoaders(ctx: Pick<RequestContext, 'db' | 'principal'>) {
   const caller = ctx.principal.sub;
   return {
-    /** Customers with a complaint not yet closed that is assigned to the caller. */
+    /** Customers with a complaint still being worked (not resolved or closed) that is assigned to the caller. */
     openComplaintAssigned: new DataLoader<string, boolean>(async (customerIds) => {
-      const rows = await ctx.db.rows<{ customer_id: string }>(
+      const rows = await ctx.db.relations.rows<{ customer_id: string }>(
         `SELECT DISTINCT customer_id FROM complaints
-         WHERE customer_id = ANY($1::uuid[]) AND assignee_id = $2 AND status <> 'CLOSED'`,
-        [customerIds, caller],
+         WHERE customer_id = ANY($1::uuid[]) AND assignee_id = $2 AND status = ANY($3::text[])`,
+        [customerIds.filter(isUuid), caller, OPEN_COMPLAINT_STATUSES],
       );
       const open = new Set(rows.map((r) => r.customer_id));
       return customerIds.map((id) => open.has(id));
     }),
+    /** Relationship managers as the snapshot has them (mutations only). */
+    managerOf: columnById(ctx, 'customers', 'relationship_manager_id'),
+    /** Complaint assignees as the snapshot has them (mutations only). */
+    assigneeOf: columnById(ctx, 'complaints', 'assignee_id'),
   };
 }
 
@@ -39,20 +58,31 @@ async function complaintOf(ctx: RequestContext, typeName: string, row: Row): Pro
   return null;
 }
 
-function ownCustomer(ctx: RequestContext, typeName: string, row: Row): boolean | Promise<boolean> {
+function ownCustomer(ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
   const caller = ctx.principal.sub;
+  if (ctx.db.relationsFrozen) {
+    if (typeName === 'ComplaintEvent') return complaintOf(ctx, typeName, row).then((complaint) => (complaint ? ownCustomer(ctx, loaders, 'Complaint', complaint) : false));
+    const customerId = customerIdOf(typeName, row);
+    return customerId ? loaders.managerOf.load(customerId).then((manager) => manager === caller) : false;
+  }
   if (typeName === 'Customer') return row.relationshipManagerId === caller;
   if (typeName === 'ComplaintEvent') {
-    return complaintOf(ctx, typeName, row).then((complaint) => (complaint ? ownCustomer(ctx, 'Complaint', complaint) : false));
+    return complaintOf(ctx, typeName, row).then((complaint) => (complaint ? ownCustomer(ctx, loaders, 'Complaint', complaint) : false));
   }
   const customerId = customerIdOf(typeName, row);
   if (!customerId) return false;
   return ctx.loaders.customerById.load(customerId).then((customer) => customer?.relationshipManagerId === caller);
 }
 
-function assignedComplaint(ctx: RequestContext, typeName: string, row: Row): boolean | Promise<boolean> {
-  if (typeName === 'Complaint') return row.assigneeId === ctx.principal.sub;
-  return complaintOf(ctx, typeName, row).then((complaint) => complaint?.assigneeId === ctx.principal.sub);
+function assignedComplaint(ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
+  const caller = ctx.principal.sub;
+  const assignee = (complaint: Row | null): boolean | Promise<boolean> => {
+    if (!complaint) return false;
+    if (!ctx.db.relationsFrozen) return complaint.assigneeId === caller;
+    return typeof complaint.id === 'string' ? loaders.assigneeOf.load(complaint.id).then((id) => id === caller) : false;
+  };
+  if (typeName === 'Complaint') return assignee(row);
+  return complaintOf(ctx, typeName, row).then(assignee);
 }
 
 function openComplaintAssigned(ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
@@ -62,12 +92,12 @@ function openComplaintAssigned(ctx: RequestContext, loaders: RelationLoaders, ty
 
 /** Whether the relation holds between the caller and this record; false for callers that are no staff record. */
 export function holds(relation: Relation, ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
-  if (!isUuid(ctx.principal.sub)) return false;
+  if (!ctx.principal.staffId || !isUuid(ctx.principal.sub)) return false;
   switch (relation) {
     case 'OWN_CUSTOMER':
-      return ownCustomer(ctx, typeName, row);
+      return ownCustomer(ctx, loaders, typeName, row);
     case 'ASSIGNED_COMPLAINT':
-      return assignedComplaint(ctx, typeName, row);
+      return assignedComplaint(ctx, loaders, typeName, row);
     case 'OPEN_COMPLAINT_ASSIGNED':
       return openComplaintAssigned(ctx, loaders, typeName, row);
   }

@@ -2,14 +2,14 @@
  * Administrators run the system (tokens, partners, consent, keys). Separation of duties: an
  * administrator is not a data reader — customer data masked, no writes to it.
  */
-import { CONSENT_OPERATIONS, CONSENT_WRITES, maskedByDefault, PARTNER_ADMIN_OPERATIONS, PARTNER_ADMIN_WRITES, READ_OPERATIONS } from '../defaults';
+import { CONSENT_OPERATIONS, CONSENT_WRITES, DIRECTORY_ADMIN_OPERATIONS, maskedByDefault, PARTNER_ADMIN_OPERATIONS, PARTNER_ADMIN_WRITES, READ_OPERATIONS } from '../defaults';
 import type { RolePolicy } from '../vocabulary';
 
 export const adminRole: RolePolicy = {
   description: 'Administrators: partners, tokens and consents; customer data masked, no customer writes',
   purposes: { allowed: ['administration'], default: 'administration' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...new Set([...READ_OPERATIONS, ...PARTNER_ADMIN_OPERATIONS, ...CONSENT_OPERATIONS])],
+  operations: [...new Set([...READ_OPERATIONS, ...PARTNER_ADMIN_OPERATIONS, ...CONSENT_OPERATIONS, ...DIRECTORY_ADMIN_OPERATIONS])],
   fields: maskedByDefault(),
   lookups: [],
   writes: { ...PARTNER_ADMIN_WRITES, ...CONSENT_WRITES },

@@ -11,7 +11,7 @@ export const managerRole: RolePolicy = {
   description: 'Managers: every record, masked by default',
   purposes: { allowed: ['supervision'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers'],
   fields: maskedByDefault(),
   lookups: [],
   writes: {
@@ -25,6 +25,7 @@ export const managerRole: RolePolicy = {
       fields: TRANSACTION_INPUT,
     },
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId'] },
+    assignComplaint: { fields: ['complaintId', 'assigneeId', 'note'] },
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 5000 },
   budgets: { requestsPerMinute: 6000, daily: { clear: 2000, masked: 10_000_000 } },

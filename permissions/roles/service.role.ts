@@ -1,6 +1,6 @@
 /**
  * Service (complaint handling): clear name and phone of customers whose open complaint is
- * assigned to the caller, texts of their assigned complaints (numbers masked), exact-match lookup of a
+ * assigned to the caller (a manager assigns; never the agent), texts of their assigned complaints (numbers masked), exact-match lookup of a
  * customer by ID number or phone (results masked); birth date clear only when verifying identity.
  */
 import { clearIf, COMPLAINT_TEXTS, CONSENT_OPERATIONS, CONSENT_WRITES, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
@@ -28,7 +28,8 @@ export const serviceRole: RolePolicy = {
   lookups: ['Customer.idNumber', 'Customer.phone'],
   writes: {
     ...CONSENT_WRITES,
-    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId'] },
+    // Files complaints, never assigns them: an assignment opens clear data to its assignee (a manager assigns).
+    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] },
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },
   budgets: { requestsPerMinute: 6000, daily: { clear: 5000, masked: 500_000 } },

@@ -44,6 +44,18 @@ export class FileComplaintInput {
   @Field(() => ComplaintSeverity, { defaultValue: ComplaintSeverity.MODERATE })
   severity!: ComplaintSeverity;
 
-  @Field(() => ID, { nullable: true, description: 'An active service agent; the complaint starts ASSIGNED' })
+  @Field(() => ID, { nullable: true, description: 'An active service agent other than the caller (managers only); the complaint starts ASSIGNED' })
   assigneeId?: string | null;
+}
+
+@InputType({ description: 'A manager assigns (or reassigns) a complaint to a service agent; never to themselves' })
+export class AssignComplaintInput {
+  @Field(() => ID)
+  complaintId!: string;
+
+  @Field(() => ID, { description: 'An active service agent other than the caller' })
+  assigneeId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Why this agent (0–500 characters); on the timeline' })
+  note?: string | null;
 }

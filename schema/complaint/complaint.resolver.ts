@@ -3,8 +3,8 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { Complaint, ComplaintEvent, Customer, StaffMember } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
 import { ComplaintConnection } from './complaint.connection';
-import { ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
-import { fileComplaint, findComplaint, findComplaints } from './complaint.service';
+import { AssignComplaintInput, ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
+import { assignComplaint, fileComplaint, findComplaint, findComplaints } from './complaint.service';
 
 @Resolver(() => Complaint)
 export class ComplaintResolver {
@@ -37,6 +37,15 @@ export class ComplaintResolver {
   async fileComplaint(@Arg('input', () => FileComplaintInput) input: FileComplaintInput, @Ctx() ctx: RequestContext) {
     const complaint = await fileComplaint(ctx.db, input, ctx.principal.sub);
     ctx.loaders.complaintsPage.clearAll(); // later fields of this request see it
+    return complaint;
+  }
+
+  @Mutation(() => Complaint, { description: 'Managers: assign or reassign a complaint being worked to a service agent (never to themselves)' })
+  async assignComplaint(@Arg('input', () => AssignComplaintInput) input: AssignComplaintInput, @Ctx() ctx: RequestContext) {
+    const complaint = await assignComplaint(ctx.db, input, ctx.principal.sub);
+    ctx.loaders.complaintsPage.clearAll();
+    ctx.loaders.complaintById.clear(complaint.id);
+    ctx.loaders.complaintTimeline.clear(complaint.id);
     return complaint;
   }
 }

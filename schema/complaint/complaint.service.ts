@@ -4,9 +4,11 @@ import { Complaint, ComplaintEvent, ComplaintStatus, StaffRole } from '../../src
 import type { RequestDb } from '../../src/db/pool';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
-import { InputProblems, isUuid, requireUuid } from '../common/errors';
+import { InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
 import { SqlParams } from '../common/sql';
-import type { ComplaintFilter, ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
+import { forbidden } from '../../permissions/engine/errors';
+import { OPEN_COMPLAINT_STATUSES } from '../../permissions/relationship-grants';
+import type { AssignComplaintInput, ComplaintFilter, ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
 
 export const COMPLAINT_DEADLINE_DAYS = 7;
 
@@ -52,10 +54,20 @@ export async function findComplaint(db: RequestDb, id: string): Promise<Complain
   return row ?? null;
 }
 
+/** Nobody grants themselves the clear access an assignment opens (the database refuses it too). */
+function refuseSelfAssignment(assigneeId: string | null, actorId: string | null): void {
+  if (assigneeId !== null && assigneeId === actorId) {
+    throw forbidden('a complaint is assigned by someone other than its assignee', ['assigneeId'], { reason: 'SELF_ASSIGNMENT' });
+  }
+}
+
+const ACTIVE_SERVICE_AGENT_SQL = (param: string, role: string) => `EXISTS (SELECT 1 FROM staff WHERE id = ${param} AND role = ${role} AND active)`;
+
 export async function fileComplaint(db: RequestDb, input: FileComplaintInput, actorId: string | null): Promise<Complaint> {
   const problems = new InputProblems();
   const customerId = requireUuid(input.customerId, 'customerId');
   const assigneeId = input.assigneeId ? requireUuid(input.assigneeId, 'assigneeId') : null;
+  refuseSelfAssignment(assigneeId, actorId);
   const text = input.description.trim();
   problems.check('description', text.length > 0 && text.length <= 4000, 'must be 1–4000 characters');
   problems.throwIfAny();
@@ -67,7 +79,7 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
     const customerConditions = db.restricted([`c.id = ${params.add(customerId)}`, `c.status <> 'ERASED'`], 'customers', 'c', params);
     const [refs] = await tx.rows<{ customer: boolean; assignee: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM customers c WHERE ${customerConditions.join(' AND ')}) AS customer,
-              (${params.add(assigneeId)}::uuid IS NULL OR EXISTS (SELECT 1 FROM staff WHERE id = ${params.add(assigneeId)} AND role = ${params.add(StaffRole.SERVICE)} AND active)) AS assignee`,
+              (${params.add(assigneeId)}::uuid IS NULL OR ${ACTIVE_SERVICE_AGENT_SQL(params.add(assigneeId), params.add(StaffRole.SERVICE))}) AS assignee`,
       params.values,
     );
     problems.check('customerId', refs.customer, 'no customer with this id');
@@ -75,13 +87,14 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
     problems.throwIfAny();
 
     const status = assigneeId ? ComplaintStatus.ASSIGNED : ComplaintStatus.RECEIVED;
-    const [complaint] = await tx.rows<Complaint>(
-      `INSERT INTO complaints AS k (customer_id, channel, category, description, urgency, severity, status, assignee_id, received_at, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now() + make_interval(days => ${COMPLAINT_DEADLINE_DAYS}))
-       RETURNING ${complaintList.columns}`,
-      [customerId, input.channel, input.category, text, input.urgency, input.severity, status, assigneeId],
-    );
     const actor = actorId && isUuid(actorId) ? actorId : null;
+    const [complaint] = await tx.rows<Complaint>(
+      `INSERT INTO complaints AS k (customer_id, channel, category, description, urgency, severity, status, assignee_id, assigned_by, assigned_at, received_at, due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8::uuid IS NULL THEN NULL ELSE $9::uuid END, CASE WHEN $8::uuid IS NULL THEN NULL ELSE now() END,
+               now(), now() + make_interval(days => ${COMPLAINT_DEADLINE_DAYS}))
+       RETURNING ${complaintList.columns}`,
+      [customerId, input.channel, input.category, text, input.urgency, input.severity, status, assigneeId, actor],
+    );
     await tx.exec(
       `INSERT INTO complaint_events (complaint_id, occurred_at, status, actor_id, note)
        SELECT $1, now(), s.status, (SELECT id FROM staff WHERE id = $2::uuid), s.note
@@ -90,6 +103,44 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
       [complaint.id, actor, `Acknowledged via ${input.channel.toLowerCase()}; answer due within ${COMPLAINT_DEADLINE_DAYS} days`, assigneeId !== null],
     );
     tx.changed({ entity: 'Complaint', entityId: complaint.id, customerId, action: 'CREATE', before: null, after: complaint as never });
+    return complaint;
+  });
+}
+
+/**
+ * A manager assigns or reassigns a complaint that is still being worked to an active service
+ * agent other than themselves. Reassignment ends the previous agent's clear access at once
+ * (the relation reads the current assignee).
+ */
+export async function assignComplaint(db: RequestDb, input: AssignComplaintInput, actorId: string): Promise<Complaint> {
+  const problems = new InputProblems();
+  const complaintId = requireUuid(input.complaintId, 'complaintId');
+  const assigneeId = requireUuid(input.assigneeId, 'assigneeId');
+  const note = input.note?.trim() || null;
+  problems.check('note', note === null || note.length <= 500, 'must be at most 500 characters');
+  problems.throwIfAny();
+  refuseSelfAssignment(assigneeId, actorId);
+
+  return db.transaction(async (tx) => {
+    const [before] = await tx.rows<Complaint>(`SELECT ${complaintList.columns} FROM complaints k WHERE k.id = $1 FOR UPDATE`, [complaintId]);
+    if (!before) throw notFound('complaint', 'complaintId');
+    const [agent] = await tx.rows<{ ok: boolean }>(`SELECT ${ACTIVE_SERVICE_AGENT_SQL('$1', '$2')} AS ok`, [assigneeId, StaffRole.SERVICE]);
+    problems.check('assigneeId', agent.ok, 'must be an active service agent');
+    problems.check('complaintId', OPEN_COMPLAINT_STATUSES.includes(before.status), `only a complaint in ${OPEN_COMPLAINT_STATUSES.join(', ')} can be assigned; this one is ${before.status}`);
+    problems.check('assigneeId', before.assigneeId !== assigneeId, 'the complaint is already assigned to this agent');
+    problems.throwIfAny();
+    const status = before.status === ComplaintStatus.RECEIVED ? ComplaintStatus.ASSIGNED : before.status;
+    const [complaint] = await tx.rows<Complaint>(
+      `UPDATE complaints AS k SET assignee_id = $2, assigned_by = $3, assigned_at = now(), status = $4 WHERE k.id = $1 RETURNING ${complaintList.columns}`,
+      [complaintId, assigneeId, actorId, status],
+    );
+    const reassigned = before.assigneeId !== null;
+    await tx.exec(`INSERT INTO complaint_events (complaint_id, occurred_at, status, actor_id, note) VALUES ($1, now(), 'ASSIGNED', $2, $3)`, [
+      complaintId,
+      actorId,
+      note ?? (reassigned ? 'Reassigned by a manager' : 'Assigned by a manager'),
+    ]);
+    tx.changed({ entity: 'Complaint', entityId: complaintId, customerId: complaint.customerId, action: 'UPDATE', before: before as never, after: complaint as never });
     return complaint;
   });
 }

@@ -12,7 +12,7 @@ export enum PrincipalRole {
 }
 registerEnumType(PrincipalRole, { name: 'PrincipalRole', description: 'The role claim of a bearer token' });
 
-@ObjectType('Viewer', { description: 'The caller, as the bearer token says' })
+@ObjectType('Viewer', { description: 'The caller: the bearer token as the directory resolved it (a staff member’s sub is their staff id)' })
 export class Viewer {
   @Field(() => String)
   sub!: string;
@@ -29,7 +29,7 @@ export class Viewer {
   @Field(() => Date)
   expiresAt!: Date;
 
-  @Field(() => StaffMember, { nullable: true, description: 'The staff record whose id is the token subject, if any' })
+  @Field(() => StaffMember, { nullable: true, description: 'The caller’s staff record (null for partners)' })
   staffMember!: Promise<StaffMember | null> | null;
 }
 

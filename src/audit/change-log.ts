@@ -10,7 +10,7 @@ import { applyMask } from '../../permissions/masks';
 import { appendToChain } from './chain';
 import type { ValueHasher } from './keys';
 
-export type AuditedEntity = 'Customer' | 'Contact' | 'Transaction' | 'Complaint' | 'Consent' | 'Partner' | 'PartnerToken' | 'PartnerOperation';
+export type AuditedEntity = 'Customer' | 'Contact' | 'Transaction' | 'Complaint' | 'Consent' | 'Partner' | 'PartnerToken' | 'PartnerOperation' | 'StaffMember';
 export type ChangeAction = 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** One changed record, as the service saw it before and after (rows in their GraphQL shape). */
@@ -21,6 +21,8 @@ export interface EntityChange {
   action: ChangeAction;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
+  /** Why an operator made the change (deactivation, revocation): recorded as written, about an account, not a customer. */
+  reason?: string;
 }
 
 export interface FieldChange {
@@ -71,6 +73,7 @@ export function fieldChanges(change: EntityChange, hashValue: ValueHasher): Fiel
       newHash: after === null ? null : hashValue(after),
     });
   }
+  if (change.reason) result.push({ field: 'reason', sensitive: false, old: null, new: change.reason });
   return result;
 }
 

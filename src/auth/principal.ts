@@ -8,13 +8,17 @@ export function isRole(value: unknown): value is Role {
 }
 
 export interface Principal {
-  /** Staff id for staff roles; partner client id for partners. */
+  /** Staff id (from the directory) for staff roles; `partner:<id>` for partners. */
   sub: string;
   role: Role;
   scopes: string[];
   partnerId: string | null;
   /** The token's `jti`, when it has one (revocation and audit use it). */
   tokenId: string | null;
+  /** The staff member the directory matched the token to; null for partners. */
+  staffId: string | null;
+  /** The token's `iat`: a revocation of a member's tokens refuses every token issued before it. */
+  issuedAt: Date | null;
   /** Partners on an allow-list: only their registered operations are served. */
   registeredOperationsOnly?: boolean;
   expiresAt: Date;

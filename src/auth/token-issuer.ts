@@ -12,6 +12,7 @@ export interface TokenRequest {
   ttl?: string;
   partner?: string;
   scopes?: string[];
+  issuedAt?: Date;
 }
 
 export interface TokenClaims {
@@ -22,6 +23,8 @@ export interface TokenClaims {
   partner?: string;
   /** A lifetime ("8h") or an instant. */
   expires: string | Date;
+  /** `iat`; now when absent (tests place it after a revocation). */
+  issuedAt?: Date;
 }
 
 export type TokenSigner = (claims: TokenClaims) => Promise<string>;
@@ -38,7 +41,7 @@ export function createTokenSigner(config: AppConfig): TokenSigner {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.sub)
       .setJti(claims.jti)
-      .setIssuedAt()
+      .setIssuedAt(claims.issuedAt ?? new Date())
       .setExpirationTime(claims.expires);
     if (config.auth.issuer) jwt = jwt.setIssuer(config.auth.issuer);
     if (config.auth.audience) jwt = jwt.setAudience(config.auth.audience);
@@ -46,14 +49,19 @@ export function createTokenSigner(config: AppConfig): TokenSigner {
   };
 }
 
-/** A development token that no database knows of (staff roles; partner tokens must be registered to be accepted). */
+/**
+ * A development token for a staff member (their id or username as `sub`: the server serves it only
+ * while the directory has that member active in that role). Partner tokens must be registered.
+ */
 export function issueDevToken(config: AppConfig, request: TokenRequest): Promise<string> {
+  if (!request.sub && !request.partner) throw new Error('a staff token names its staff member (sub): every person has a token of their own');
   return createTokenSigner(config)({
     role: request.role,
-    sub: request.sub ?? (request.partner ? `partner:${request.partner}` : `dev-${request.role}`),
+    sub: request.sub ?? `partner:${request.partner}`,
     jti: randomUUID(),
     scopes: request.scopes ?? [],
     partner: request.partner,
     expires: request.ttl ?? '8h',
+    issuedAt: request.issuedAt,
   });
 }

@@ -2,6 +2,9 @@
  * Bearer JWT verification with jose: HS256 with the local secret, or RS256/ES256 keys from an
  * identity provider's JWKS. `exp`, `sub` and a known `role` are required; `alg: none` and
  * algorithm confusion are refused because the accepted algorithms are fixed per key type.
+ * A token only says who claims to call: the directory decides who is served — a staff token's
+ * subject must be an active member of `staff` with that role, a partner token must be issued
+ * and unrevoked — looked up on every request, so a change takes effect on the very next one.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AppConfig } from '../config';
@@ -9,9 +12,30 @@ import { isRole, type Principal } from './principal';
 import { loadSigningSecret } from './secret';
 import type { Pool } from 'pg';
 
+/** Why a token is not served: `rule` is the machine-readable code clients see as `extensions.reason`. */
+export type AuthRule =
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_REVOKED'
+  | 'UNKNOWN_STAFF_MEMBER'
+  | 'STAFF_INACTIVE'
+  | 'ROLE_MISMATCH'
+  | 'PARTNER_TOKEN_UNKNOWN'
+  | 'PARTNER_INACTIVE';
+
+/** 401: the token does not identify a caller; 403: it does, and the directory refuses that caller. */
+const FORBIDDING_RULES: ReadonlySet<AuthRule> = new Set(['STAFF_INACTIVE', 'ROLE_MISMATCH', 'PARTNER_INACTIVE']);
+
 export class AuthenticationError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly rule: AuthRule = 'TOKEN_INVALID',
+  ) {
     super(reason);
+  }
+
+  get status(): 401 | 403 {
+    return FORBIDDING_RULES.has(this.rule) ? 403 : 401;
   }
 }
 
@@ -27,38 +51,90 @@ export interface StoredPartnerToken {
   allowListOnly: boolean;
 }
 
-export type PartnerTokenLookup = (tokenId: string) => Promise<StoredPartnerToken | null>;
+/** A staff member as the directory knows them. */
+export interface DirectoryStaffMember {
+  id: string;
+  role: string;
+  active: boolean;
+  /** Tokens issued before this instant are revoked (`npm run staff -- revoke-tokens`); null: none. */
+  tokensValidAfter: Date | null;
+}
 
-/** Looked up on every request, so a revocation takes effect on the very next one. */
-export function partnerTokenLookup(pool: Pool): PartnerTokenLookup {
-  return async (tokenId) => {
-    if (!/^[0-9a-f-]{36}$/i.test(tokenId)) return null;
-    const { rows } = await pool.query<StoredPartnerToken>(
-      `SELECT t.partner_id AS "partnerId", t.scopes, t.expires_at AS "expiresAt", t.revoked_at IS NOT NULL AS revoked, p.active AS "partnerActive",
-              p.allow_list_only AS "allowListOnly"
-       FROM partner_tokens t JOIN partners p ON p.id = t.partner_id WHERE t.id = $1`,
-      [tokenId],
-    );
-    return rows[0] ?? null;
+/** Who may be served: looked up on every request (one indexed row each). */
+export interface PrincipalDirectory {
+  partnerToken(tokenId: string): Promise<StoredPartnerToken | null>;
+  /** By staff id (a uuid) or, for an identity provider's subjects, by username. */
+  staffMember(subject: string): Promise<DirectoryStaffMember | null>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function principalDirectory(pool: Pool): PrincipalDirectory {
+  return {
+    async partnerToken(tokenId) {
+      if (!UUID.test(tokenId)) return null;
+      const { rows } = await pool.query<StoredPartnerToken>(
+        `SELECT t.partner_id AS "partnerId", t.scopes, t.expires_at AS "expiresAt", t.revoked_at IS NOT NULL AS revoked, p.active AS "partnerActive",
+                p.allow_list_only AS "allowListOnly"
+         FROM partner_tokens t JOIN partners p ON p.id = t.partner_id WHERE t.id = $1`,
+        [tokenId],
+      );
+      return rows[0] ?? null;
+    },
+    async staffMember(subject) {
+      const { rows } = await pool.query<DirectoryStaffMember>(
+        `SELECT id, role, active, tokens_valid_after AS "tokensValidAfter" FROM staff WHERE ${UUID.test(subject) ? 'id = $1::uuid' : 'username = $1'}`,
+        [subject],
+      );
+      return rows[0] ?? null;
+    },
   };
 }
 
 /** A partner token counts only as issued: known id, same partner, not revoked or expired; its scopes are the stored ones. */
-async function checkPartnerToken(principal: Principal, lookup: PartnerTokenLookup | undefined): Promise<Principal> {
-  if (principal.role !== 'partner') return principal;
-  if (!lookup || !principal.tokenId) throw new AuthenticationError('partner token not issued by this server');
-  const stored = await lookup(principal.tokenId);
-  if (!stored || stored.partnerId !== principal.partnerId) throw new AuthenticationError('partner token not issued by this server');
-  if (stored.revoked) throw new AuthenticationError('token revoked');
-  if (!stored.partnerActive) throw new AuthenticationError('partner deactivated');
-  if (stored.expiresAt.getTime() <= Date.now()) throw new AuthenticationError('token expired');
+async function checkPartnerToken(principal: Principal, directory: PrincipalDirectory): Promise<Principal> {
+  if (!principal.tokenId) throw new AuthenticationError('partner token not issued by this server', 'PARTNER_TOKEN_UNKNOWN');
+  const stored = await directory.partnerToken(principal.tokenId);
+  if (!stored || stored.partnerId !== principal.partnerId) throw new AuthenticationError('partner token not issued by this server', 'PARTNER_TOKEN_UNKNOWN');
+  if (stored.revoked) throw new AuthenticationError('token revoked', 'TOKEN_REVOKED');
+  if (!stored.partnerActive) throw new AuthenticationError('partner deactivated', 'PARTNER_INACTIVE');
+  if (stored.expiresAt.getTime() <= Date.now()) throw new AuthenticationError('token expired', 'TOKEN_EXPIRED');
   return { ...principal, scopes: stored.scopes, registeredOperationsOnly: stored.allowListOnly };
+}
+
+/**
+ * A staff token is served only for an active member of the directory, in the role the directory
+ * gives them, and only if issued after the member's last token revocation. The principal's
+ * subject becomes the member's id, whatever the token called them (relationships point at ids).
+ */
+async function checkStaffMember(principal: Principal, directory: PrincipalDirectory, ownTokens: boolean): Promise<Principal> {
+  // Our own tokens always name themselves (audit); an identity provider's may not, but must say when they were issued.
+  if (ownTokens && !principal.tokenId) throw new AuthenticationError('staff tokens must carry a token id (jti)', 'TOKEN_INVALID');
+  if (!principal.issuedAt) throw new AuthenticationError('staff tokens must carry their issue time (iat)', 'TOKEN_INVALID');
+  const member = await directory.staffMember(principal.sub);
+  if (!member) throw new AuthenticationError('the token’s subject is not a member of the staff directory', 'UNKNOWN_STAFF_MEMBER');
+  if (!member.active) throw new AuthenticationError('the staff member is deactivated', 'STAFF_INACTIVE');
+  if (member.role !== principal.role) {
+    throw new AuthenticationError(`the token’s role ${principal.role} is not the staff member’s role in the directory`, 'ROLE_MISMATCH');
+  }
+  // Whole seconds (iat) against an instant: a token from the same second as the revocation is refused too (fail closed).
+  if (member.tokensValidAfter && principal.issuedAt.getTime() <= member.tokensValidAfter.getTime()) {
+    throw new AuthenticationError('token revoked', 'TOKEN_REVOKED');
+  }
+  return { ...principal, sub: member.id, staffId: member.id, partnerId: null, scopes: [] };
+}
+
+/** Directory checks by kind of caller: partners by token, staff by membership. */
+function checkDirectory(principal: Principal, directory: PrincipalDirectory | undefined, ownTokens: boolean): Promise<Principal> {
+  // Fail closed: without a directory no token is served.
+  if (!directory) throw new AuthenticationError('no principal directory to check the token against', principal.role === 'partner' ? 'PARTNER_TOKEN_UNKNOWN' : 'UNKNOWN_STAFF_MEMBER');
+  return principal.role === 'partner' ? checkPartnerToken(principal, directory) : checkStaffMember(principal, directory, ownTokens);
 }
 
 function principalFromClaims(payload: JWTPayload): Principal {
   const role = payload.role;
   if (!isRole(role)) throw new AuthenticationError('token has no known role');
-  if (typeof payload.sub !== 'string' || payload.sub === '') throw new AuthenticationError('token has no subject');
+  if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > 200) throw new AuthenticationError('token has no subject');
   const scopes = payload.scopes;
   if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) {
     throw new AuthenticationError('token scopes must be a list of strings');
@@ -70,11 +146,13 @@ function principalFromClaims(payload: JWTPayload): Principal {
     scopes: (scopes as string[] | undefined) ?? [],
     partnerId: typeof partner === 'string' ? partner : null,
     tokenId: typeof payload.jti === 'string' ? payload.jti : null,
+    staffId: null,
+    issuedAt: typeof payload.iat === 'number' ? new Date(payload.iat * 1000) : null,
     expiresAt: new Date((payload.exp ?? 0) * 1000),
   };
 }
 
-export function createTokenVerifier(config: AppConfig, partnerTokens?: PartnerTokenLookup): TokenVerifier {
+export function createTokenVerifier(config: AppConfig, directory?: PrincipalDirectory): TokenVerifier {
   const { jwksUrl, issuer, audience } = config.auth;
   const options = {
     issuer,
@@ -93,10 +171,10 @@ export function createTokenVerifier(config: AppConfig, partnerTokens?: PartnerTo
   return async (token: string) => {
     try {
       const { payload } = await verifyWith(token);
-      return await checkPartnerToken(principalFromClaims(payload), partnerTokens);
+      return await checkDirectory(principalFromClaims(payload), directory, !jwksUrl);
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
-      if (error instanceof errors.JWTExpired) throw new AuthenticationError('token expired');
+      if (error instanceof errors.JWTExpired) throw new AuthenticationError('token expired', 'TOKEN_EXPIRED');
       if (error instanceof errors.JOSEError) throw new AuthenticationError('token invalid');
       throw error;
     }

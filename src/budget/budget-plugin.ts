@@ -1,7 +1,8 @@
 /**
  * Budgets across requests and processes (from the policy, `budgets` of each role): requests per
- * minute and sensitive values per day — per token for partners, per principal for staff — so
- * that many small queries cannot add up to a bulk export. Once the operation is planned, what it
+ * minute and sensitive values per day — per accountable party: a partner's budget is shared by all
+ * its tokens, a staff member's by all of theirs — so that many small queries (or many tokens)
+ * cannot add up to a bulk export. Once the operation is planned, what it
  * can return is reserved against the day (atomically, so concurrent requests cannot overrun it);
  * after the response, the part it did not return is given back.
  */
@@ -15,10 +16,11 @@ const DAY_MS = 86_400_000;
 /** Days follow China time (UTC+8, no daylight saving): a budget resets at local midnight. */
 const DAY_OFFSET_MS = 8 * 3_600_000;
 
+/** The accountable party: the partner (not its token), the staff member (their directory id). */
 export function budgetKey(ctx: RequestContext): string {
   const { principal } = ctx;
-  // A staff budget belongs to the person in a role (one subject may hold tokens of several roles).
-  return principal.role === 'partner' ? `token:${principal.tokenId ?? principal.sub}` : `principal:${principal.role}:${principal.sub}`;
+  if (principal.role === 'partner') return `partner:${principal.partnerId ?? principal.sub}`;
+  return `staff:${principal.staffId ?? principal.sub}`;
 }
 
 export function windows(now: number): { minute: Date; day: Date; nextMinute: number; nextDay: number } {

@@ -64,6 +64,8 @@ const DEFAULT_MAX_PAGE_SIZE = 100;
 
 export class RequestDb implements SqlRunner {
   statementCount = 0;
+  /** A read-only snapshot taken before a mutation ran (see `freezeRelations`); null: none. */
+  private snapshot: { client: PoolClient; runner: SqlRunner } | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -89,6 +91,57 @@ export class RequestDb implements SqlRunner {
     this.statementCount++;
     const result = await this.pool.query<R>(text, values);
     return result.rows;
+  }
+
+  /**
+   * Takes a snapshot of the database as it is now, before a mutation runs: the relationships that
+   * decide clear values in the mutation's answer are read from it, so creating or changing a
+   * relationship never returns clear values in the same request. Held until `releaseSnapshot`.
+   */
+  async freezeRelations(): Promise<void> {
+    if (this.snapshot) return;
+    const client = await this.pool.connect();
+    try {
+      // The snapshot of a REPEATABLE READ transaction is taken by its first statement.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query('SELECT 1');
+      this.statementCount += 2;
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    const counter = this;
+    this.snapshot = {
+      client,
+      runner: {
+        async rows<R extends QueryResultRow>(text: string, values: unknown[] = []) {
+          counter.statementCount++;
+          return (await client.query<R>(text, values)).rows;
+        },
+      },
+    };
+  }
+
+  /** Whether relationships are read from the snapshot taken before a mutation. */
+  get relationsFrozen(): boolean {
+    return this.snapshot !== null;
+  }
+
+  /** Where relationship lookups read: the pre-mutation snapshot when there is one. */
+  get relations(): SqlRunner {
+    return this.snapshot?.runner ?? this;
+  }
+
+  async releaseSnapshot(): Promise<void> {
+    const snapshot = this.snapshot;
+    if (!snapshot) return;
+    this.snapshot = null;
+    try {
+      await snapshot.client.query('COMMIT');
+      snapshot.client.release();
+    } catch {
+      snapshot.client.release(true);
+    }
   }
 
   /** Runs `work` in one transaction: all of it commits, or none of it does. */

@@ -52,10 +52,15 @@ export interface HttpServerDeps {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
-function unauthenticated(reason: string): GraphQLError {
+function unauthenticated(reason: string, rule?: string): GraphQLError {
   return new GraphQLError(`Unauthenticated: ${reason}`, {
-    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } },
+    extensions: { code: 'UNAUTHENTICATED', ...(rule ? { reason: rule } : {}), http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } },
   });
+}
+
+/** The token is genuine, and the directory refuses its holder (deactivated, wrong role). */
+function refusedByDirectory(error: AuthenticationError): GraphQLError {
+  return new GraphQLError(`Forbidden: ${error.reason}`, { extensions: { code: 'FORBIDDEN', reason: error.rule, http: { status: 403 } } });
 }
 
 /** PostgreSQL cancelled the statement (statement_timeout). */
@@ -216,7 +221,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
           const principal = await verifier(token);
           return createRequestContext(pool, principal, { requestId: String(req.id), clientAddress: req.ip ?? null }, req.log, services);
         } catch (error) {
-          if (error instanceof AuthenticationError) throw unauthenticated(error.reason);
+          if (error instanceof AuthenticationError) throw error.status === 403 ? refusedByDirectory(error) : unauthenticated(error.reason, error.rule);
           throw error;
         }
       },

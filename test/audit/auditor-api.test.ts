@@ -19,7 +19,8 @@ import { startTestServer, type TestServer } from '../harness/server';
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 const DAY_MS = 86_400_000;
-const AUDITOR = 'auditor-ann';
+/** The auditor's staff id (username auditor-ann), set in beforeAll. */
+let AUDITOR = 'auditor-ann';
 
 interface CustomerRow {
   id: string;
@@ -139,6 +140,7 @@ describe('Auditor API', () => {
     );
     manager = (await sql<{ id: string }>(`SELECT id FROM staff WHERE role = 'manager' ORDER BY username LIMIT 1`))[0].id;
     serviceAgent = (await sql<{ id: string }>(`SELECT id FROM staff WHERE role = 'service' ORDER BY username LIMIT 1`))[0].id;
+    AUDITOR = await server.member('auditor', 'auditor-ann');
     expect(own).toHaveLength(4);
     expect(foreign).toHaveLength(3);
     expect(manager).toBeDefined();
@@ -159,7 +161,7 @@ describe('Auditor API', () => {
 
     async function tokenOf(role: Exclude<Role, 'auditor'>): Promise<string> {
       if (role === 'partner') return server.token({ role, partner: 'acme', sub: 'acme-client' });
-      const sub = role === 'sales' ? rep : role === 'manager' ? manager : role === 'service' ? serviceAgent : `${role}-1`;
+      const sub = role === 'sales' ? rep : role === 'manager' ? manager : role === 'service' ? serviceAgent : await server.member(role, `${role}-1`);
       return server.token({ role, sub });
     }
 
@@ -332,7 +334,7 @@ describe('Auditor API', () => {
       await sleep(5);
       const mgrA = await call(ids.mgrA, `query ManagerReadsA($id: ID!) { customer(id: $id) { name phone } }`, { role: 'manager', sub: manager, variables: { id: a.id } });
       expect(mgrA.body.errors).toBeUndefined();
-      const analyst = await call(ids.analyst, `query Analyst { customers(first: 3, filter: { kind: CORPORATE }) { edges { node { idNumber phone creditRating } } } }`, { role: 'analyst', sub: 'analyst-1' });
+      const analyst = await call(ids.analyst, `query Analyst { customers(first: 3, filter: { kind: CORPORATE }) { edges { node { idNumber phone creditRating } } } }`, { role: 'analyst', sub: await server.member('analyst', 'analyst-1') });
       expect(analyst.body.errors).toBeUndefined();
       const refused = await call(ids.refused, `query RefusedPurpose($id: ID!) { customer(id: $id) { phone } }`, {
         role: 'sales',

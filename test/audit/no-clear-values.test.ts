@@ -62,7 +62,7 @@ describe('The access register holds no clear sensitive value', () => {
     if (role === 'sales') return rep;
     if (role === 'manager') return manager;
     if (role === 'service') return serviceAgent;
-    return `${role}-scan`;
+    return `test-${role}`;
   }
 
   async function call(role: Role, label: string, query: string, options: { variables?: Record<string, unknown>; headers?: Record<string, string>; token?: string } = {}) {
@@ -112,7 +112,7 @@ describe('The access register holds no clear sensitive value', () => {
     ownCorporate = (await sql<{ id: string }>(`SELECT id FROM customers WHERE kind = 'CORPORATE' AND status = 'ACTIVE' AND relationship_manager_id = $1 ORDER BY archive_number LIMIT 1`, [rep]))[0].id;
     const [open] = await sql<{ assignee_id: string; customer_id: string }>(
       `SELECT k.assignee_id, k.customer_id FROM complaints k JOIN staff s ON s.id = k.assignee_id
-       WHERE k.status <> 'CLOSED' AND s.role = 'service' ORDER BY k.received_at LIMIT 1`,
+       WHERE k.status IN ('RECEIVED', 'ASSIGNED', 'INVESTIGATING') AND s.role = 'service' ORDER BY k.received_at LIMIT 1`,
     );
     serviceAgent = open.assignee_id;
     [assigned] = await sql(`SELECT id, id_number, phone FROM customers WHERE id = $1`, [open.customer_id]);

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createTokenVerifier, partnerTokenLookup } from '../../src/auth/verifier';
+import { createTokenVerifier, principalDirectory } from '../../src/auth/verifier';
+import { MIGRATIONS } from '../../migrations';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 
@@ -24,7 +25,7 @@ describe('CLI', () => {
         const token = stdout.trim().split('\n').pop()!;
         // Not registered (another database): refused.
         await expect(createTokenVerifier(loadConfig())(token)).rejects.toThrow(/not issued by this server/);
-        const principal = await createTokenVerifier(loadConfig(), partnerTokenLookup(db.pool))(token);
+        const principal = await createTokenVerifier(loadConfig(), principalDirectory(db.pool))(token);
         expect(principal).toMatchObject({ role: 'partner', partnerId: 'acme', scopes: ['customers:read', 'transactions:read'] });
         const minutesLeft = (principal.expiresAt.getTime() - Date.now()) / 60_000;
         expect(minutesLeft).toBeGreaterThan(28);
@@ -42,7 +43,7 @@ describe('CLI', () => {
         const registered = JSON.parse((await cli('partner', ['register', '--id', 'beta', '--name', 'Beta Leasing', '--purposes', 'partner_service,credit_assessment'], env)).stdout);
         expect(registered).toMatchObject({ id: 'beta', purposes: ['partner_service', 'credit_assessment'], allowListOnly: false });
         const issued = JSON.parse((await cli('partner', ['issue', '--partner', 'beta', '--scopes', 'customers:read', '--days', '7'], env)).stdout);
-        const verify = createTokenVerifier(loadConfig(), partnerTokenLookup(db.pool));
+        const verify = createTokenVerifier(loadConfig(), principalDirectory(db.pool));
         expect(await verify(issued.token)).toMatchObject({ role: 'partner', partnerId: 'beta', scopes: ['customers:read'] });
         const listed = (await cli('partner', ['list', '--partner', 'beta'], env)).stdout;
         expect(listed).toContain(issued.details.id);
@@ -58,10 +59,72 @@ describe('CLI', () => {
       }
     });
 
-    it('uses --sub as the subject', async () => {
-      const { stdout } = await cli('token', ['--role', 'sales', '--sub', '0b7f4c52-2f4e-4b8e-9d3c-2a1f6a0c9e11']);
-      const principal = await createTokenVerifier(loadConfig())(stdout.trim().split('\n').pop()!);
-      expect(principal.sub).toBe('0b7f4c52-2f4e-4b8e-9d3c-2a1f6a0c9e11');
+    it('uses --sub as the subject, and the server serves it only for a member of the directory', async () => {
+      const db = await createTestDatabase();
+      try {
+        const [rep] = (await db.pool.query(`SELECT id FROM staff WHERE role = 'sales' AND active ORDER BY username LIMIT 1`)).rows;
+        const verify = createTokenVerifier(loadConfig(), principalDirectory(db.pool));
+        const { stdout } = await cli('token', ['--role', 'sales', '--sub', rep.id]);
+        expect(await verify(stdout.trim().split('\n').pop()!)).toMatchObject({ sub: rep.id, staffId: rep.id, role: 'sales' });
+        const stranger = await cli('token', ['--role', 'sales', '--sub', '0b7f4c52-2f4e-4b8e-9d3c-2a1f6a0c9e11']);
+        await expect(verify(stranger.stdout.trim().split('\n').pop()!)).rejects.toMatchObject({ rule: 'UNKNOWN_STAFF_MEMBER' });
+      } finally {
+        await db.drop();
+      }
+    });
+
+    it('without --sub picks an active demo member of the role, or the one --staff names; every token has a jti of its own', async () => {
+      const db = await createTestDatabase();
+      try {
+        const env = { DATABASE_URL: db.url };
+        const verify = createTokenVerifier(loadConfig(), principalDirectory(db.pool));
+        const [first] = (await db.pool.query(`SELECT id FROM staff WHERE role = 'service' AND active ORDER BY username LIMIT 1`)).rows;
+        const a = await verify((await cli('token', ['--role', 'service'], env)).stdout.trim().split('\n').pop()!);
+        const b = await verify((await cli('token', ['--role', 'service'], env)).stdout.trim().split('\n').pop()!);
+        expect([a.sub, b.sub]).toEqual([first.id, first.id]);
+        expect(a.tokenId).not.toBe(b.tokenId);
+        const [named] = (await db.pool.query(`SELECT id FROM staff WHERE username = 'sales03'`)).rows;
+        expect((await verify((await cli('token', ['--role', 'sales', '--staff', 'sales03'], env)).stdout.trim().split('\n').pop()!)).sub).toBe(named.id);
+        // The directory decides the role: a member of another role is refused by the command itself.
+        await expect(cli('token', ['--role', 'manager', '--staff', 'sales03'], env)).rejects.toMatchObject({ code: 1 });
+      } finally {
+        await db.drop();
+      }
+    });
+
+    it('npm run staff deactivates, reactivates and revokes: effective on the next request, in the change history', async () => {
+      const db = await createTestDatabase();
+      try {
+        const env = { DATABASE_URL: db.url };
+        const verify = createTokenVerifier(loadConfig(), principalDirectory(db.pool));
+        const mint = async () => (await cli('token', ['--role', 'sales', '--staff', 'sales05'], env)).stdout.trim().split('\n').pop()!;
+        const before = await mint();
+        await verify(before);
+        const listed = JSON.parse((await cli('staff', ['list', '--role', 'sales', '--active'], env)).stdout);
+        expect(listed.map((m: { username: string }) => m.username)).toContain('sales05');
+
+        await cli('staff', ['deactivate', '--staff', 'sales05', '--reason', 'left the company'], env);
+        await expect(verify(before)).rejects.toMatchObject({ rule: 'STAFF_INACTIVE', status: 403 });
+        await expect(cli('token', ['--role', 'sales', '--staff', 'sales05'], env)).rejects.toMatchObject({ code: 1 });
+        await expect(cli('staff', ['deactivate', '--staff', 'sales05'], env)).rejects.toMatchObject({ code: 1 }); // a reason is required
+
+        await cli('staff', ['activate', '--staff', 'sales05', '--reason', 'rehired'], env);
+        // Tokens issued before the deactivation stay refused; a new one is served.
+        await expect(verify(before)).rejects.toMatchObject({ rule: 'TOKEN_REVOKED' });
+        // (Each command takes over a second: this token's iat is after the deactivation's instant.)
+        const after = await mint();
+        await verify(after);
+        await cli('staff', ['revoke-tokens', '--staff', 'sales05', '--reason', 'laptop stolen'], env);
+        await expect(verify(after)).rejects.toMatchObject({ rule: 'TOKEN_REVOKED', status: 401 });
+
+        const history = await db.pool.query(`SELECT entity, action, principal_sub, changes FROM audit_changes WHERE entity = 'StaffMember' ORDER BY seq`);
+        expect(history.rows).toHaveLength(3);
+        expect(history.rows.every((r) => String(r.principal_sub).startsWith('cli:'))).toBe(true);
+        const reasons = history.rows.map((r) => (r.changes as { field: string; new: string }[]).find((c) => c.field === 'reason')?.new);
+        expect(reasons).toEqual(['left the company', 'rehired', 'laptop stolen']);
+      } finally {
+        await db.drop();
+      }
     });
 
     it('refuses an unknown role', async () => {
@@ -85,6 +148,8 @@ describe('CLI', () => {
       expect(await hasCustomersTable()).toBe(false);
       await cli('migrate', [], { DATABASE_URL: db.url });
       expect([await hasCustomersTable(), await has('audit_access'), await has('consents')]).toEqual([true, true, true]);
+      // The migrations after the first three, newest first.
+      for (let i = 3; i < MIGRATIONS.length; i++) await cli('migrate', ['--down'], { DATABASE_URL: db.url });
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });
       expect([await hasCustomersTable(), await has('audit_access'), await has('consents')]).toEqual([true, true, false]);
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });

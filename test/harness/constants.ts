@@ -22,3 +22,11 @@ export function withDatabaseName(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+
+/** Staff roles with a `test-<role>` member in every test database (no relationships). */
+export const TEST_STAFF_ROLES = ['admin', 'manager', 'sales', 'service', 'analyst', 'auditor'] as const;
+
+/** The subject of the relationship-free test member of a role. */
+export function testPrincipal(role: string): string {
+  return `test-${role}`;
+}

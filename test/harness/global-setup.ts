@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { migrateUp } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/seed/seed';
-import { templateDatabase, TEST_SEED, withDatabaseName } from './constants';
+import { templateDatabase, TEST_SEED, TEST_STAFF_ROLES, withDatabaseName } from './constants';
 
 function startTestCluster(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'test-cluster.ts')], {
@@ -52,9 +52,22 @@ export default async function globalSetup(): Promise<void> {
   const pool = new Pool({ connectionString: templateUrl, max: 2 });
   try {
     await seedDatabase(pool, { customers: TEST_SEED.customers, seed: TEST_SEED.seed, now: TEST_SEED.now });
+    await addTestPrincipals(pool);
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * One staff member per role with no relationship to any record (`test-<role>`): the principal a
+ * test gets when it names only a role. The server serves only members of the directory.
+ */
+async function addTestPrincipals(pool: Pool): Promise<void> {
+  await pool.query(
+    `INSERT INTO staff (username, display_name, role, branch)
+     SELECT 'test-' || r, 'Test ' || r, r, NULL FROM unnest($1::text[]) AS r`,
+    [TEST_STAFF_ROLES],
+  );
 }
 
 /** Removes the template and copies left over by an interrupted run. */

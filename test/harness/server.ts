@@ -10,7 +10,7 @@ import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
 import type { Role } from '../../src/auth/principal';
 import { createTokenSigner, issueDevToken, type TokenRequest } from '../../src/auth/token-issuer';
-import { createTokenVerifier, partnerTokenLookup } from '../../src/auth/verifier';
+import { createTokenVerifier, principalDirectory } from '../../src/auth/verifier';
 import { issueRegisteredPartnerToken } from '../../src/auth/partner-dev-token';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { createRequestContext } from '../../src/context';
@@ -21,6 +21,7 @@ import { createBudgetStore } from '../../src/budget/store';
 import { createLogger } from '../../src/logger';
 import { createHttpServer } from '../../src/server/app';
 import { buildAppSchema } from '../../schema';
+import { testPrincipal } from './constants';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface GqlResult<T = Record<string, unknown>> {
@@ -49,6 +50,8 @@ export interface TestServer {
   pool: Pool;
   audit: AuditServices;
   token(request: TokenRequest): Promise<string>;
+  /** The id of the staff member with this username, added to the directory (active, in `role`) if missing. */
+  member(role: Exclude<Role, 'partner'>, username: string): Promise<string>;
   gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GqlResult<T>>;
   /** In-process execution through Apollo, returning the SQL statements the operation ran. */
   execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number }>;
@@ -84,7 +87,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   pool.on('error', () => undefined); // as in main.ts: an idle connection dropped by the server is not a crash
   const schema = await buildAppSchema();
   const audit = await startAudit(config, pool, log);
-  const verifier = createTokenVerifier(config, partnerTokenLookup(pool));
+  const verifier = createTokenVerifier(config, principalDirectory(pool));
   const budgets = await createBudgetStore(config.redisUrl, pool);
   const server = await createHttpServer({ config, log, pool, schema, verifier, audit, budgets });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
@@ -93,9 +96,13 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   const token = (request: TokenRequest) =>
     request.role === 'partner'
       ? issueRegisteredPartnerToken(db.pool, config, { partner: request.partner ?? 'acme', scopes: request.scopes ?? [], ttl: request.ttl })
-      : issueDevToken(config, request);
-  const tokenFor = async (options: CallOptions) =>
-    options.token !== undefined ? options.token : token({ role: options.role ?? 'admin', sub: options.sub });
+      : issueDevToken(config, { ...request, sub: request.sub ?? testPrincipal(request.role) });
+  // A role alone means that role's relationship-free test member (see global-setup).
+  const tokenFor = async (options: CallOptions) => {
+    if (options.token !== undefined) return options.token;
+    const role = options.role ?? 'admin';
+    return token({ role, sub: options.sub ?? (role === 'partner' ? undefined : testPrincipal(role)) });
+  };
 
   return {
     url,
@@ -104,6 +111,12 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     pool,
     audit,
     token,
+    async member(role, username) {
+      await db.pool.query(`INSERT INTO staff (username, display_name, role) VALUES ($1, $1, $2) ON CONFLICT (username) DO NOTHING`, [username, role]);
+      const { rows } = await db.pool.query<{ id: string; role: string }>(`SELECT id, role FROM staff WHERE username = $1`, [username]);
+      if (rows[0].role !== role) throw new Error(`staff member ${username} has role ${rows[0].role}, not ${role}`);
+      return rows[0].id;
+    },
     async gql(query, options = {}) {
       const bearer = await tokenFor(options);
       const response = await fetch(`${url}/graphql`, {

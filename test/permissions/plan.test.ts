@@ -16,10 +16,10 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
     [{ id: rep }] = await sql(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
     [own] = await sql(`SELECT id, phone, birth_date::text FROM customers WHERE relationship_manager_id = $1 AND kind = 'INDIVIDUAL' AND phone IS NOT NULL ORDER BY id LIMIT 1`, [rep]);
     [other] = await sql(`SELECT id FROM customers WHERE relationship_manager_id <> $1 ORDER BY id LIMIT 1`, [rep]);
-    [{ id: agent }] = await sql(`SELECT assignee_id AS id FROM complaints WHERE status <> 'CLOSED' AND assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
+    [{ id: agent }] = await sql(`SELECT assignee_id AS id FROM complaints WHERE status IN ('RECEIVED', 'ASSIGNED', 'INVESTIGATING') AND assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
     [assigned] = await sql(
       `SELECT c.id, c.phone, c.birth_date::text FROM customers c JOIN complaints k ON k.customer_id = c.id
-       WHERE k.assignee_id = $1 AND k.status <> 'CLOSED' AND c.kind = 'INDIVIDUAL' ORDER BY c.id LIMIT 1`,
+       WHERE k.assignee_id = $1 AND k.status IN ('RECEIVED', 'ASSIGNED', 'INVESTIGATING') AND c.kind = 'INDIVIDUAL' ORDER BY c.id LIMIT 1`,
       [agent],
     );
   });

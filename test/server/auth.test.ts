@@ -33,9 +33,10 @@ describe('Authentication', () => {
     return body.errors![0].message;
   }
 
-  it('accepts a valid token and exposes its principal', async () => {
-    const { body } = await server.gql<any>(ME, { role: 'analyst' });
-    expect(body.data.me).toEqual({ sub: 'dev-analyst', role: 'ANALYST' });
+  it('accepts a valid token of a directory member and exposes its principal under the member’s id', async () => {
+    const [member] = (await server.db.pool.query(`SELECT id FROM staff WHERE username = 'test-analyst'`)).rows;
+    const { body } = await server.gql<any>(ME, { role: 'analyst', sub: 'test-analyst' });
+    expect(body.data.me).toEqual({ sub: member.id, role: 'ANALYST' });
   });
 
   it('refuses a request without a token', async () => {
@@ -97,14 +98,17 @@ describe('The generated HS256 secret (no AUTH_SECRET)', () => {
     const dirB = mkdtempSync(path.join(os.tmpdir(), 'customer-records-secret-'));
     try {
       const configA = { ...loadConfig(), dataDir: dirA, auth: { secret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined } };
-      const token = await issueDevToken(configA, { role: 'auditor' });
+      const token = await issueDevToken(configA, { role: 'auditor', sub: 'auditor01' });
       const file = path.join(dirA, 'auth-secret');
       expect(statSync(file).mode & 0o077).toBe(0);
       const secret = readFileSync(file, 'utf8');
       expect(secret.length).toBeGreaterThanOrEqual(43);
-      expect((await createTokenVerifier(configA)(token)).role).toBe('auditor');
+      const directory = { partnerToken: async () => null, staffMember: async () => ({ id: 'a-staff-id', role: 'auditor', active: true, tokensValidAfter: null }) };
+      expect((await createTokenVerifier(configA, directory)(token)).role).toBe('auditor');
       expect(readFileSync(file, 'utf8')).toBe(secret);
-      await expect(createTokenVerifier({ ...configA, dataDir: dirB })(token)).rejects.toThrow();
+      await expect(createTokenVerifier({ ...configA, dataDir: dirB }, directory)(token)).rejects.toThrow(/token invalid/);
+      // No directory, no service: fail closed.
+      await expect(createTokenVerifier(configA)(token)).rejects.toThrow(/no principal directory/);
     } finally {
       rmSync(dirA, { recursive: true, force: true });
       rmSync(dirB, { recursive: true, force: true });
@@ -128,14 +132,19 @@ describe('Authentication with an identity provider (JWKS, RS256/ES256)', () => {
       auth: { secret: undefined, jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: 'https://idp.example', audience: 'customer-records' },
     });
     try {
-      const sign = (issuer: string, audience: string) =>
-        new SignJWT({ role: 'auditor' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('u1')
-          .setIssuer(issuer).setAudience(audience).setExpirationTime('10m').sign(privateKey);
+      // The identity provider's subjects are the directory's usernames.
+      const u1 = await server.member('auditor', 'u1');
+      const u2 = await server.member('manager', 'u2');
+      const sign = (issuer: string, audience: string, subject = 'u1') =>
+        new SignJWT({ role: 'auditor' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject(subject)
+          .setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('10m').sign(privateKey);
       const ok = await server.gql<any>(ME, { token: await sign('https://idp.example', 'customer-records') });
-      expect(ok.body.data.me).toEqual({ sub: 'u1', role: 'AUDITOR' });
+      expect(ok.body.data.me).toEqual({ sub: u1, role: 'AUDITOR' });
       const rs256 = await new SignJWT({ role: 'manager' }).setProtectedHeader({ alg: 'RS256', kid: 'k2' }).setSubject('u2')
-        .setIssuer('https://idp.example').setAudience('customer-records').setExpirationTime('10m').sign(rsa.privateKey);
-      expect((await server.gql<any>(ME, { token: rs256 })).body.data.me).toEqual({ sub: 'u2', role: 'MANAGER' });
+        .setIssuer('https://idp.example').setAudience('customer-records').setIssuedAt().setExpirationTime('10m').sign(rsa.privateKey);
+      expect((await server.gql<any>(ME, { token: rs256 })).body.data.me).toEqual({ sub: u2, role: 'MANAGER' });
+      // A genuine token of the provider for someone the directory does not know is refused.
+      expect((await server.gql(ME, { token: await sign('https://idp.example', 'customer-records', 'someone-else') })).status).toBe(401);
       const wrongIssuer = await server.gql(ME, { token: await sign('https://evil.example', 'customer-records') });
       expect(wrongIssuer.status).toBe(401);
       const wrongAudience = await server.gql(ME, { token: await sign('https://idp.example', 'another-api') });

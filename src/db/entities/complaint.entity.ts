@@ -14,6 +14,9 @@ import { ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintStatus
 @Check('complaints_status_check', `status IN ${sqlEnumList(ComplaintStatus)}`)
 @Check('complaints_satisfaction_check', 'satisfaction BETWEEN 1 AND 5')
 @Check('complaints_due_check', 'due_at >= received_at')
+// Nobody grants themselves the clear access an assignment opens.
+@Check('complaints_not_self_assigned_check', 'assigned_by IS DISTINCT FROM assignee_id OR assignee_id IS NULL')
+@Index('complaints_assigned_by_idx', ['assignedBy'])
 @Index('complaints_customer_idx', ['customerId', 'receivedAt', 'id'])
 @Index('complaints_received_at_idx', ['receivedAt', 'id'])
 @Index('complaints_status_idx', ['status', 'receivedAt'])
@@ -63,6 +66,18 @@ export class Complaint {
   @ManyToOne(() => StaffMember, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'assignee_id', foreignKeyConstraintName: 'complaints_assignee_fk' })
   assigneeRow?: StaffMember;
+
+  /** Who assigned it (a manager): never the assignee. */
+  @Column({ name: 'assigned_by', type: 'uuid', nullable: true })
+  assignedBy!: string | null;
+
+  @ManyToOne(() => StaffMember, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'assigned_by', foreignKeyConstraintName: 'complaints_assigned_by_fk' })
+  assignedByRow?: StaffMember;
+
+  @Field(() => Date, { nullable: true, description: 'When the current assignee was assigned' })
+  @Column({ name: 'assigned_at', type: 'timestamptz', nullable: true })
+  assignedAt!: Date | null;
 
   @Field(() => Date)
   @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })

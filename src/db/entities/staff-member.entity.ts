@@ -32,6 +32,14 @@ export class StaffMember {
   @Column({ type: 'boolean', default: true })
   active!: boolean;
 
+  @Field(() => Date, { nullable: true, description: 'Every token issued up to this instant is refused (revocation, deactivation)' })
+  @Column({ name: 'tokens_valid_after', type: 'timestamptz', nullable: true })
+  tokensValidAfter!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the member was last deactivated, reactivated or had their tokens revoked' })
+  @Column({ name: 'status_reason', type: 'text', nullable: true })
+  statusReason!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
 }

@@ -1,0 +1,97 @@
+/**
+ * The directory of who may be served: staff members (active or not, their tokens revocable at
+ * once) and partners. The verifier reads it on every request, so each change here takes effect
+ * on the very next request; each is in the change history.
+ */
+import type { RequestContext } from '../../src/context';
+import { StaffMember } from '../../src/db/entities';
+import { selectColumns } from '../../src/db/columns';
+import type { TransactionDb } from '../../src/db/pool';
+import { InputProblems, isUuid, notFound } from '../common/errors';
+
+const staffColumns = () => selectColumns(StaffMember, 's');
+
+const partnerColumns = `p.id, p.name, p.purposes, p.allow_list_only AS "allowListOnly", p.active, p.created_at AS "createdAt"`;
+
+export interface PartnerRow {
+  id: string;
+  name: string;
+  purposes: string[];
+  allowListOnly: boolean;
+  active: boolean;
+  createdAt: Date;
+}
+
+export function listStaff(ctx: RequestContext, filter: { role?: string | null; active?: boolean | null } = {}): Promise<StaffMember[]> {
+  return ctx.db.rows<StaffMember>(
+    `SELECT ${staffColumns()} FROM staff s
+     WHERE ($1::text IS NULL OR s.role = $1) AND ($2::boolean IS NULL OR s.active = $2)
+     ORDER BY s.role, s.username`,
+    [filter.role ?? null, filter.active ?? null],
+  );
+}
+
+/** A member by id or username, locked for the change. */
+async function lockStaffMember(tx: TransactionDb, idOrUsername: string, field: string): Promise<StaffMember> {
+  const [member] = await tx.rows<StaffMember>(
+    `SELECT ${staffColumns()} FROM staff s WHERE ${isUuid(idOrUsername) ? 's.id = $1::uuid' : 's.username = $1'} FOR UPDATE`,
+    [idOrUsername],
+  );
+  if (!member) throw notFound('staff member', field);
+  return member;
+}
+
+function checkReason(reason: string | null | undefined, field = 'reason'): string {
+  const text = (reason ?? '').trim();
+  const problems = new InputProblems();
+  problems.check(field, text.length >= 3 && text.length <= 500, 'must be 3–500 characters (it goes into the change history)');
+  problems.throwIfAny();
+  return text;
+}
+
+/**
+ * Deactivates (an employee leaves, an account is compromised) or reactivates a member. A
+ * deactivated member's tokens are refused from the next request on; reactivation does not revive
+ * tokens issued before the deactivation (they were revoked with it).
+ */
+export function setStaffActive(ctx: RequestContext, idOrUsername: string, active: boolean, reason: string): Promise<StaffMember> {
+  const why = checkReason(reason);
+  return ctx.db.transaction(async (tx) => {
+    const before = await lockStaffMember(tx, idOrUsername, 'id');
+    if (before.active === active) return before;
+    const [after] = await tx.rows<StaffMember>(
+      `UPDATE staff AS s SET active = $2, status_reason = $3, tokens_valid_after = CASE WHEN $2 THEN s.tokens_valid_after ELSE now() END
+       WHERE s.id = $1 RETURNING ${staffColumns()}`,
+      [before.id, active, why],
+    );
+    tx.changed({ entity: 'StaffMember', entityId: before.id, customerId: null, action: 'UPDATE', before: before as never, after: after as never, reason: why });
+    return after;
+  });
+}
+
+/** Every token the member holds now stops working on the next request; new ones can be issued. */
+export function revokeStaffTokens(ctx: RequestContext, idOrUsername: string, reason: string): Promise<StaffMember> {
+  const why = checkReason(reason);
+  return ctx.db.transaction(async (tx) => {
+    const before = await lockStaffMember(tx, idOrUsername, 'id');
+    const [after] = await tx.rows<StaffMember>(`UPDATE staff AS s SET tokens_valid_after = now(), status_reason = $2 WHERE s.id = $1 RETURNING ${staffColumns()}`, [
+      before.id,
+      why,
+    ]);
+    tx.changed({ entity: 'StaffMember', entityId: before.id, customerId: null, action: 'UPDATE', before: before as never, after: after as never, reason: why });
+    return after;
+  });
+}
+
+/** A deactivated partner's every token is refused from the next request on; reactivation restores the unrevoked ones. */
+export function setPartnerActive(ctx: RequestContext, partnerId: string, active: boolean, reason: string): Promise<PartnerRow> {
+  const why = checkReason(reason);
+  return ctx.db.transaction(async (tx) => {
+    const [before] = await tx.rows<PartnerRow>(`SELECT ${partnerColumns} FROM partners p WHERE p.id = $1 FOR UPDATE`, [partnerId]);
+    if (!before) throw notFound('partner', 'id');
+    if (before.active === active) return before;
+    const [after] = await tx.rows<PartnerRow>(`UPDATE partners AS p SET active = $2 WHERE p.id = $1 RETURNING ${partnerColumns}`, [partnerId, active]);
+    tx.changed({ entity: 'Partner', entityId: partnerId, customerId: null, action: 'UPDATE', before: before as never, after: after as never, reason: why });
+    return after;
+  });
+}
