@@ -46,6 +46,7 @@ runCli(async (cli) => {
       const ctx: RequestContext = createRequestContext(pool, principal, { requestId: `cli-${Date.now()}`, clientAddress: null }, cli.log, {
         hashValue: loadValueHasher(cli.config),
         signToken: createTokenSigner(cli.config),
+        consentBackdateDays: cli.config.consentBackdateDays,
       });
       ctx.operation.name = `cli:partner:${positionals[0] ?? ''}`;
       const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
