@@ -190,8 +190,10 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
   PartnerScope: { name: INTERNAL, description: INTERNAL },
   Consent: {
     id: INTERNAL, customerId: INTERNAL, partnerId: INTERNAL, purpose: INTERNAL, fieldGroups: { level: 'INTERNAL', listEstimate: 6 },
-    grantedAt: INTERNAL, expiresAt: INTERNAL, revokedAt: INTERNAL, evidenceRef: INTERNAL, recordedBy: INTERNAL, recordedAt: INTERNAL,
-    revokedBy: INTERNAL, active: INTERNAL,
+    grantedAt: INTERNAL, expiresAt: INTERNAL, revokedAt: INTERNAL, evidenceKind: INTERNAL, evidenceRef: INTERNAL, recordedBy: INTERNAL,
+    recordedAt: INTERNAL, revokedBy: INTERNAL, active: INTERNAL,
+    // Free text a staff member typed: customers' numbers end up in it, masked like complaint texts.
+    revokeReason: { level: 'L1', mask: 'freeText' },
   },
   AccessRecordConnection: CONNECTION,
   AccessRecordEdge: EDGE,

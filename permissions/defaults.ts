@@ -68,7 +68,7 @@ export const PARTNER_ADMIN_WRITES = {
 } as const;
 
 export const CONSENT_WRITES = {
-  recordConsent: { fields: ['customerId', 'partnerId', 'purpose', 'fieldGroups', 'grantedAt', 'expiresAt', 'evidenceRef'] },
+  recordConsent: { fields: ['customerId', 'partnerId', 'purpose', 'fieldGroups', 'grantedAt', 'expiresAt', 'evidence'] },
 } as const;
 
 /** Every customer-data mutation: roles that write customer records may call these. */

@@ -31,7 +31,10 @@ export type DecisionKind = Decision['kind'];
 export const RELATIONS = ['OWN_CUSTOMER', 'ASSIGNED_COMPLAINT', 'OPEN_COMPLAINT_ASSIGNED'] as const;
 export type Relation = (typeof RELATIONS)[number];
 
-/** Declared purposes of use (seed 002: a lookup must state its purpose). */
+/**
+ * Declared purposes of use (seed 002: a lookup must state its purpose). No marketing: seed 000
+ * 二(三)3 forbids using customer information for commercial promotion in any form.
+ */
 export const PURPOSES = [
   'relationship_management',
   'complaint_handling',
@@ -43,7 +46,6 @@ export const PURPOSES = [
   'administration',
   'partner_service',
   'credit_assessment',
-  'marketing',
 ] as const;
 export type Purpose = (typeof PURPOSES)[number];
 

@@ -24,6 +24,8 @@ export interface AppConfig {
   /** Answer introspection (INTROSPECTION=false to refuse it); it always needs a valid token. */
   introspection: boolean;
   logLevel: string;
+  /** Days a consent's grantedAt may lie in the past when it is recorded (paper forms reach us late, not months late). */
+  consentBackdateDays: number;
   audit: {
     /** Ed25519 private key (PEM) that signs checkpoints; generated in DATA_DIR when not given. */
     signingKeyFile: string;
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     graphiql: boolFromEnv(env, 'GRAPHIQL', true),
     introspection: boolFromEnv(env, 'INTROSPECTION', true),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    consentBackdateDays: intFromEnv(env, 'CONSENT_BACKDATE_DAYS', 7),
     audit: {
       signingKeyFile: path.resolve(env.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem')),
       verifyKeyFile: optional(env, 'AUDIT_VERIFY_KEY_FILE'),

@@ -39,6 +39,8 @@ export interface RequestContext {
 export interface RequestServices {
   hashValue: ValueHasher;
   signToken: TokenSigner;
+  /** How far back a recorded consent may say it was granted (CONSENT_BACKDATE_DAYS). */
+  consentBackdateDays: number;
 }
 
 export interface RequestOrigin {

@@ -10,7 +10,8 @@ import { mask, type RolePolicy } from '../vocabulary';
 export const partnerRole: RolePolicy = {
   description: 'Partners: consenting customers only, fields their token scopes open, masked',
   // Consent is given per partner and purpose: the purpose declared decides which customers are visible.
-  purposes: { allowed: ['partner_service', 'credit_assessment', 'marketing'], default: 'partner_service' },
+  // Never marketing (seed 000 二(三)3: no commercial promotion with customer information).
+  purposes: { allowed: ['partner_service', 'credit_assessment'], default: 'partner_service' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
   operations: ['Query.me', ...new Set(Object.values(SCOPES).flatMap((s) => s.operations))],
   fields: {

@@ -74,7 +74,11 @@ export class PartnerResolver {
   }
 
   @Mutation(() => Consent, { description: 'Ends the consent now; the record stays' })
-  revokeConsent(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return revokeConsent(ctx, id);
+  revokeConsent(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true, description: 'Why (1–500 characters), e.g. the customer withdrew it at the branch' }) reason: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return revokeConsent(ctx, id, reason);
   }
 }

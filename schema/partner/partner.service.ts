@@ -9,7 +9,9 @@ import type { RequestContext } from '../../src/context';
 import type { TransactionDb } from '../../src/db/pool';
 import { SCOPES, unknownScopes } from '../../permissions/scopes';
 import { ROLE_POLICIES } from '../../permissions/policy';
+import { forbidden } from '../../permissions/engine/errors';
 import { InputProblems, notFound, requireUuid } from '../common/errors';
+import { evidenceProblem, EVIDENCE_FORMATS, LEGACY_EVIDENCE_KIND } from './consent-evidence';
 import type { Consent, IssuedPartnerToken, IssuePartnerTokenInput, Partner, PartnerOperation, PartnerToken, RecordConsentInput, RegisterPartnerInput, RegisterPartnerOperationInput } from './partner.types';
 
 const PARTNER_ID = /^[a-z0-9][a-z0-9-]{1,39}$/;
@@ -22,8 +24,8 @@ const DAY_MS = 86_400_000;
 const partnerColumns = `p.id, p.name, p.purposes, p.allow_list_only AS "allowListOnly", p.active, p.created_at AS "createdAt"`;
 const tokenColumns = `t.id, t.partner_id AS "partnerId", t.scopes, t.issued_at AS "issuedAt", t.expires_at AS "expiresAt", t.issued_by AS "issuedBy", t.revoked_at AS "revokedAt", t.replaces`;
 const consentColumns = `cs.id, cs.customer_id AS "customerId", cs.partner_id AS "partnerId", cs.purpose, cs.field_groups AS "fieldGroups",
-  cs.granted_at AS "grantedAt", cs.expires_at AS "expiresAt", cs.revoked_at AS "revokedAt", cs.evidence_ref AS "evidenceRef",
-  cs.recorded_by AS "recordedBy", cs.recorded_at AS "recordedAt", cs.revoked_by AS "revokedBy",
+  cs.granted_at AS "grantedAt", cs.expires_at AS "expiresAt", cs.revoked_at AS "revokedAt", NULLIF(cs.evidence_kind, '${LEGACY_EVIDENCE_KIND}') AS "evidenceKind",
+  cs.evidence_ref AS "evidenceRef", cs.recorded_by AS "recordedBy", cs.recorded_at AS "recordedAt", cs.revoked_by AS "revokedBy", cs.revoke_reason AS "revokeReason",
   (cs.revoked_at IS NULL AND cs.granted_at <= now() AND cs.expires_at > now()) AS active`;
 
 const PARTNER_PURPOSES = ROLE_POLICIES.partner.purposes.allowed as readonly string[];
@@ -172,41 +174,80 @@ export function listPartnerOperations(ctx: RequestContext, partnerId: string): P
   );
 }
 
+/** Refusals of a consent's period, one message per field (the first rule it breaks). */
+function checkConsentPeriod(problems: InputProblems, grantedAt: Date, expiresAt: Date, backdateDays: number, now: number): void {
+  // A clock 60 s ahead of ours is not a forgery; a consent dated tomorrow is.
+  const granted = grantedAt.getTime() > now + 60_000 ? 'must not be in the future'
+    : grantedAt.getTime() < now - backdateDays * DAY_MS ? `must be at most ${backdateDays} days ago (record consent when it is given)`
+    : null;
+  if (granted) problems.add('input.grantedAt', granted);
+  const expires = expiresAt.getTime() <= grantedAt.getTime() ? 'must be after grantedAt'
+    : expiresAt.getTime() <= now ? 'must be in the future (an expired consent proves nothing)'
+    : expiresAt.getTime() - grantedAt.getTime() > MAX_CONSENT_DAYS * DAY_MS ? 'must be at most 3 years after grantedAt (consent is renewed)'
+    : null;
+  if (expires) problems.add('input.expiresAt', expires);
+}
+
+/**
+ * Whoever registered the partner or issued any of its tokens administers its access, so they do
+ * not also vouch for its customers' consent (separation of duties). Runs under the partner's row lock.
+ */
+async function requireNotPartnerPrincipal(ctx: RequestContext, tx: Pick<TransactionDb, 'rows'>, partnerId: string): Promise<void> {
+  const [row] = await tx.rows<{ principal: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM partners p WHERE p.id = $1 AND lower(p.created_by) = lower($2))
+         OR EXISTS (SELECT 1 FROM partner_tokens t WHERE t.partner_id = $1 AND lower(t.issued_by) = lower($2)) AS principal`,
+    [partnerId, ctx.principal.sub],
+  );
+  if (row?.principal) {
+    throw forbidden('whoever registered this partner or issued its tokens may not record consent for it', ['Mutation.recordConsent'], { reason: 'PARTNER_PRINCIPAL' });
+  }
+}
+
 export function recordConsent(ctx: RequestContext, input: RecordConsentInput): Promise<Consent> {
   const problems = new InputProblems();
   const customerId = requireUuid(input.customerId, 'input.customerId');
-  const grantedAt = input.grantedAt ?? new Date();
-  problems.check('input.grantedAt', grantedAt.getTime() <= Date.now() + 60_000, 'must not be in the future');
-  problems.check('input.expiresAt', input.expiresAt > grantedAt && input.expiresAt.getTime() - grantedAt.getTime() <= MAX_CONSENT_DAYS * DAY_MS, 'must be after grantedAt and at most 3 years later (consent is renewed)');
-  problems.check('input.evidenceRef', input.evidenceRef.trim().length > 0 && input.evidenceRef.length <= 200, 'must be 1–200 characters');
+  const now = Date.now();
+  const grantedAt = input.grantedAt ?? new Date(now);
+  checkConsentPeriod(problems, grantedAt, input.expiresAt, ctx.services.consentBackdateDays, now);
+  const evidence = evidenceProblem(input.evidence.kind, input.evidence.reference, new Date(now));
+  if (evidence) problems.add(input.evidence.kind in EVIDENCE_FORMATS ? 'input.evidence.reference' : 'input.evidence.kind', evidence);
+  problems.check('input.purpose', PARTNER_PURPOSES.includes(input.purpose), `must be one of: ${PARTNER_PURPOSES.join(', ')}`);
   const groups = input.fieldGroups ?? null;
   problems.check('input.fieldGroups', groups === null || (groups.length > 0 && unknownScopes(groups).length === 0), `must be scopes: ${Object.keys(SCOPES).join(', ')}`);
   problems.throwIfAny();
   return ctx.db.transaction(async (tx) => {
     const partner = await requirePartner(tx, input.partnerId, 'input.partnerId');
+    await requireNotPartnerPrincipal(ctx, tx, partner.id);
     problems.check('input.purpose', partner.purposes.includes(input.purpose), `must be one of this partner's purposes: ${partner.purposes.join(', ')}`);
     const [customer] = await tx.rows(`SELECT 1 FROM customers WHERE id = $1 AND status = 'ACTIVE'`, [customerId]);
     problems.check('input.customerId', Boolean(customer), 'no active customer with this id');
     problems.throwIfAny();
     const [consent] = await tx.rows<Consent>(
-      `INSERT INTO consents AS cs (customer_id, partner_id, purpose, field_groups, granted_at, expires_at, evidence_ref, recorded_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${consentColumns}`,
-      [customerId, partner.id, input.purpose, groups && [...new Set(groups)].sort(), grantedAt, input.expiresAt, input.evidenceRef.trim(), ctx.principal.sub],
+      `INSERT INTO consents AS cs (customer_id, partner_id, purpose, field_groups, granted_at, expires_at, evidence_kind, evidence_ref, recorded_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${consentColumns}`,
+      [customerId, partner.id, input.purpose, groups && [...new Set(groups)].sort(), grantedAt, input.expiresAt, input.evidence.kind, input.evidence.reference, ctx.principal.sub],
     );
     tx.changed({ entity: 'Consent', entityId: consent.id, customerId, action: 'CREATE', before: null, after: consent as never });
     return consent;
   });
 }
 
+const MAX_REASON = 500;
+
 /** Ends a consent from now on; the record stays (evidence of what was shared while it held). */
-export function revokeConsent(ctx: RequestContext, id: string): Promise<Consent> {
+export function revokeConsent(ctx: RequestContext, id: string, reason?: string | null): Promise<Consent> {
+  const consentId = requireUuid(id, 'id');
+  const text = reason == null ? null : reason.trim();
+  const problems = new InputProblems();
+  problems.check('reason', text === null || (text.length > 0 && text.length <= MAX_REASON), `must be 1–${MAX_REASON} characters when given`);
+  problems.throwIfAny();
   return ctx.db.transaction(async (tx) => {
-    const [before] = await tx.rows<Consent>(`SELECT ${consentColumns} FROM consents cs WHERE cs.id = $1 FOR UPDATE`, [requireUuid(id, 'id')]);
+    const [before] = await tx.rows<Consent>(`SELECT ${consentColumns} FROM consents cs WHERE cs.id = $1 FOR UPDATE`, [consentId]);
     if (!before) throw notFound('consent');
     if (before.revokedAt) return before;
     const [consent] = await tx.rows<Consent>(
-      `UPDATE consents AS cs SET revoked_at = now(), revoked_by = $2 WHERE cs.id = $1 RETURNING ${consentColumns}`,
-      [before.id, ctx.principal.sub],
+      `UPDATE consents AS cs SET revoked_at = now(), revoked_by = $2, revoke_reason = $3 WHERE cs.id = $1 RETURNING ${consentColumns}`,
+      [before.id, ctx.principal.sub, text],
     );
     tx.changed({ entity: 'Consent', entityId: consent.id, customerId: consent.customerId, action: 'UPDATE', before: before as never, after: consent as never });
     return consent;

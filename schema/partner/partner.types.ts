@@ -1,5 +1,6 @@
 /** Partners, their tokens, registered operations, and customers' consents to sharing with them. */
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ConsentEvidenceKind, EVIDENCE_FORMATS } from './consent-evidence';
 
 @ObjectType({ description: 'A third party that receives customer data under consent' })
 export class Partner {
@@ -108,7 +109,10 @@ export class Consent {
   @Field(() => Date, { nullable: true })
   revokedAt!: Date | null;
 
-  @Field(() => String, { description: 'Where the signed consent is kept (document id, recording id)' })
+  @Field(() => ConsentEvidenceKind, { nullable: true, description: 'What proves the consent; null for consents recorded before evidence was structured (evidenceRef is then free text)' })
+  evidenceKind!: ConsentEvidenceKind | null;
+
+  @Field(() => String, { description: 'Where the evidence is kept, in the format of evidenceKind (document, envelope, recording or register line)' })
   evidenceRef!: string;
 
   @Field(() => String)
@@ -119,6 +123,9 @@ export class Consent {
 
   @Field(() => String, { nullable: true })
   revokedBy!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why it was ended, when the revoker said (numbers inside are masked)' })
+  revokeReason!: string | null;
 
   @Field(() => Boolean, { description: 'Granted, not expired, not revoked' })
   active!: boolean;
@@ -132,7 +139,7 @@ export class RegisterPartnerInput {
   @Field(() => String)
   name!: string;
 
-  @Field(() => [String], { description: 'Purposes from the vocabulary: partner_service, credit_assessment, marketing' })
+  @Field(() => [String], { description: 'Purposes from the vocabulary: partner_service, credit_assessment (never commercial promotion, seed 000)' })
   purposes!: string[];
 
   @Field(() => Boolean, { nullable: true, description: 'Default false' })
@@ -160,6 +167,15 @@ export class RegisterPartnerOperationInput {
   document!: string;
 }
 
+@InputType({ description: 'The evidence of a consent: its kind and a reference in that kind\'s format' })
+export class ConsentEvidenceInput {
+  @Field(() => ConsentEvidenceKind)
+  kind!: ConsentEvidenceKind;
+
+  @Field(() => String, { description: `Formats: ${Object.entries(EVIDENCE_FORMATS).map(([kind, f]) => `${kind} ${f.format}`).join(', ')}` })
+  reference!: string;
+}
+
 @InputType()
 export class RecordConsentInput {
   @Field(() => ID)
@@ -174,12 +190,12 @@ export class RecordConsentInput {
   @Field(() => [String], { nullable: true, description: 'Scopes consented to; omit for all the partner is granted' })
   fieldGroups?: string[] | null;
 
-  @Field(() => Date, { nullable: true, description: 'Default now' })
+  @Field(() => Date, { nullable: true, description: 'Default now; not in the future, at most CONSENT_BACKDATE_DAYS (default 7) days ago' })
   grantedAt?: Date | null;
 
-  @Field(() => Date, { description: 'Consent must be renewed: at most 3 years after grantedAt' })
+  @Field(() => Date, { description: 'In the future, after grantedAt and at most 3 years after it (consent is renewed)' })
   expiresAt!: Date;
 
-  @Field(() => String, { description: 'Reference to the signed consent (1–200 characters)' })
-  evidenceRef!: string;
+  @Field(() => ConsentEvidenceInput, { description: 'What proves the consent' })
+  evidence!: ConsentEvidenceInput;
 }

@@ -25,6 +25,7 @@ export async function withOperatorContext<T>(cli: CliContext, operationName: str
       const ctx = createRequestContext(pool, principal, { requestId: `cli-${Date.now()}`, clientAddress: null }, cli.log, {
         hashValue: loadValueHasher(cli.config),
         signToken: createTokenSigner(cli.config),
+        consentBackdateDays: cli.config.consentBackdateDays,
       });
       ctx.operation.name = operationName;
       return await work(ctx);

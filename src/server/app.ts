@@ -142,7 +142,7 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
 
 export async function createHttpServer(deps: HttpServerDeps) {
   const { config, log, pool, schema, verifier, audit } = deps;
-  const services = { hashValue: audit.hashValue, signToken: createTokenSigner(config) };
+  const services = { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays };
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);

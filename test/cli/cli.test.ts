@@ -148,8 +148,11 @@ describe('CLI', () => {
       expect(await hasCustomersTable()).toBe(false);
       await cli('migrate', [], { DATABASE_URL: db.url });
       expect([await hasCustomersTable(), await has('audit_access'), await has('consents')]).toEqual([true, true, true]);
-      // The migrations after the first three, newest first.
+      // The migrations after the first three, newest first; ConsentIntegrity's down() drops evidence_kind.
+      const hasEvidenceKind = async () => (await db.pool.query(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'consents' AND column_name = 'evidence_kind'`)).rows[0].n === 1;
+      expect(await hasEvidenceKind()).toBe(true);
       for (let i = 3; i < MIGRATIONS.length; i++) await cli('migrate', ['--down'], { DATABASE_URL: db.url });
+      expect([await has('consents'), await hasEvidenceKind()]).toEqual([true, false]);
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });
       expect([await hasCustomersTable(), await has('audit_access'), await has('consents')]).toEqual([true, true, false]);
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });

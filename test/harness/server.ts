@@ -133,7 +133,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     async execute(query, options = {}) {
       const verify = verifier;
       const principal = await verify((await tokenFor(options))!);
-      const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config) });
+      const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays });
       const response = await server.apollo.executeOperation({ query, variables: options.variables }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       // As a client receives it: serialised (graphql-jit leaves skipped fields as undefined keys).

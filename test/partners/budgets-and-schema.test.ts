@@ -152,8 +152,8 @@ describe('Partner budgets, allow-list and scoped schema', () => {
     expect(rows).toHaveLength(n);
     for (const r of rows) taken.add(r.id);
     await sql(
-      `INSERT INTO consents (customer_id, partner_id, purpose, granted_at, expires_at, evidence_ref, recorded_by)
-       SELECT id, $2, 'partner_service', now() - interval '1 day', now() + interval '365 days', 'signed-form', 'test' FROM unnest($1::uuid[]) AS id`,
+      `INSERT INTO consents (customer_id, partner_id, purpose, granted_at, expires_at, evidence_kind, evidence_ref, recorded_by)
+       SELECT id, $2, 'partner_service', now() - interval '1 day', now() + interval '365 days', 'SIGNED_FORM', 'CF-20261101-000001', 'test' FROM unnest($1::uuid[]) AS id`,
       [rows.map((r) => r.id), partnerId],
     );
     return rows.map((r) => r.id);

@@ -56,6 +56,10 @@ function sorted<T>(values: readonly T[]): T[] {
 }
 
 const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
+/** A signed-form number of today (China time) whose serial comes from the customer id: one per customer. */
+const evidenceFor = (customerId: string) =>
+  `CF-${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '')}-${String(parseInt(customerId.slice(0, 8), 16) % 1_000_000).padStart(6, '0')}`;
+const EVIDENCE = { kind: 'SIGNED_FORM', reference: 'CF-20261101-000001' };
 
 describe('Partner integrations', () => {
   let server: TestServer;
@@ -74,7 +78,7 @@ describe('Partner integrations', () => {
   const REVOKE_TOKEN = `mutation ($id: ID!) { revokePartnerToken(id: $id) { id revokedAt } }`;
   const ROTATE = `mutation ($id: ID!) { rotatePartnerToken(id: $id) { token details { id partnerId scopes issuedAt expiresAt revokedAt replaces } } }`;
   const RECORD_CONSENT = `mutation ($input: RecordConsentInput!) {
-    recordConsent(input: $input) { id customerId partnerId purpose fieldGroups grantedAt expiresAt revokedAt evidenceRef recordedBy active }
+    recordConsent(input: $input) { id customerId partnerId purpose fieldGroups grantedAt expiresAt revokedAt evidenceKind evidenceRef recordedBy active }
   }`;
   const REVOKE_CONSENT = `mutation ($id: ID!) { revokeConsent(id: $id) { id customerId revokedAt revokedBy active } }`;
   const CONSENTS = `query ($customerId: ID!) { consents(customerId: $customerId) { id partnerId purpose revokedAt revokedBy active } }`;
@@ -97,7 +101,7 @@ describe('Partner integrations', () => {
         purpose: options.purpose ?? 'partner_service',
         ...(options.fieldGroups ? { fieldGroups: options.fieldGroups } : {}),
         expiresAt: inDays(365),
-        evidenceRef: `signed-form-${customerId.slice(0, 8)}`,
+        evidence: { kind: 'SIGNED_FORM', reference: evidenceFor(customerId) },
       },
     });
     return dataOf(result).recordConsent;
@@ -311,9 +315,10 @@ describe('Partner integrations', () => {
     });
 
     it('recordConsent (service or manager) returns the active consent', async () => {
-      const [row] = await sql(`SELECT recorded_by, evidence_ref, field_groups FROM consents WHERE id = $1`, [consentIds.b]);
+      const [row] = await sql(`SELECT recorded_by, evidence_kind, evidence_ref, field_groups FROM consents WHERE id = $1`, [consentIds.b]);
       expect(row.recorded_by).toBe('dev-manager');
-      expect(row.evidence_ref).toBe(`signed-form-${c.b.id.slice(0, 8)}`);
+      expect(row.evidence_kind).toBe('SIGNED_FORM');
+      expect(row.evidence_ref).toBe(evidenceFor(c.b.id));
       expect(row.field_groups).toBeNull();
       const listed = dataOf(await asRole('service', CONSENTS, { customerId: c.a.id })).consents;
       expect(listed).toEqual([expect.objectContaining({ id: consentIds.a, partnerId: PARTNER, purpose: 'partner_service', revokedAt: null, active: true })]);
@@ -323,20 +328,20 @@ describe('Partner integrations', () => {
 
     it('refuses a consent whose expiresAt is already past, and roles without consent operations', async () => {
       const past = await asRole('service', RECORD_CONSENT, {
-        input: { customerId: c.none.id, partnerId: PARTNER, purpose: 'partner_service', expiresAt: inDays(-1), evidenceRef: 'doc-1' },
+        input: { customerId: c.none.id, partnerId: PARTNER, purpose: 'partner_service', expiresAt: inDays(-1), evidence: EVIDENCE },
       });
       expect(past.body.data ?? null).toBeNull();
       expect(expectCode(past, 'BAD_USER_INPUT').extensions!.fields).toContain('input.expiresAt');
       for (const role of ['sales', 'analyst', 'auditor'] as Role[]) {
         const attempt = await asRole(role, RECORD_CONSENT, {
-          input: { customerId: c.none.id, partnerId: PARTNER, purpose: 'partner_service', expiresAt: inDays(30), evidenceRef: 'doc-1' },
+          input: { customerId: c.none.id, partnerId: PARTNER, purpose: 'partner_service', expiresAt: inDays(30), evidence: EVIDENCE },
         });
         expect(attempt.body.data ?? null).toBeNull();
         expectCode(attempt, 'FORBIDDEN');
       }
       const byPartner = await server.gql<any>(RECORD_CONSENT, {
         token,
-        variables: { input: { customerId: c.none.id, partnerId: PARTNER, purpose: 'partner_service', expiresAt: inDays(30), evidenceRef: 'doc-1' } },
+        variables: { input: { customerId: c.none.id, partnerId: PARTNER, purpose: 'partner_service', expiresAt: inDays(30), evidence: EVIDENCE } },
       });
       expectCode(byPartner, 'FORBIDDEN');
       expect((await sql(`SELECT count(*)::int AS n FROM consents WHERE customer_id = $1`, [c.none.id]))[0].n).toBe(0);
@@ -398,8 +403,10 @@ describe('Partner integrations', () => {
       expect(list.totalCount).toBe(1);
       // Consents for partner_service do not count under credit_assessment.
       expect(dataOf(await server.gql<any>(BY_ID, { token, variables: { id: c.a.id }, headers: credit })).customer).toBeNull();
-      const marketing = dataOf(await server.gql<any>(LIST, { token, headers: { 'x-purpose': 'marketing' } })).customers;
-      expect(marketing).toEqual({ totalCount: 0, edges: [] });
+      // Marketing is no purpose at all (seed 000 二(三)3): refused before any SQL.
+      const marketing = await server.gql<any>(LIST, { token, headers: { 'x-purpose': 'marketing' } });
+      expect(marketing.body.data ?? null).toBeNull();
+      expectCode(marketing, 'FORBIDDEN');
     });
 
     it("a consent for another partner is invisible to this one (and visible to that one)", async () => {

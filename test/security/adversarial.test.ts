@@ -903,8 +903,8 @@ describe('Adversarial requests', () => {
       // A partner with consents from some customers, so its requests reach data (masked).
       const partnerToken = await server.token({ role: 'partner', partner: 'fuzz', scopes: ['customers:read', 'customers.contact:read', 'customers.identity:read-masked', 'transactions:read', 'complaints:read'] });
       await sql(
-        `INSERT INTO consents (customer_id, partner_id, purpose, granted_at, expires_at, evidence_ref, recorded_by)
-         SELECT id, 'fuzz', 'partner_service', now() - interval '1 day', now() + interval '365 days', 'signed-form', 'test'
+        `INSERT INTO consents (customer_id, partner_id, purpose, granted_at, expires_at, evidence_kind, evidence_ref, recorded_by)
+         SELECT id, 'fuzz', 'partner_service', now() - interval '1 day', now() + interval '365 days', 'SIGNED_FORM', 'CF-20261101-000001', 'test'
          FROM customers WHERE status = 'ACTIVE' ORDER BY archive_number LIMIT 20`,
       );
       const own = seeded.filter((c) => c.relationship_manager_id === rep);
