@@ -222,6 +222,10 @@ export async function createHttpServer(deps: HttpServerDeps) {
           return createRequestContext(pool, principal, { requestId: String(req.id), clientAddress: req.ip ?? null }, req.log, services);
         } catch (error) {
           if (error instanceof AuthenticationError) throw error.status === 403 ? refusedByDirectory(error) : unauthenticated(error.reason, error.rule);
+          // The directory is in the database: while it is away, nobody can be checked, so nobody is served.
+          if (isDatabaseUnavailable(error)) {
+            throw new GraphQLError('The database is unavailable; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+          }
           throw error;
         }
       },

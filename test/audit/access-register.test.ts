@@ -181,7 +181,7 @@ describe('Access register', () => {
 
       expect(rows).toHaveLength(1);
       const [row] = rows;
-      expectServedRecord(row, { query, requestId, sub: 'dev-manager', role: 'manager', purpose: 'supervision', operationName: 'ManagerPage', operationType: 'query' });
+      expectServedRecord(row, { query, requestId, sub: await server.member('manager', 'test-manager'), role: 'manager', purpose: 'supervision', operationName: 'ManagerPage', operationType: 'query' });
       expect(row.fields).toEqual([
         expect.objectContaining({ path: 'customers.edges.node.name', field: 'Customer.name', decision: 'MASK', strategy: 'name', count: 10 }),
         expect.objectContaining({ path: 'customers.edges.node.phone', field: 'Customer.phone', decision: 'MASK', strategy: 'phone', count: 10 }),
@@ -203,7 +203,7 @@ describe('Access register', () => {
 
       expect(rows).toHaveLength(1);
       const [row] = rows;
-      expectServedRecord(row, { query, requestId, sub: 'dev-analyst', role: 'analyst', purpose: 'statistics', operationName: null, operationType: 'query' });
+      expectServedRecord(row, { query, requestId, sub: await server.member('analyst', 'test-analyst'), role: 'analyst', purpose: 'statistics', operationName: null, operationType: 'query' });
       expect(row.fields).toEqual([expect.objectContaining({ path: 'customers.edges.node.phone', field: 'Customer.phone', decision: 'REMOVE', strategy: null, count: 7 })]);
       expect(row.customersClear).toEqual([]);
       expect(row.customersMasked).toEqual([]);
@@ -228,7 +228,7 @@ describe('Access register', () => {
 
       expect(rows).toHaveLength(1);
       const [row] = rows;
-      expectServedRecord(row, { query, requestId, sub: 'dev-manager', role: 'manager', purpose: 'supervision', operationName: 'RecentTransactions', operationType: 'query' });
+      expectServedRecord(row, { query, requestId, sub: await server.member('manager', 'test-manager'), role: 'manager', purpose: 'supervision', operationName: 'RecentTransactions', operationType: 'query' });
       expect(row.fields.map((f) => f.path)).toEqual(['transactions.edges.node.accountNumber', 'transactions.edges.node.customer.phone']);
       expect(row.fields).toEqual([
         expect.objectContaining({ field: 'Transaction.accountNumber', decision: 'MASK', count: 5 }),
@@ -271,7 +271,7 @@ describe('Access register', () => {
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data.auditLog.totalCount).toBeGreaterThan(0);
     expect(rows).toHaveLength(1);
-    expectServedRecord(rows[0], { query, requestId, sub: 'dev-auditor', role: 'auditor', purpose: rows[0].purpose!, operationName: 'RegisterSize', operationType: 'query' });
+    expectServedRecord(rows[0], { query, requestId, sub: await server.member('auditor', 'test-auditor'), role: 'auditor', purpose: rows[0].purpose!, operationName: 'RegisterSize', operationType: 'query' });
     expect(rows[0].purpose).toEqual(expect.any(String));
     expect(rows[0]).toMatchObject({ fields: [], customersClear: [], customersMasked: [], clearValues: 0, maskedValues: 0, removedValues: 0 });
   });
@@ -562,7 +562,7 @@ describe('Access register', () => {
     expect(rows).toHaveLength(before.length + 1);
     const row = rows[rows.length - 1];
     expect(row).toMatchObject({
-      principalSub: 'dev-manager',
+      principalSub: await server.member('manager', 'test-manager'),
       principalRole: 'manager',
       purpose: 'supervision',
       operationName: 'InProcess',

@@ -57,7 +57,9 @@ describe('Change history', () => {
   /** Calls the API with a fresh request id (sales rep of the customers by default) and returns that id with the result. */
   async function call<T = any>(query: string, options: CallOptions = {}) {
     const requestId = `ch-${randomUUID()}`;
-    const result = await server.gql<T>(query, { role: 'sales', sub: salesRepId, ...options, headers: { 'x-request-id': requestId, ...options.headers } });
+    // Sales calls are the rep's; another role named alone acts as its test member.
+    const sub = options.sub ?? ((options.role ?? 'sales') === 'sales' ? salesRepId : undefined);
+    const result = await server.gql<T>(query, { role: 'sales', ...options, sub, headers: { 'x-request-id': requestId, ...options.headers } });
     return { ...result, requestId };
   }
 
@@ -218,13 +220,13 @@ describe('Change history', () => {
       // A manager may change any customer's contacts: the principal is the manager.
       const updated = await call(`mutation UpdateContact($id: ID!, $email: String!) { updateContact(id: $id, input: { email: $email, position: null, name: "李娜" }) { id } }`, {
         role: 'manager',
-        sub: 'manager-on-duty',
+        sub: await server.member('manager', 'manager-on-duty'),
         variables: { id: contactId, email },
       });
       expect(updated.body.errors).toBeUndefined();
       const [update, ...moreUpdates] = await recordsOf(updated.requestId);
       expect(moreUpdates).toEqual([]);
-      expect(update).toMatchObject({ entity: 'Contact', entity_id: contactId, customer_id: customerId, action: 'UPDATE', principal_sub: 'manager-on-duty', principal_role: 'manager' });
+      expect(update).toMatchObject({ entity: 'Contact', entity_id: contactId, customer_id: customerId, action: 'UPDATE', principal_sub: await server.member('manager', 'manager-on-duty'), principal_role: 'manager' });
       expect(update.changes).toEqual([
         { field: 'email', sensitive: true, old: null, new: maskEmail(email), oldHash: null, newHash: hash(email) },
         { field: 'position', sensitive: false, old: '财务经理', new: null },
@@ -267,7 +269,8 @@ describe('Change history', () => {
       expect(changes.counterpartyName).toBeUndefined();
     });
 
-    it('fileComplaint: CREATE of the Complaint by the service agent, the description masked', async () => {
+    it('fileComplaint: CREATE of the Complaint by a manager assigning it to an agent, the description masked', async () => {
+      const managerId = await server.member('manager', 'test-manager');
       const { rows } = await server.db.pool.query(`SELECT id FROM customers WHERE status <> 'ERASED' AND relationship_manager_id = $1 LIMIT 1`, [salesRepId]);
       const customerId = rows[0].id;
       const callback = uniquePhone();
@@ -275,15 +278,15 @@ describe('Change history', () => {
       // Customers write numbers into complaints: the description's free-text mask hides them.
       const description = `年费扣除有误，请回电 ${callback}`;
       const { body, requestId } = await call(example('FileComplaint'), {
-        role: 'service',
-        sub: serviceAgentId,
+        role: 'manager',
+        sub: managerId,
         variables: { input: { customerId, channel: 'HOTLINE', category: 'FEES', description, assigneeId: serviceAgentId } },
       });
       expect(body.errors).toBeUndefined();
       const complaintId = body.data.fileComplaint.id;
       const records = await recordsOf(requestId);
       expect(records).toHaveLength(1);
-      expect(records[0]).toMatchObject({ entity: 'Complaint', entity_id: complaintId, customer_id: customerId, action: 'CREATE', principal_sub: serviceAgentId, principal_role: 'service' });
+      expect(records[0]).toMatchObject({ entity: 'Complaint', entity_id: complaintId, customer_id: customerId, action: 'CREATE', principal_sub: managerId, principal_role: 'manager' });
       const changes = byField(records[0].changes);
       expect(changes.channel).toEqual(clear('channel', null, 'HOTLINE'));
       expect(changes.category).toEqual(clear('category', null, 'FEES'));
@@ -444,8 +447,8 @@ describe('Change history', () => {
           const { rows } = await server.db.pool.query(`SELECT id FROM customers WHERE relationship_manager_id = $1 LIMIT 1`, [salesRepId]);
           return {
             query: example('FileComplaint'),
-            role: 'service',
-            sub: serviceAgentId,
+            role: 'manager',
+            sub: 'test-manager',
             variables: { input: { customerId: rows[0].id, channel: 'EMAIL', category: 'CARD', description: 'x', assigneeId: otherSalesRepId } },
           };
         },
@@ -478,13 +481,13 @@ describe('Change history', () => {
       const first = await call(`mutation First($id: ID!) { updateCustomer(id: $id, input: { tier: KEY }) { id } }`, { variables: { id: created.id } });
       const second = await call(`mutation Second($id: ID!, $p: String!) { updateCustomer(id: $id, input: { phone: $p }) { id } }`, {
         role: 'manager',
-        sub: 'manager-7',
+        sub: await server.member('manager', 'manager-7'),
         variables: { id: created.id, p: phone },
       });
       expect(first.body.errors).toBeUndefined();
       expect(second.body.errors).toBeUndefined();
 
-      const { body } = await server.gql<any>(HISTORY, { role: 'auditor', sub: 'auditor-1', variables: { id: created.id } });
+      const { body } = await server.gql<any>(HISTORY, { role: 'auditor', sub: await server.member('auditor', 'auditor-1'), variables: { id: created.id } });
       expect(body.errors).toBeUndefined();
       const history = body.data.changeHistory;
       expect(history.totalCount).toBe(3);
@@ -497,7 +500,7 @@ describe('Change history', () => {
       const seqs = nodes.map((n: any) => BigInt(n.seq));
       expect(seqs[0] > seqs[1] && seqs[1] > seqs[2]).toBe(true);
       for (const node of nodes) expect(node).toMatchObject({ entity: 'CUSTOMER', entityId: created.id, customerId: created.id });
-      expect(nodes[0].principal).toEqual({ sub: 'manager-7', role: 'MANAGER' });
+      expect(nodes[0].principal).toEqual({ sub: await server.member('manager', 'manager-7'), role: 'MANAGER' });
       expect(nodes[1].principal).toEqual({ sub: salesRepId, role: 'SALES' });
       expect(nodes[0].changes).toEqual([
         { field: 'phone', sensitive: true, old: maskPhone(created.input.phone), new: maskPhone(phone), oldHash: hash(created.input.phone), newHash: hash(phone) },

@@ -174,8 +174,8 @@ describe('Partner budgets, allow-list and scoped schema', () => {
     expect(counters).toBeInstanceOf(REDIS ? RedisBudgetStore : PostgresBudgetStore);
   });
 
-  describe('1. requests per minute (per partner token)', () => {
-    it(`serves ${PARTNER.requestsPerMinute} requests a minute, refuses the next with 429 RATE_LIMITED and retry-after; another token is unaffected`, async () => {
+  describe('1. requests per minute (per partner, shared by its tokens)', () => {
+    it(`serves ${PARTNER.requestsPerMinute} requests a minute, refuses the next with 429 RATE_LIMITED and retry-after, to every token of the partner; another partner is unaffected`, async () => {
       expect(PARTNER.requestsPerMinute).toBe(60);
       const partner = uniquePartner('rate');
       const token = await server.token({ role: 'partner', partner, scopes: ['customers:read'] });
@@ -194,23 +194,26 @@ describe('Partner budgets, allow-list and scoped schema', () => {
       // Registered as a refusal, with the token.
       expect(await accessRecord(refused.requestId)).toMatchObject({ outcome: 'RATE_LIMITED', token_id: jtiOf(token), clear_values: 0, masked_values: 0 });
 
-      // Still refused in this minute (a data query too); another token of the same partner has its own budget.
+      // Still refused in this minute (a data query too), and to the partner's other token: the budget is the partner's.
       expectRefusal(await server.gql<any>(`{ customers(first: 1) { edges { node { id } } } }`, { token }), 'RATE_LIMITED', 429);
-      expect(dataOf(await server.gql<any>(ME, { token: other })).me).toMatchObject({ partnerId: partner, role: 'PARTNER' });
+      expectRefusal(await server.gql<any>(ME, { token: other }), 'RATE_LIMITED', 429);
+      const stranger = await server.token({ role: 'partner', partner: uniquePartner('rate-other'), scopes: ['customers:read'] });
+      expect(dataOf(await server.gql<any>(ME, { token: stranger })).me).toMatchObject({ role: 'PARTNER' });
 
       if (!REDIS) {
         const { minute } = windows(Date.now());
         const [row] = await sql<{ requests: string }>(`SELECT requests FROM usage_counters WHERE key = $1 AND window_kind = 'minute' AND window_start = $2`, [
-          `token:${jtiOf(token)}`,
+          `partner:${partner}`,
           minute,
         ]);
-        expect(Number(row.requests)).toBe(PARTNER.requestsPerMinute + 2);
+        expect(Number(row.requests)).toBe(PARTNER.requestsPerMinute + 3);
       }
     });
 
-    it('counts the minute per token: pre-loaded to one short of the limit, one request passes and the next is refused', async () => {
-      const token = await server.token({ role: 'partner', partner: uniquePartner('rate'), scopes: ['customers:read'] });
-      const key = `token:${jtiOf(token)}`;
+    it('counts the minute per partner: pre-loaded to one short of the limit, one request passes and the next is refused', async () => {
+      const partner = uniquePartner('rate');
+      const token = await server.token({ role: 'partner', partner, scopes: ['customers:read'] });
+      const key = `partner:${partner}`;
       await awayFromMinuteEdge();
       const { minute, day } = windows(Date.now());
       for (let i = 0; i < PARTNER.requestsPerMinute - 1; i += 1) await withCounters((store) => store.countRequest(key, minute));
@@ -221,7 +224,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
     });
   });
 
-  describe('2. sensitive values a day (per partner token)', () => {
+  describe('2. sensitive values a day (per partner, shared by its tokens)', () => {
     const FIELDS = ['name', 'phone'];
     const SMALL = `{ customers(first: 5) { edges { node { name phone } } } }`;
     /** Can return 100 masked values; the partner sees 30 customers, so it returns 60. */
@@ -239,7 +242,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
       const partner = uniquePartner('daily');
       const token = await server.token({ role: 'partner', partner, scopes: ['customers:read', 'customers.contact:read'] });
       await consentedCustomers(partner, 30, ['name', 'phone']);
-      const key = `token:${jtiOf(token)}`;
+      const key = `partner:${partner}`;
       await awayFromDayEdge();
 
       const preloaded = 9_855;
@@ -289,17 +292,17 @@ describe('Partner budgets, allow-list and scoped schema', () => {
       expect(dataOf(await server.gql<any>(`{ customers(first: 5) { edges { node { id } } } }`, { token })).customers.edges).toHaveLength(5);
       expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned });
 
-      // The budget is the token's: another token of the partner has its own.
+      // The budget is the partner's: another token of the partner is refused as well.
       const other = await server.token({ role: 'partner', partner, scopes: ['customers:read', 'customers.contact:read'] });
-      expect(valuesIn(dataOf(await server.gql<any>(SMALL, { token: other })).customers, FIELDS)).toBe(10);
-      expect(await dayUsage(`token:${jtiOf(other)}`)).toEqual({ clear: 0, masked: 10 });
+      expectRefusal(await server.gql<any>(SMALL, { token: other }), 'EXPOSURE_BUDGET_EXHAUSTED', 429);
+      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned });
     });
 
     it('refuses an operation that could return more than is left, even if it would return less', async () => {
       const partner = uniquePartner('daily');
       const token = await server.token({ role: 'partner', partner, scopes: ['customers:read', 'customers.contact:read'] });
       await consentedCustomers(partner, 5, ['name', 'phone']);
-      const key = `token:${jtiOf(token)}`;
+      const key = `partner:${partner}`;
       await awayFromDayEdge();
       await preloadDay(key, { clear: 0, masked: PARTNER.daily.masked - 50 });
       // Only 10 values would come back (5 customers), but 100 could: refused before anything runs.
@@ -313,7 +316,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
       // Two requests of one token, interleaved as concurrent requests are: both planned, then both answered.
       // Driven through the plugin's hooks (the order of concurrent HTTP requests is up to the scheduler).
       const tokenId = randomUUID();
-      const key = `token:${tokenId}`;
+      const key = 'partner:race';
       await awayFromDayEdge();
       await preloadDay(key, { clear: 0, masked: PARTNER.daily.masked - 10 });
       const plugin = budgetPlugin(counters);
@@ -465,7 +468,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
     it(`a sales rep's clear values a day (${SALES.daily.clear}): refused with EXPOSURE_BUDGET_EXHAUSTED, whatever the token; other reps unaffected`, async () => {
       expect(SALES.daily.clear).toBe(20_000);
       const [{ rep, customer }, { rep: otherRep, customer: otherCustomer }] = reps;
-      const key = `principal:sales:${rep}`;
+      const key = `staff:${rep}`;
       await awayFromDayEdge();
       const before = await dayUsage(key);
       // Three clear values left today; reading a customer's name and phone can return two.

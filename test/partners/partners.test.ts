@@ -144,7 +144,7 @@ describe('Partner integrations', () => {
       issued = await issue('onboard-co', ['customers:read', 'customers.contact:read'], 30);
       expect(typeof issued.token).toBe('string');
       expect(issued.token.split('.')).toHaveLength(3);
-      expect(issued.details).toMatchObject({ partnerId: 'onboard-co', issuedBy: 'dev-admin', revokedAt: null, replaces: null });
+      expect(issued.details).toMatchObject({ partnerId: 'onboard-co', issuedBy: await server.member('admin', 'test-admin'), revokedAt: null, replaces: null });
       expect(issued.details.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(sorted(issued.details.scopes)).toEqual(['customers.contact:read', 'customers:read']);
       const expiresAt = new Date(issued.details.expiresAt).getTime();
@@ -231,7 +231,7 @@ describe('Partner integrations', () => {
       await expectUnauthenticated(token);
       const [row] = await sql(`SELECT revoked_at, revoked_by FROM partner_tokens WHERE id = $1`, [details.id]);
       expect(row.revoked_at).not.toBeNull();
-      expect(row.revoked_by).toBe('dev-admin');
+      expect(row.revoked_by).toBe(await server.member('admin', 'test-admin'));
     });
 
     it('rotation: the new token works with the same scopes, the old one is refused, details.replaces is the old id', async () => {
@@ -316,7 +316,7 @@ describe('Partner integrations', () => {
 
     it('recordConsent (service or manager) returns the active consent', async () => {
       const [row] = await sql(`SELECT recorded_by, evidence_kind, evidence_ref, field_groups FROM consents WHERE id = $1`, [consentIds.b]);
-      expect(row.recorded_by).toBe('dev-manager');
+      expect(row.recorded_by).toBe(await server.member('manager', 'test-manager'));
       expect(row.evidence_kind).toBe('SIGNED_FORM');
       expect(row.evidence_ref).toBe(evidenceFor(c.b.id));
       expect(row.field_groups).toBeNull();
@@ -377,7 +377,7 @@ describe('Partner integrations', () => {
     it('a revoked consent ends visibility on the next request; the record stays, inactive, with revokedAt', async () => {
       expect(dataOf(await server.gql<any>(BY_ID, { token, variables: { id: c.revoked.id } })).customer).toEqual({ id: c.revoked.id, name: maskName(c.revoked.name) });
       const revoked = dataOf(await asRole('service', REVOKE_CONSENT, { id: consentIds.revoked })).revokeConsent;
-      expect(revoked).toMatchObject({ id: consentIds.revoked, customerId: c.revoked.id, revokedBy: 'dev-service', active: false });
+      expect(revoked).toMatchObject({ id: consentIds.revoked, customerId: c.revoked.id, revokedBy: await server.member('service', 'test-service'), active: false });
       expect(revoked.revokedAt).not.toBeNull();
 
       expect(dataOf(await server.gql<any>(BY_ID, { token, variables: { id: c.revoked.id } })).customer).toBeNull();
@@ -388,9 +388,9 @@ describe('Partner integrations', () => {
 
       const [row] = await sql(`SELECT revoked_at, revoked_by FROM consents WHERE id = $1`, [consentIds.revoked]);
       expect(row.revoked_at).not.toBeNull();
-      expect(row.revoked_by).toBe('dev-service');
+      expect(row.revoked_by).toBe(await server.member('service', 'test-service'));
       const listed = dataOf(await asRole('manager', CONSENTS, { customerId: c.revoked.id })).consents;
-      expect(listed).toEqual([expect.objectContaining({ id: consentIds.revoked, active: false, revokedBy: 'dev-service' })]);
+      expect(listed).toEqual([expect.objectContaining({ id: consentIds.revoked, active: false, revokedBy: await server.member('service', 'test-service') })]);
       expect(listed[0].revokedAt).not.toBeNull();
     });
 
@@ -684,17 +684,17 @@ describe('Partner integrations', () => {
     it('recordConsent and revokeConsent each leave a Consent change record', async () => {
       const recorded = await consent(customer.id, PARTNER, { as: 'service' });
       let changes = await changesOf('Consent', recorded.id);
-      expect(changes).toEqual([expect.objectContaining({ action: 'CREATE', principal_sub: 'dev-service', principal_role: 'service', customer_id: customer.id })]);
+      expect(changes).toEqual([expect.objectContaining({ action: 'CREATE', principal_sub: await server.member('service', 'test-service'), principal_role: 'service', customer_id: customer.id })]);
       dataOf(await asRole('manager', REVOKE_CONSENT, { id: recorded.id }));
       changes = await changesOf('Consent', recorded.id);
       expect(changes.map((c) => c.action)).toEqual(['CREATE', 'UPDATE']);
-      expect(changes[1]).toMatchObject({ principal_sub: 'dev-manager', principal_role: 'manager', customer_id: customer.id });
+      expect(changes[1]).toMatchObject({ principal_sub: await server.member('manager', 'test-manager'), principal_role: 'manager', customer_id: customer.id });
     });
 
     it('issuePartnerToken leaves a PartnerToken change record, without the token', async () => {
       const issued = await issue(PARTNER, ['customers:read']);
       const changes = await changesOf('PartnerToken', issued.details.id);
-      expect(changes).toEqual([expect.objectContaining({ action: 'CREATE', principal_sub: 'dev-admin', principal_role: 'admin', customer_id: null })]);
+      expect(changes).toEqual([expect.objectContaining({ action: 'CREATE', principal_sub: await server.member('admin', 'test-admin'), principal_role: 'admin', customer_id: null })]);
       const text = JSON.stringify(changes);
       expect(text).not.toContain(issued.token);
       expect(text).not.toContain(issued.token.split('.')[2]);

@@ -128,7 +128,9 @@ describe('Adversarial requests', () => {
     const connect = jest.spyOn(server.pool, 'connect');
     try {
       const result = await fn();
-      return { result, calls: query.mock.calls.length + connect.mock.calls.length };
+      // The directory's look-up of the caller is authentication, not data; pool.query() connects through connect() itself.
+      const lookups = query.mock.calls.filter(([text]) => /"tokensValidAfter" FROM staff/.test(String(text))).length;
+      return { result, calls: query.mock.calls.length + connect.mock.calls.length - 2 * lookups };
     } finally {
       query.mockRestore();
       connect.mockRestore();
@@ -660,9 +662,11 @@ describe('Adversarial requests', () => {
     }
 
     const hs256 = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' });
+    /** A member of the directory in the role the forged claims name: only the key, algorithm or claims make a token fail. */
+    const SUBJECT = 'test-manager';
 
     it('13. alg "none" (any spelling, with or without a signature) is refused', async () => {
-      const claims = { sub: 'attacker', role: 'admin', exp: now() + 3600, iat: now() };
+      const claims = { sub: 'test-admin', role: 'admin', exp: now() + 3600, iat: now(), jti: randomUUID() };
       const signature = createHmac('sha256', server.config.auth.secret!).update('x').digest('base64url');
       for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
         await expectUnauthenticated(`${base64url({ alg, typ: 'JWT' })}.${base64url(claims)}.`);
@@ -675,33 +679,33 @@ describe('Adversarial requests', () => {
     it('14. algorithm confusion: RS256 with a foreign key, HS256 keyed with a public key PEM, embedded jwk, other HMAC sizes', async () => {
       const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
       const claims = { role: 'admin' };
-      const rs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setSubject('attacker').setExpirationTime('1h').sign(privateKey);
+      const rs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setSubject('test-admin').setJti(randomUUID()).setIssuedAt().setExpirationTime('1h').sign(privateKey);
       await expectUnauthenticated(rs256);
       // The classic confusion: the public key's PEM text as the HMAC secret.
       const pem = await exportSPKI(publicKey);
       for (const key of [pem, pem.trim(), pem.replace(/\n/g, '')]) {
-        const token = await hs256(claims).setSubject('attacker').setExpirationTime('1h').sign(new TextEncoder().encode(key));
+        const token = await hs256(claims).setSubject('test-admin').setJti(randomUUID()).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(key));
         await expectUnauthenticated(token);
       }
       // A key shipped in the header itself (jwk / jku / x5u), the server must ignore it.
       const jwk = await exportJWK(publicKey);
-      const embedded = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', jwk }).setSubject('attacker').setExpirationTime('1h').sign(privateKey);
+      const embedded = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', jwk }).setSubject('test-admin').setJti(randomUUID()).setIssuedAt().setExpirationTime('1h').sign(privateKey);
       await expectUnauthenticated(embedded);
-      const jku = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', jku: 'http://127.0.0.1:1/jwks.json', kid: 'k' }).setSubject('attacker').setExpirationTime('1h').sign(privateKey);
+      const jku = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', jku: 'http://127.0.0.1:1/jwks.json', kid: 'k' }).setSubject('test-admin').setJti(randomUUID()).setIssuedAt().setExpirationTime('1h').sign(privateKey);
       await expectUnauthenticated(jku);
       // The server's own secret with another HMAC size, or an empty key.
-      const hs512 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).setSubject('attacker').setExpirationTime('1h').sign(secret());
+      const hs512 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).setSubject('test-admin').setJti(randomUUID()).setIssuedAt().setExpirationTime('1h').sign(secret());
       await expectUnauthenticated(hs512);
       const header = base64url({ alg: 'HS256', typ: 'JWT' });
-      const payload = base64url({ sub: 'attacker', role: 'admin', exp: now() + 3600 });
+      const payload = base64url({ sub: 'test-admin', role: 'admin', exp: now() + 3600, iat: now(), jti: randomUUID() });
       await expectUnauthenticated(`${header}.${payload}.${createHmac('sha256', '').update(`${header}.${payload}`).digest('base64url')}`);
       // Control: the same claims with the server's secret are served (the refusals are about the key and algorithm).
-      await expectServed(await hs256(claims).setSubject('attacker').setExpirationTime('1h').sign(secret()));
+      await expectServed(await hs256(claims).setSubject('test-admin').setJti(randomUUID()).setIssuedAt().setExpirationTime('1h').sign(secret()));
     });
 
     it('15. an expired token is refused (also just past the clock tolerance)', async () => {
       for (const exp of [now() - 3600, now() - 30, 1]) {
-        const token = await hs256({ role: 'admin' }).setSubject('x').setIssuedAt(exp - 60).setExpirationTime(exp).sign(secret());
+        const token = await hs256({ role: 'admin' }).setSubject('test-admin').setJti(randomUUID()).setIssuedAt(exp - 60).setExpirationTime(exp).sign(secret());
         await expectUnauthenticated(token);
       }
       // A registered partner token past its stored expiry, though its own exp is later, is refused as well.
@@ -713,7 +717,7 @@ describe('Adversarial requests', () => {
 
     it('16. a token not yet valid (nbf in the future) is refused', async () => {
       for (const nbf of [now() + 60, now() + 3600, now() + 10 * 365 * 86400]) {
-        const token = await hs256({ role: 'admin' }).setSubject('x').setNotBefore(nbf).setExpirationTime(nbf + 3600).sign(secret());
+        const token = await hs256({ role: 'admin' }).setSubject('test-admin').setJti(randomUUID()).setNotBefore(nbf).setExpirationTime(nbf + 3600).sign(secret());
         await expectUnauthenticated(token);
       }
     });
@@ -723,7 +727,7 @@ describe('Adversarial requests', () => {
       try {
         const key = new TextEncoder().encode(strict.config.auth.secret!);
         const sign = (issuer?: string, audience?: string | string[]) => {
-          let jwt = hs256({ role: 'manager' }).setSubject('x').setExpirationTime('1h');
+          let jwt = hs256({ role: 'manager' }).setSubject(SUBJECT).setJti(randomUUID()).setIssuedAt().setExpirationTime('1h');
           if (issuer !== undefined) jwt = jwt.setIssuer(issuer);
           if (audience !== undefined) jwt = jwt.setAudience(audience);
           return jwt.sign(key);
@@ -779,10 +783,13 @@ describe('Adversarial requests', () => {
       await expectUnauthenticated(borrowed);
       const noJti = await hs256({ role: 'partner', partner: 'py', scopes: ['customers:read'] }).setSubject('partner:py').setExpirationTime('1h').sign(secret());
       await expectUnauthenticated(noJti);
-      // A deactivated partner's still-unrevoked token.
+      // A deactivated partner's still-unrevoked token: the token is genuine, its holder refused (403).
       await expectServed(other);
       await sql(`UPDATE partners SET active = false WHERE id = 'py'`);
-      await expectUnauthenticated(other);
+      const refused = await server.gql<any>(SENSITIVE, { token: other });
+      expect(refused.status).toBe(403);
+      expect(refused.body.data ?? null).toBeNull();
+      expect(refused.body.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'PARTNER_INACTIVE' });
       expect(jti).toBeDefined();
     });
   });

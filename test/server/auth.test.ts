@@ -74,7 +74,7 @@ describe('Authentication', () => {
   it('refuses a tampered payload', async () => {
     const token = await server.token({ role: 'analyst' });
     const [header, , signature] = token.split('.');
-    const forged = `${header}.${base64url({ sub: 'dev-analyst', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 })}.${signature}`;
+    const forged = `${header}.${base64url({ sub: 'test-analyst', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 })}.${signature}`;
     await expectUnauthenticated(forged);
   });
 
