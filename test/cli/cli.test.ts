@@ -24,7 +24,8 @@ describe('CLI', () => {
         const { stdout } = await cli('token', ['--role', 'partner', '--partner', 'acme', '--scopes', 'customers:read,transactions:read', '--ttl', '30m'], { DATABASE_URL: db.url });
         const token = stdout.trim().split('\n').pop()!;
         // Not registered (another database): refused.
-        await expect(createTokenVerifier(loadConfig())(token)).rejects.toThrow(/not issued by this server/);
+        const elsewhere = { partnerToken: async () => null, staffMember: async () => null };
+        await expect(createTokenVerifier(loadConfig(), elsewhere)(token)).rejects.toThrow(/not issued by this server/);
         const principal = await createTokenVerifier(loadConfig(), principalDirectory(db.pool))(token);
         expect(principal).toMatchObject({ role: 'partner', partnerId: 'acme', scopes: ['customers:read', 'transactions:read'] });
         const minutesLeft = (principal.expiresAt.getTime() - Date.now()) / 60_000;

@@ -34,7 +34,7 @@ describe('WORKERS: several server processes on one port', () => {
     const urls = new Set([...output().matchAll(/"url":"(http:\/\/[^"]+)"/g)].map((m) => m[1]));
     expect(urls).toEqual(new Set([url]));
 
-    const token = await issueDevToken(loadConfig(), { role: 'manager' });
+    const token = await issueDevToken(loadConfig(), { role: 'manager', sub: 'manager01' });
     const ask = () =>
       fetch(`${url}/graphql`, {
         method: 'POST',

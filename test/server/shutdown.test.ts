@@ -21,7 +21,7 @@ describe('Graceful shutdown', () => {
   it('on SIGTERM finishes the in-flight request, refuses new ones, closes the pool and exits 0', async () => {
     const { child, exited, listening, output } = spawnServer({ DATABASE_URL: db.url });
     const url = await listening();
-    const token = await issueDevToken(loadConfig(), { role: 'admin' });
+    const token = await issueDevToken(loadConfig(), { role: 'admin', sub: 'admin01' });
     const blocker = new Client({ connectionString: db.url });
     await blocker.connect();
     try {
@@ -66,7 +66,7 @@ describe('npm start on the embedded PostgreSQL', () => {
       const { child, exited, listening, output } = spawnServer({ DATA_DIR: dataDir, SEED_CUSTOMERS: '25', DATABASE_URL: undefined });
       const url = await listening();
       expect(runningClusterPort(path.join(dataDir, 'pg'))).not.toBeNull();
-      const token = await issueDevToken(loadConfig(), { role: 'admin' });
+      const token = await issueDevToken(loadConfig(), { role: 'admin', sub: 'admin01' });
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
