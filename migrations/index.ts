@@ -2,7 +2,8 @@
 import { Initial1767225600000 } from './1767225600000-Initial';
 import { AuditRegister1795334400000 } from './1795334400000-AuditRegister';
 import { Partners1795420800000 } from './1795420800000-Partners';
+import { RelationshipManagerChanges1795507300000 } from './1795507300000-RelationshipManagerChanges';
 
 // TypeORM's own type for migration classes is Function.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: Function[] = [Initial1767225600000, AuditRegister1795334400000, Partners1795420800000];
+export const MIGRATIONS: Function[] = [Initial1767225600000, AuditRegister1795334400000, Partners1795420800000, RelationshipManagerChanges1795507300000];
