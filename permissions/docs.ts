@@ -6,6 +6,7 @@ import type { Role } from '../src/auth/principal';
 import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
 import { MASK_DESCRIPTIONS } from './masks';
 import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';
+import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
 
 const ROLES = Object.keys(ROLE_POLICIES) as Role[];
@@ -79,6 +80,15 @@ export function renderPolicyDoc(): string {
     for (const [mutation, grant] of Object.entries(ROLE_POLICIES[role].writes)) {
       out.push(row([role, mutation, grant.fields.join(', ') || '—', grant.condition ?? '—']));
     }
+  }
+  out.push('');
+
+  out.push('## Relationships that unlock clear data', '');
+  out.push('How each relationship comes to exist: a request grants nothing; the granting role decides, and never the people in `not by` (the requester, the beneficiary who gains clear data).', '');
+  out.push(row(['relation', 'established by', 'requested by', 'granted by', 'not by', 'ends when']));
+  out.push(row(['---', '---', '---', '---', '---', '---']));
+  for (const grant of Object.values(RELATIONSHIP_GRANTS)) {
+    out.push(row([grant.relation, grant.establishedBy.join(', '), grant.requestedBy?.join(', ') || '—', grant.grantedBy.join(', '), grant.notBy.join(', '), grant.endsWhen]));
   }
   out.push('');
 
