@@ -8,10 +8,11 @@ import { ComplaintResolver } from './complaint/complaint.resolver';
 import { ContactResolver } from './contact/contact.resolver';
 import { CustomerResolver } from './customer/customer.resolver';
 import { PartnerResolver } from './partner/partner.resolver';
+import { RelationshipResolver } from './relationship/relationship.resolver';
 import { ViewerResolver } from './staff/viewer.resolver';
 import { TransactionResolver } from './transaction/transaction.resolver';
 
-export const RESOLVERS = [CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver] as const;
+export const RESOLVERS = [CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 
