@@ -84,7 +84,9 @@ describe('CLI', () => {
       const has = async (table: string) => (await db.pool.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [table])).rows[0].present;
       expect(await hasCustomersTable()).toBe(false);
       await cli('migrate', [], { DATABASE_URL: db.url });
-      expect([await hasCustomersTable(), await has('audit_access'), await has('consents')]).toEqual([true, true, true]);
+      expect([await hasCustomersTable(), await has('audit_access'), await has('consents'), await has('relationship_manager_changes')]).toEqual([true, true, true, true]);
+      await cli('migrate', ['--down'], { DATABASE_URL: db.url });
+      expect([await hasCustomersTable(), await has('audit_access'), await has('consents'), await has('relationship_manager_changes')]).toEqual([true, true, true, false]);
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });
       expect([await hasCustomersTable(), await has('audit_access'), await has('consents')]).toEqual([true, true, false]);
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });
