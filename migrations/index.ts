@@ -3,8 +3,12 @@ import { Initial1767225600000 } from './1767225600000-Initial';
 import { AuditRegister1795334400000 } from './1795334400000-AuditRegister';
 import { Partners1795420800000 } from './1795420800000-Partners';
 import { StaffIdentity1795507200000 } from './1795507200000-StaffIdentity';
+import { RelationshipManagerChanges1795507300000 } from './1795507300000-RelationshipManagerChanges';
 import { ConsentIntegrity1795507400000 } from './1795507400000-ConsentIntegrity';
 
 // TypeORM's own type for migration classes is Function.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: Function[] = [Initial1767225600000, AuditRegister1795334400000, Partners1795420800000, StaffIdentity1795507200000, ConsentIntegrity1795507400000];
+export const MIGRATIONS: Function[] = [
+  Initial1767225600000, AuditRegister1795334400000, Partners1795420800000, StaffIdentity1795507200000, RelationshipManagerChanges1795507300000,
+  ConsentIntegrity1795507400000,
+];

@@ -30,6 +30,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     partnerTokens: INTERNAL,
     partnerOperations: INTERNAL,
     consents: INTERNAL,
+    relationshipManagerChanges: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -53,6 +54,10 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     registerPartnerOperation: INTERNAL,
     recordConsent: INTERNAL,
     revokeConsent: INTERNAL,
+    requestRelationshipManagerChange: INTERNAL,
+    approveRelationshipManagerChange: INTERNAL,
+    rejectRelationshipManagerChange: INTERNAL,
+    cancelRelationshipManagerChange: INTERNAL,
   },
   Customer: {
     id: INTERNAL,
@@ -195,6 +200,14 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     // Free text a staff member typed: customers' numbers end up in it, masked like complaint texts.
     revokeReason: { level: 'L1', mask: 'freeText' },
   },
+  // Who asked, who decided and when stay clear (accountability); the staff's free texts about the customer are masked.
+  RelationshipManagerChange: {
+    id: INTERNAL, customerId: INTERNAL, fromManagerId: INTERNAL, toManagerId: INTERNAL, reason: { level: 'L1', mask: 'freeText' },
+    status: INTERNAL, requestedBy: INTERNAL, requestedAt: INTERNAL, decidedBy: INTERNAL, decidedAt: INTERNAL,
+    decisionNote: { level: 'L1', mask: 'freeText' },
+  },
+  RelationshipManagerChangeConnection: CONNECTION,
+  RelationshipManagerChangeEdge: EDGE,
   AccessRecordConnection: CONNECTION,
   AccessRecordEdge: EDGE,
   ChangeRecordConnection: CONNECTION,

@@ -74,7 +74,7 @@ export function renderPolicyDoc(): string {
   out.push('');
 
   out.push('## Who grants each relationship', '');
-  out.push('A relationship that unlocks clear values (for partners: any value) is established by someone other than the person it benefits, and a mutation\'s answer is decided by the relationships as they were before it ran. Every staff request is checked against the staff directory: an active member, in the role the directory gives them, with a token issued after their last revocation.', '');
+  out.push('A relationship that unlocks clear values (for partners: any value) is established by someone other than the person it benefits (a request grants nothing; the granting role decides, never the people in `never by`), and a mutation\'s answer is decided by the relationships as they were before it ran. Every staff request is checked against the staff directory: an active member, in the role the directory gives them, with a token issued after their last revocation.', '');
   out.push(row(['relation', 'established by', 'requested by', 'granted by', 'never by', 'benefits', 'ends when']));
   out.push(row(['---', '---', '---', '---', '---', '---', '---']));
   for (const grant of Object.values(RELATIONSHIP_GRANTS)) {

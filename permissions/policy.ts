@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Role } from '../src/auth/principal';
 import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
+import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { adminRole } from './roles/admin.role';
 import { analystRole } from './roles/analyst.role';
 import { auditorRole } from './roles/auditor.role';
@@ -26,7 +27,7 @@ export const ROLE_POLICIES: Readonly<Record<Role, RolePolicy>> = {
 
 /** Content hash of the whole policy: responses and docs name the version they were decided by. */
 export const POLICY_VERSION = `sha256:${createHash('sha256')
-  .update(JSON.stringify({ CLASSIFICATION, REVEALING_INPUTS, ROLE_POLICIES }))
+  .update(JSON.stringify({ CLASSIFICATION, REVEALING_INPUTS, ROLE_POLICIES, RELATIONSHIP_GRANTS }))
   .digest('hex')
   .slice(0, 16)}`;
 

@@ -8,11 +8,14 @@ import { ComplaintResolver } from './complaint/complaint.resolver';
 import { ContactResolver } from './contact/contact.resolver';
 import { CustomerResolver } from './customer/customer.resolver';
 import { PartnerResolver } from './partner/partner.resolver';
+import { RelationshipResolver } from './relationship/relationship.resolver';
 import { DirectoryResolver } from './staff/directory.resolver';
 import { ViewerResolver } from './staff/viewer.resolver';
 import { TransactionResolver } from './transaction/transaction.resolver';
 
-export const RESOLVERS = [CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, DirectoryResolver] as const;
+export const RESOLVERS = [
+  CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver,
+] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

@@ -5,19 +5,27 @@
 import { CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import type { RolePolicy } from '../vocabulary';
 
-const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier', 'creditRating', 'relationshipManagerId'];
+const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier', 'creditRating'];
+
+/** Relationship-manager changes: a manager requests, and decides other people's requests (permissions/relationship-grants.ts). */
+const RELATIONSHIP_OPERATIONS = ['Query.relationshipManagerChanges', 'Mutation.requestRelationshipManagerChange', 'Mutation.approveRelationshipManagerChange', 'Mutation.rejectRelationshipManagerChange', 'Mutation.cancelRelationshipManagerChange'];
 
 export const managerRole: RolePolicy = {
   description: 'Managers: every record, masked by default',
   purposes: { allowed: ['supervision'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers'],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers'],
   fields: maskedByDefault(),
   lookups: [],
   writes: {
     ...CONSENT_WRITES,
-    createCustomer: { fields: ['kind', 'idNumber', 'birthDate', 'gender', 'creditCode', ...CUSTOMER_DATA] },
+    // relationshipManagerId on a new customer only opens a change request; updateCustomer cannot set it at all.
+    createCustomer: { fields: ['kind', 'idNumber', 'birthDate', 'gender', 'creditCode', 'relationshipManagerId', ...CUSTOMER_DATA] },
     updateCustomer: { fields: [...CUSTOMER_DATA, 'status'] },
+    requestRelationshipManagerChange: { fields: ['customerId', 'relationshipManagerId', 'reason'] },
+    approveRelationshipManagerChange: { fields: [] },
+    rejectRelationshipManagerChange: { fields: [] },
+    cancelRelationshipManagerChange: { fields: [] },
     addContact: { fields: CONTACT_INPUT },
     updateContact: { fields: CONTACT_INPUT },
     removeContact: { fields: [] },

@@ -29,7 +29,8 @@ export const salesRole: RolePolicy = {
   description: 'Relationship managers: clear contact data of their own customers, masks for others',
   purposes: { allowed: ['relationship_management'], default: 'relationship_management' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS],
+  // A rep may ask to move their own customer to another rep, and withdraw that; never decide one.
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, 'Mutation.requestRelationshipManagerChange', 'Mutation.cancelRelationshipManagerChange'],
   // Complaint texts are service records: a rep sees their own customers' complaints masked, no one else's.
   fields: {
     ...maskedByDefault(),
@@ -39,6 +40,7 @@ export const salesRole: RolePolicy = {
   },
   lookups: [],
   writes: {
+    // relationshipManagerId (another rep or themselves) only opens a change request a manager decides.
     createCustomer: { fields: ['kind', 'name', 'idNumber', 'birthDate', 'gender', 'creditCode', 'relationshipManagerId', ...CUSTOMER_DATA] },
     updateCustomer: { fields: CUSTOMER_DATA, condition: 'OWN_CUSTOMER' },
     addContact: { fields: CONTACT_INPUT, condition: 'OWN_CUSTOMER' },
@@ -49,6 +51,8 @@ export const salesRole: RolePolicy = {
       condition: 'OWN_CUSTOMER',
     },
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] },
+    requestRelationshipManagerChange: { fields: ['customerId', 'relationshipManagerId', 'reason'], condition: 'OWN_CUSTOMER' },
+    cancelRelationshipManagerChange: { fields: [] },
   },
   // One customer's phone clear, yes; a page of 100 phones clear, no (downgraded to masks).
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },

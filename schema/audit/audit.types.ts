@@ -19,6 +19,7 @@ export enum AuditedEntity {
   PARTNER = 'Partner',
   PARTNER_TOKEN = 'PartnerToken',
   PARTNER_OPERATION = 'PartnerOperation',
+  RELATIONSHIP_MANAGER_CHANGE = 'RelationshipManagerChange',
 }
 registerEnumType(AuditedEntity, { name: 'AuditedEntity', description: 'Record types whose changes are registered' });
 

@@ -96,7 +96,7 @@ abstract class CustomerDetailsInput {
   @Field(() => CreditRating, { nullable: true })
   creditRating?: CreditRating | null;
 
-  @Field(() => ID, { nullable: true, description: 'An active sales staff member' })
+  @Field(() => ID, { nullable: true, description: 'New customers: opens a change request to this active sales rep, decided by a second manager. Updates: refused (use requestRelationshipManagerChange)' })
   relationshipManagerId?: string | null;
 }
 

@@ -58,7 +58,7 @@ export class CustomerResolver {
 
   @Mutation(() => Customer)
   async createCustomer(@Arg('input', () => CreateCustomerInput) input: CreateCustomerInput, @Ctx() ctx: RequestContext) {
-    const customer = await createCustomer(ctx.db, input);
+    const customer = await createCustomer(ctx, input);
     ctx.loaders.customerById.prime(customer.id, customer);
     return customer;
   }

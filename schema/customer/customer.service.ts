@@ -1,7 +1,14 @@
-/** Customer reads and writes: keyset pages, validated inserts and partial updates. */
+/**
+ * Customer reads and writes: keyset pages, validated inserts and partial updates. The
+ * relationship manager is never written here directly: naming one on a new customer opens a
+ * change request that a second manager decides (schema/relationship).
+ */
 import { columnName, selectColumns } from '../../src/db/columns';
 import { Customer, CustomerKind, StaffRole } from '../../src/db/entities';
 import type { RequestDb, SqlRunner } from '../../src/db/pool';
+import type { RequestContext } from '../../src/context';
+import { forbidden } from '../../permissions/engine/errors';
+import { openRelationshipManagerChange, requireStaffCaller } from '../relationship/relationship.service';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
 import { badUserInput, notFound, requireUuid } from '../common/errors';
@@ -84,14 +91,19 @@ function assignments(values: Record<string, unknown>, params: SqlParams): { colu
   return { columns, placeholders };
 }
 
-export async function createCustomer(db: RequestDb, input: CreateCustomerInput): Promise<Customer> {
+/** Why a request is opened for a new customer's relationship manager. */
+export const NEW_CUSTOMER_REASON = 'new customer';
+
+export async function createCustomer(ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
+  const { db } = ctx;
   validateCreateCustomer(input);
-  if (input.relationshipManagerId) await requireRelationshipManager(db, input.relationshipManagerId);
+  const { relationshipManagerId, ...details } = input;
+  if (relationshipManagerId) await requireRelationshipManager(db, relationshipManagerId);
   const individual = input.kind === CustomerKind.INDIVIDUAL;
   const params = new SqlParams();
   const { columns, placeholders } = assignments(
     {
-      ...input,
+      ...details,
       name: input.name.trim(),
       birthDate: individual ? nationalIdBirthDate(input.idNumber!) : undefined,
       gender: individual ? nationalIdGender(input.idNumber!) : undefined,
@@ -102,6 +114,8 @@ export async function createCustomer(db: RequestDb, input: CreateCustomerInput):
   const category = params.add(archiveCategory(input.kind));
   try {
     return await db.transaction(async (tx) => {
+      // The requester must be a staff record before anything is written.
+      const requester = relationshipManagerId ? await requireStaffCaller(tx, ctx) : null;
       const [row] = await tx.rows<Customer>(
         `INSERT INTO customers AS c (${columns.join(', ')}, archive_number)
          VALUES (${placeholders.join(', ')},
@@ -111,6 +125,10 @@ export async function createCustomer(db: RequestDb, input: CreateCustomerInput):
         params.values,
       );
       tx.changed({ entity: 'Customer', entityId: row.id, customerId: row.id, action: 'CREATE', before: null, after: row as never });
+      // Created with no relationship manager: the one named is only requested, and another manager decides.
+      if (relationshipManagerId && requester) {
+        await openRelationshipManagerChange(tx, { customerId: row.id, fromManagerId: null, toManagerId: relationshipManagerId.toLowerCase(), reason: NEW_CUSTOMER_REASON, requestedBy: requester }, 'relationshipManagerId');
+      }
       return row;
     });
   } catch (error) {
@@ -128,7 +146,10 @@ export async function updateCustomer(db: RequestDb, id: string, input: UpdateCus
     );
     if (!current) throw notFound('customer');
     validateUpdateCustomer(input, current.kind);
-    if (input.relationshipManagerId) await requireRelationshipManager(tx, input.relationshipManagerId);
+    // Defence in depth (the plan refuses it first): a relationship manager changes only by an approved request.
+    if (input.relationshipManagerId !== undefined) {
+      throw forbidden('the relationship manager changes only through requestRelationshipManagerChange and a second manager\'s approval', ['updateCustomer(input.relationshipManagerId)']);
+    }
     const params = new SqlParams();
     const { columns, placeholders } = assignments({ ...input, name: input.name?.trim() }, params);
     const sets = columns.map((column, i) => `${column} = ${placeholders[i]}`);

@@ -10,7 +10,9 @@ import { applyMask } from '../../permissions/masks';
 import { appendToChain } from './chain';
 import type { ValueHasher } from './keys';
 
-export type AuditedEntity = 'Customer' | 'Contact' | 'Transaction' | 'Complaint' | 'Consent' | 'Partner' | 'PartnerToken' | 'PartnerOperation' | 'StaffMember';
+export type AuditedEntity =
+  | 'Customer' | 'Contact' | 'Transaction' | 'Complaint' | 'Consent' | 'Partner' | 'PartnerToken' | 'PartnerOperation' | 'StaffMember'
+  | 'RelationshipManagerChange';
 export type ChangeAction = 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** One changed record, as the service saw it before and after (rows in their GraphQL shape). */

@@ -80,8 +80,8 @@ export async function seedDatabase(pool: Pool, options: SeedOptions): Promise<Se
     // Two processes starting on one empty database: the second waits, then finds data.
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('customer-records:seed'))`);
     if (options.reset) {
-      // Consents name customers: a reset demo database starts without partners' consents too.
-      await client.query('TRUNCATE consents, complaint_events, complaints, transactions, contacts, customers, staff');
+      // Consents and relationship-manager requests name customers: a reset demo database starts without them too.
+      await client.query('TRUNCATE consents, relationship_manager_changes, complaint_events, complaints, transactions, contacts, customers, staff');
     } else {
       const { rows } = await client.query<{ n: number }>('SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM staff) AS n');
       if (Number(rows[0].n) > 0) throw new DatabaseNotEmptyError('the database already has data; pass --reset to replace it');

@@ -251,6 +251,11 @@ describe('The access register holds no clear sensitive value', () => {
       },
     });
     expect(created.body.errors).toBeUndefined();
+    // Naming the rep only opened a request: a manager approves it (no sensitive field: not part of the
+    // scanned traffic), so the reads below carry the new customer's values clear to the rep.
+    const [pending] = await sql<{ id: string }>(`SELECT id FROM relationship_manager_changes WHERE customer_id = $1 AND status = 'PENDING'`, [created.body.data.createCustomer.id]);
+    const approved = await server.gql<any>(example('ApproveRelationshipManagerChange'), { role: 'manager', sub: manager, variables: { id: pending.id } });
+    expect(approved.body.errors).toBeUndefined();
     const complaint = await call('sales', 'fileComplaint', example('FileComplaint'), {
       variables: {
         input: {
