@@ -58,6 +58,23 @@ export const DIRECTORY_ADMIN_OPERATIONS = [
   'Mutation.deactivatePartner', 'Mutation.activatePartner',
 ] as const;
 
+/**
+ * Root fields that read or write no customer, contact, transaction or complaint record: the only
+ * ones that run without a declared purpose (seed 002 三级 第十条: every lookup states its purpose).
+ */
+export const OPERATIONS_WITHOUT_CUSTOMER_DATA: readonly string[] = [
+  'Query.me',
+  ...PARTNER_ADMIN_OPERATIONS,
+  ...DIRECTORY_ADMIN_OPERATIONS,
+];
+
+const WITHOUT_CUSTOMER_DATA = new Set(OPERATIONS_WITHOUT_CUSTOMER_DATA);
+
+/** Whether any of these root fields (`Query.customers`) reads or writes customer data. */
+export function touchesCustomerData(roots: readonly string[]): boolean {
+  return roots.some((root) => !WITHOUT_CUSTOMER_DATA.has(root));
+}
+
 /** Consent records: staff who deal with customers, and administrators. */
 export const CONSENT_OPERATIONS = ['Query.consents', 'Query.partners', 'Mutation.recordConsent', 'Mutation.revokeConsent'] as const;
 

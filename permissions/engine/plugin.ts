@@ -4,8 +4,9 @@
  * the explanation to the response.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getVariableValues, Kind, type FragmentDefinitionNode } from 'graphql';
+import { getVariableValues, GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
 import type { RequestContext } from '../../src/context';
+import { touchesCustomerData } from '../defaults';
 import { POLICY_VERSION, ROLE_POLICIES } from '../policy';
 import { PURPOSES, type Purpose } from '../vocabulary';
 import { forbidden } from './errors';
@@ -14,10 +15,18 @@ import { createPrivacyState } from './runtime';
 
 const PURPOSE_HEADER = 'x-purpose';
 
-/** The purpose the caller declared (header or `extensions.purpose`), or the role's default. */
+/** Whether the caller declared a purpose at all (header or `extensions.purpose`). */
+function isDeclared(declared: unknown): boolean {
+  return !(declared === undefined || declared === null || declared === '');
+}
+
+/**
+ * The purpose the caller declared, checked against the role's; undeclared, the role's usual one
+ * stands in only for operations that touch no customer data (see `requirePurpose`).
+ */
 export function settlePurpose(role: RequestContext['principal']['role'], declared: unknown): Purpose {
   const policy = ROLE_POLICIES[role];
-  if (declared === undefined || declared === null || declared === '') return policy.purposes.default;
+  if (!isDeclared(declared)) return policy.purposes.default;
   const allowed = policy.purposes.allowed;
   if (typeof declared !== 'string' || !(PURPOSES as readonly string[]).includes(declared) || !allowed.includes(declared as Purpose)) {
     // The declared text is not echoed: it is caller input.
@@ -30,6 +39,14 @@ export function settlePurpose(role: RequestContext['principal']['role'], declare
 function dependsOnRelations(plan: PrivacyPlan): boolean {
   for (const field of plan.fields.values()) if (!('fixed' in field.rule)) return true;
   return false;
+}
+
+/** PURPOSE_REQUIRED (403): no silent default for an operation that reads or writes customer data. */
+export function purposeRequired(role: RequestContext['principal']['role']): GraphQLError {
+  const allowed = ROLE_POLICIES[role].purposes.allowed;
+  return new GraphQLError(`Purpose required: declare why with the X-Purpose header (or extensions.purpose); allowed for role ${role}: ${allowed.join(', ')}`, {
+    extensions: { code: 'PURPOSE_REQUIRED', allowedPurposes: allowed, usual: ROLE_POLICIES[role].purposes.default, http: { status: 403 } },
+  });
 }
 
 export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
@@ -46,6 +63,10 @@ export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
         const fragments: Record<string, FragmentDefinitionNode> = {};
         for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
         const plan = planOperation(schema, operation, fragments, coerced.coerced, contextValue.principal.role, purpose, contextValue.principal.scopes);
+        if (!isDeclared(declared) && touchesCustomerData(plan.roots)) {
+          contextValue.operation.purpose = null;
+          throw purposeRequired(contextValue.principal.role);
+        }
         contextValue.privacy = createPrivacyState(plan, contextValue);
         // A mutation's answer is decided by the relationships as they were before it ran.
         if (operation.operation === 'mutation' && dependsOnRelations(plan)) await contextValue.db.freezeRelations();

@@ -9,8 +9,14 @@ import { isUuid } from '../common/errors';
 export enum PrincipalRole {
   ADMIN = 'admin', MANAGER = 'manager', SALES = 'sales', SERVICE = 'service',
   ANALYST = 'analyst', AUDITOR = 'auditor', PARTNER = 'partner',
+  /** Only in the register: a failed authentication whose token did not say who it was. */
+  ANONYMOUS = 'anonymous',
 }
-registerEnumType(PrincipalRole, { name: 'PrincipalRole', description: 'The role claim of a bearer token' });
+registerEnumType(PrincipalRole, {
+  name: 'PrincipalRole',
+  description: 'The role claim of a bearer token',
+  valuesConfig: { ANONYMOUS: { description: 'Register only: a failed authentication by a token that named no verifiable principal' } },
+});
 
 @ObjectType('Viewer', { description: 'The caller: the bearer token as the directory resolved it (a staff member’s sub is their staff id)' })
 export class Viewer {

@@ -1,17 +1,19 @@
 /**
- * Every operation that returned, masked, removed or refused sensitive data leaves one access
- * record, and a response carrying sensitive data is released only after its record committed
+ * Every operation that read or wrote customer records (a compact record when no sensitive field
+ * was involved: seed 001 五(二)2, seed 003 四(四)2), or returned, masked, removed or refused
+ * sensitive data, leaves one access record, and a response carrying sensitive data is released only after its record committed
  * (group commit: see AccessWriter). If the register cannot be written, the data is withheld:
  * SERVICE_UNAVAILABLE. Records hold paths, decisions, reasons and ids — never values, never variables.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { RequestContext } from '../context';
-import { REGISTER_OPERATIONS } from '../../permissions/defaults';
+import { REGISTER_OPERATIONS, touchesCustomerData } from '../../permissions/defaults';
+import type { ClaimedPrincipal } from '../auth/verifier';
 import type { AccessRecord, AccessWriter } from './access-writer';
 
 /** Refusals by the policy: registered even though nothing was returned. */
-const REFUSAL_CODES = new Set(['FORBIDDEN', 'EXPOSURE_LIMIT', 'QUERY_LIMIT', 'RATE_LIMITED', 'EXPOSURE_BUDGET_EXHAUSTED']);
+const REFUSAL_CODES = new Set(['FORBIDDEN', 'EXPOSURE_LIMIT', 'QUERY_LIMIT', 'RATE_LIMITED', 'EXPOSURE_BUDGET_EXHAUSTED', 'PURPOSE_REQUIRED']);
 /** Reading the register is itself registered (who watched the watchers). */
 const REGISTER_READS = new Set<string>(REGISTER_OPERATIONS);
 
@@ -54,6 +56,35 @@ export function buildAccessRecord(ctx: RequestContext, started: { at: Date; hr: 
   };
 }
 
+/**
+ * A refused or failed authentication, as a security event in the register: who the token claimed to
+ * be when its signature held (else `anonymous`), the client address and the rule — never the token.
+ */
+export function authenticationRecord(requestId: string, clientAddress: string | null, code: 'UNAUTHENTICATED' | 'FORBIDDEN', rule: string, claimed: ClaimedPrincipal | null): AccessRecord {
+  return {
+    occurredAt: new Date(),
+    requestId,
+    principalSub: claimed?.sub ?? 'anonymous',
+    principalRole: claimed?.role ?? 'anonymous',
+    tokenId: claimed?.tokenId ?? null,
+    partnerId: claimed?.partnerId ?? null,
+    operationName: null,
+    purpose: null,
+    clientAddress,
+    operationType: 'authentication',
+    documentHash: null,
+    fields: [],
+    customersClear: [],
+    customersMasked: [],
+    clearValues: 0,
+    maskedValues: 0,
+    removedValues: 0,
+    outcome: code,
+    errorCodes: [code, rule],
+    durationUs: '0',
+  };
+}
+
 export function accessRegisterPlugin(writer: AccessWriter): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
@@ -67,7 +98,7 @@ export function accessRegisterPlugin(writer: AccessWriter): ApolloServerPlugin<R
           const result = response.body.singleResult;
           const codes = errorCodes(result.errors);
           const plan = contextValue.privacy?.plan;
-          const touchesSensitive = plan !== undefined && (plan.fields.size > 0 || plan.roots.some((r) => REGISTER_READS.has(r)));
+          const touchesSensitive = plan !== undefined && (plan.fields.size > 0 || touchesCustomerData(plan.roots) || plan.roots.some((r) => REGISTER_READS.has(r)));
           if (!touchesSensitive && !codes.some((c) => REFUSAL_CODES.has(c))) return;
           const record = buildAccessRecord(contextValue, started, { type: operation?.operation ?? null, name: operationName ?? null, hash: queryHash ?? null }, codes);
           try {

@@ -31,4 +31,4 @@ export async function startAudit(config: AppConfig, pool: Pool, log: Logger): Pr
   };
 }
 
-export { accessRegisterPlugin } from './access-plugin';
+export { accessRegisterPlugin, authenticationRecord } from './access-plugin';

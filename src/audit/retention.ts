@@ -49,7 +49,8 @@ export async function applyRetention(pool: Pool, months: number, key: SigningKey
   if (accessReport?.broken) throw new Error(`retention refused: the access register is broken at seq ${accessReport.broken.seq} (${accessReport.broken.problem})`);
   const expiredMax = await maxSeq(expired);
   const { rows: [first] } = await pool.query<{ seq: string; prevHash: Buffer }>(
-    `SELECT seq::text, prev_hash AS "prevHash" FROM audit_access WHERE occurred_at >= $1 ORDER BY seq LIMIT 1`,
+    // ORDER BY the column, not the text alias of the same name ('10' sorts before '4').
+    `SELECT a.seq::text AS seq, a.prev_hash AS "prevHash" FROM audit_access a WHERE a.occurred_at >= $1 ORDER BY a.seq LIMIT 1`,
     [cutoff],
   );
   // Dropping is safe only when every remaining record comes after every dropped one in the chain.

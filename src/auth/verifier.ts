@@ -26,7 +26,18 @@ export type AuthRule =
 /** 401: the token does not identify a caller; 403: it does, and the directory refuses that caller. */
 const FORBIDDING_RULES: ReadonlySet<AuthRule> = new Set(['STAFF_INACTIVE', 'ROLE_MISMATCH', 'PARTNER_INACTIVE']);
 
+/** Who a genuine token said it was, when the directory then refused it (for the security event; never the token). */
+export interface ClaimedPrincipal {
+  sub: string;
+  role: string;
+  tokenId: string | null;
+  partnerId: string | null;
+}
+
 export class AuthenticationError extends Error {
+  /** Set when the signature held and the directory refused the holder. */
+  claimed: ClaimedPrincipal | null = null;
+
   constructor(
     readonly reason: string,
     readonly rule: AuthRule = 'TOKEN_INVALID',
@@ -171,7 +182,13 @@ export function createTokenVerifier(config: AppConfig, directory?: PrincipalDire
   return async (token: string) => {
     try {
       const { payload } = await verifyWith(token);
-      return await checkDirectory(principalFromClaims(payload), directory, !jwksUrl);
+      const principal = principalFromClaims(payload);
+      try {
+        return await checkDirectory(principal, directory, !jwksUrl);
+      } catch (error) {
+        if (error instanceof AuthenticationError) error.claimed = { sub: principal.sub, role: principal.role, tokenId: principal.tokenId, partnerId: principal.partnerId };
+        throw error;
+      }
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
       if (error instanceof errors.JWTExpired) throw new AuthenticationError('token expired', 'TOKEN_EXPIRED');

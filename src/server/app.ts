@@ -25,7 +25,7 @@ import { createRequestContext, type RequestContext } from '../context';
 import { pathOnly, type Logger } from '../logger';
 import { privacyPlugin } from '../../permissions';
 import { scopedIntrospectionPlugin } from '../../permissions/engine/scoped-schema';
-import { accessRegisterPlugin, type AuditServices } from '../audit';
+import { accessRegisterPlugin, authenticationRecord, type AuditServices } from '../audit';
 import { budgetPlugin } from '../budget/budget-plugin';
 import { allowListPlugin } from '../../schema/partner/allow-list.plugin';
 import type { BudgetStore } from '../budget/store';
@@ -216,12 +216,23 @@ export async function createHttpServer(deps: HttpServerDeps) {
     expressMiddleware(apollo, {
       context: async ({ req }: { req: Request }) => {
         const token = bearerToken(req.headers.authorization);
-        if (!token) throw unauthenticated('send Authorization: Bearer <token>');
+        const securityEvent = async (code: 'UNAUTHENTICATED' | 'FORBIDDEN', rule: string, error?: AuthenticationError) => {
+          if (deps.policy === false || deps.accessRegister === false) return;
+          // Registered before the refusal is answered; a register that cannot be written does not turn a refusal into a 500.
+          await audit.writer.append(authenticationRecord(String(req.id), req.ip ?? null, code, rule, error?.claimed ?? null)).catch(() => undefined);
+        };
+        if (!token) {
+          await securityEvent('UNAUTHENTICATED', 'NO_TOKEN');
+          throw unauthenticated('send Authorization: Bearer <token>');
+        }
         try {
           const principal = await verifier(token);
           return createRequestContext(pool, principal, { requestId: String(req.id), clientAddress: req.ip ?? null }, req.log, services);
         } catch (error) {
-          if (error instanceof AuthenticationError) throw error.status === 403 ? refusedByDirectory(error) : unauthenticated(error.reason, error.rule);
+          if (error instanceof AuthenticationError) {
+            await securityEvent(error.status === 403 ? 'FORBIDDEN' : 'UNAUTHENTICATED', error.rule, error);
+            throw error.status === 403 ? refusedByDirectory(error) : unauthenticated(error.reason, error.rule);
+          }
           // The directory is in the database: while it is away, nobody can be checked, so nobody is served.
           if (isDatabaseUnavailable(error)) {
             throw new GraphQLError('The database is unavailable; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });

@@ -276,11 +276,50 @@ describe('Access register', () => {
     expect(rows[0]).toMatchObject({ fields: [], customersClear: [], customersMasked: [], clearValues: 0, maskedValues: 0, removedValues: 0 });
   });
 
-  describe('operations without sensitive fields are not registered', () => {
-    it.each([
-      ['me only', `{ me { sub role } }`, 'sales'],
-      ['a customers page with non-sensitive fields only', `{ customers(first: 3) { edges { node { id tier } } } }`, 'manager'],
-    ] as const)('%s', async (_label, query, role) => {
+  describe('every read of customer records is registered, a compact record when no sensitive field is involved', () => {
+    it('a customers page with non-sensitive fields only: one record, no paths, its purpose', async () => {
+      const { response, rows } = await call('compact', `{ customers(first: 3) { edges { node { id tier } } } }`, { role: 'manager' });
+      expect(response.status).toBe(200);
+      expect(response.body.errors).toBeUndefined();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ outcome: 'OK', purpose: 'supervision', fields: [], clearValues: 0, maskedValues: 0, removedValues: 0, operationType: 'query' });
+    });
+
+    it('a request without a purpose is refused (PURPOSE_REQUIRED, naming the allowed ones) and registered as a refusal', async () => {
+      const { response, rows } = await call('no-purpose', `{ customers(first: 3) { edges { node { id tier } } } }`, { role: 'manager', purpose: null });
+      expect(response.status).toBe(403);
+      expect(response.body.data ?? null).toBeNull();
+      expect(response.body.errors![0].extensions).toMatchObject({ code: 'PURPOSE_REQUIRED', allowedPurposes: ['supervision'] });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ outcome: 'PURPOSE_REQUIRED', purpose: null, clearValues: 0, maskedValues: 0 });
+    });
+  });
+
+  describe('refused and failed authentications are security events in the register (never the token)', () => {
+    it('a missing token, a forged token, an unknown subject and a deactivated member each leave one record', async () => {
+      const member = await server.member('sales', 'register-leaver');
+      const leaverToken = await server.token({ role: 'sales', sub: member });
+      await server.db.pool.query(`UPDATE staff SET active = false WHERE id = $1`, [member]);
+      const forged = `${(await server.token({ role: 'manager' })).slice(0, -4)}AAAA`;
+      const unknown = await server.token({ role: 'sales', sub: 'nobody-here' });
+      const cases = [
+        { label: 'no-token', token: null, status: 401, outcome: 'UNAUTHENTICATED', codes: ['UNAUTHENTICATED', 'NO_TOKEN'], sub: 'anonymous' },
+        { label: 'forged', token: forged, status: 401, outcome: 'UNAUTHENTICATED', codes: ['UNAUTHENTICATED', 'TOKEN_INVALID'], sub: 'anonymous' },
+        { label: 'unknown', token: unknown, status: 401, outcome: 'UNAUTHENTICATED', codes: ['UNAUTHENTICATED', 'UNKNOWN_STAFF_MEMBER'], sub: 'nobody-here' },
+        { label: 'leaver', token: leaverToken, status: 403, outcome: 'FORBIDDEN', codes: ['FORBIDDEN', 'STAFF_INACTIVE'], sub: member },
+      ];
+      for (const c of cases) {
+        const { response, rows } = await call(`auth-${c.label}`, `{ customers(first: 1) { edges { node { phone } } } }`, { token: c.token, purpose: 'supervision' });
+        expect({ label: c.label, status: response.status }).toEqual({ label: c.label, status: c.status });
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ principalSub: c.sub, outcome: c.outcome, errorCodes: c.codes, operationType: 'authentication', fields: [], clearValues: 0, maskedValues: 0 });
+        if (c.token) expect(JSON.stringify(rows[0])).not.toContain(c.token.split('.')[2]);
+      }
+    });
+  });
+
+  describe('operations that touch no customer data are not registered', () => {
+    it.each([['me only', `{ me { sub role } }`, 'sales']] as const)('%s', async (_label, query, role) => {
       const before = server.audit.writer.stats.records;
       const { response, rows } = await call('unregistered', query, { role, sub: role === 'sales' ? rep : undefined });
       expect(response.status).toBe(200);

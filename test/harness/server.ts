@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
-import type { Role } from '../../src/auth/principal';
+import { decodeJwt } from 'jose';
+import { isRole, type Role } from '../../src/auth/principal';
+import { ROLE_POLICIES } from '../../permissions/policy';
 import { createTokenSigner, issueDevToken, type TokenRequest } from '../../src/auth/token-issuer';
 import { createTokenVerifier, principalDirectory } from '../../src/auth/verifier';
 import { issueRegisteredPartnerToken } from '../../src/auth/partner-dev-token';
@@ -40,6 +42,11 @@ export interface CallOptions {
   sub?: string;
   token?: string | null;
   headers?: Record<string, string>;
+  /**
+   * The declared purpose (X-Purpose): by default the usual purpose of the caller's role, as a
+   * client states it; `null` declares none (the server then refuses customer data: PURPOSE_REQUIRED).
+   */
+  purpose?: string | null;
 }
 
 export interface TestServer {
@@ -104,6 +111,22 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     return token({ role, sub: options.sub ?? (role === 'partner' ? undefined : testPrincipal(role)) });
   };
 
+  /** The purpose a call declares: explicit, none, or the role's usual one (a header given by the test wins). */
+  const purposeFor = (options: CallOptions, bearer: string | null | undefined): string | null => {
+    if (options.purpose !== undefined) return options.purpose;
+    const header = Object.entries(options.headers ?? {}).find(([h]) => h.toLowerCase() === 'x-purpose');
+    if (header) return header[1];
+    let role: unknown = options.role ?? (options.token === undefined ? 'admin' : undefined);
+    if (role === undefined && bearer) {
+      try {
+        role = decodeJwt(bearer).role;
+      } catch {
+        role = undefined;
+      }
+    }
+    return isRole(role) ? ROLE_POLICIES[role].purposes.default : null;
+  };
+
   return {
     url,
     config,
@@ -119,11 +142,13 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     },
     async gql(query, options = {}) {
       const bearer = await tokenFor(options);
+      const purpose = purposeFor(options, bearer);
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(purpose ? { 'x-purpose': purpose } : {}),
           ...options.headers,
         },
         body: JSON.stringify({ query, variables: options.variables }),
@@ -132,9 +157,11 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     },
     async execute(query, options = {}) {
       const verify = verifier;
-      const principal = await verify((await tokenFor(options))!);
+      const bearer = (await tokenFor(options))!;
+      const principal = await verify(bearer);
+      const purpose = purposeFor(options, bearer);
       const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays });
-      const response = await server.apollo.executeOperation({ query, variables: options.variables }, { contextValue });
+      const response = await server.apollo.executeOperation({ query, variables: options.variables, ...(purpose ? { extensions: { purpose } } : {}) }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       // As a client receives it: serialised (graphql-jit leaves skipped fields as undefined keys).
       return { body: JSON.parse(JSON.stringify(response.body.singleResult)) as never, statements: contextValue.db.statementCount };

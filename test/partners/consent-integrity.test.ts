@@ -372,7 +372,7 @@ describe('Migration ConsentIntegrity', () => {
     const columns = (await query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'consents'`)).map((r) => r.column_name);
     expect(columns).not.toContain('evidence_kind');
     expect(columns).not.toContain('revoke_reason');
-    const constraints = (await query(`SELECT conname FROM pg_constraint WHERE conname LIKE '%marketing%' OR conname LIKE 'consents_%evidence%'`)).map((r) => r.conname);
+    const constraints = (await query(`SELECT conname FROM pg_constraint WHERE contype <> 'n' AND (conname LIKE '%marketing%' OR conname LIKE 'consents_%evidence%')`)).map((r) => r.conname);
     expect(constraints).toEqual([]);
     expect((await query(`SELECT count(*)::int AS n FROM consents WHERE purpose = 'marketing' AND revoked_by = 'system:migration'`))[0].n).toBe(2);
     expect(await migrateUp(db.url)).toEqual(['ConsentIntegrity1795507400000']);

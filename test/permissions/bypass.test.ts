@@ -348,7 +348,7 @@ describe('Bypass attempts', () => {
     const post = (payload: unknown) =>
       fetch(`${server.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'relationship_management' },
         body: JSON.stringify(payload),
       }).then(async (response) => ({ status: response.status, body: JSON.parse(await response.text()) }));
 

@@ -575,10 +575,10 @@ describe('no clear L2/L3 value reaches a caller not entitled to it (property)', 
       const subjectKind = fc.oneof(
         { withCrossShrink: true },
         // Subjects outside the directory, or members of another role, are refused before anything runs (test/permissions/self-grant).
-        { arbitrary: fc.constant('role-staff' as const), weight: 85 },
-        { arbitrary: fc.constant('any-staff' as const), weight: 5 },
-        { arbitrary: fc.constant('unknown-uuid' as const), weight: 5 },
-        { arbitrary: fc.constant('not-a-uuid' as const), weight: 5 },
+        { arbitrary: fc.constant('role-staff' as const), weight: 94 },
+        { arbitrary: fc.constant('any-staff' as const), weight: 2 },
+        { arbitrary: fc.constant('unknown-uuid' as const), weight: 2 },
+        { arbitrary: fc.constant('not-a-uuid' as const), weight: 2 },
       );
       const callerArb: fc.Arbitrary<Caller> = fc
         .record({ role: fc.constantFrom(...ROLES), subject: subjectKind, index: fc.nat({ max: 1000 }), purposeIndex: fc.nat({ max: 10 }), httpAnyway: chance(5) })

@@ -17,7 +17,7 @@ import { buildSchema, isEnumType, isInputObjectType, isObjectType } from 'graphq
 import { decodeJwt, exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { APP_ROLE } from '../../migrations/1795334400000-AuditRegister';
 import { ROLE_POLICIES } from '../../permissions/policy';
-import type { Role } from '../../src/auth/principal';
+import { isRole, type Role } from '../../src/auth/principal';
 import { loadConfig } from '../../src/config';
 import { exampleOperations } from '../harness/examples';
 import { startTestServer, type GqlResult, type TestServer } from '../harness/server';
@@ -118,8 +118,10 @@ describe('Adversarial requests', () => {
     return { status: response.status, text, body, headers: response.headers };
   }
 
+  /** The token and, as a client sends it, the usual purpose of its role (customer data needs one). */
   function bearer(token: string): Record<string, string> {
-    return { authorization: `Bearer ${token}` };
+    const role = decodeJwt(token).role;
+    return { authorization: `Bearer ${token}`, ...(isRole(role) ? { 'x-purpose': ROLE_POLICIES[role].purposes.default } : {}) };
   }
 
   /** Calls to the server's pool while `fn` runs (the audit register's and budgets' included): 0 means no SQL at all. */

@@ -29,7 +29,7 @@ describe('Logs', () => {
     const query = encodeURIComponent(`query ($id: ID!) { customer(id: $id) { idNumber phone } }`);
     const variables = encodeURIComponent(JSON.stringify({ id: rows[0].id }));
     const get = await fetch(`${server.url}/graphql?query=${query}&variables=${variables}`, {
-      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true', 'x-request-id': 'log-test-1' },
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true', 'x-request-id': 'log-test-1', 'x-purpose': 'relationship_management' },
     });
     expect(((await get.json()) as any).data.customer.phone).toBe(rows[0].phone);
 
