@@ -25,6 +25,20 @@ export async function ensureData(url: string, customers: number): Promise<{ cust
   }
 }
 
+/**
+ * `count` staff members of one role for a load run (`<prefix>-<i>`, added to the directory when
+ * missing): the server serves only members, and budgets are per person per day, so a run spreads
+ * its requests over many. Returns their usernames (a token's subject may be the username).
+ */
+export async function loadStaff(pool: Pool, role: string, prefix: string, count: number): Promise<string[]> {
+  const usernames = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  await pool.query(
+    `INSERT INTO staff (username, display_name, role) SELECT u, u, $2 FROM unnest($1::text[]) AS u ON CONFLICT (username) DO NOTHING`,
+    [usernames, role],
+  );
+  return usernames;
+}
+
 export interface SpawnedServer {
   server: ChildProcess;
   url: string;

@@ -10,6 +10,8 @@ import type { Pool, PoolClient } from 'pg';
 import { issueDevToken } from '../src/auth/token-issuer';
 import type { AppConfig } from '../src/config';
 import type { Role } from '../src/auth/principal';
+import { ROLE_POLICIES } from '../permissions/policy';
+import { loadStaff } from './harness';
 
 /** One request: the bearer token and the JSON body. */
 export interface Shot {
@@ -56,11 +58,16 @@ const PEER_S2 = `query S2 { allCustomers(first: 100, orderBy: [CREATED_AT_DESC, 
 const PEER_S3 = `query S3 { allTransactions(first: 1000, orderBy: [OCCURRED_AT_DESC, ROW_ID_DESC]) { nodes {
   rowId occurredAt amount currency direction channel product description accountNumber counterpartyName counterpartyAccount status } } }`;
 
-const json = (query: string, variables?: Record<string, unknown>) => JSON.stringify({ query, ...(variables ? { variables } : {}) });
+/** A request body; ours declare the role's usual purpose (customer data needs one), the peer's none. */
+const json = (query: string, variables?: Record<string, unknown>, role?: Role) =>
+  JSON.stringify({ query, ...(variables ? { variables } : {}), ...(role ? { extensions: { purpose: ROLE_POLICIES[role].purposes.default } } : {}) });
 
-/** Tokens of `count` principals of one role, unique to this run (budgets are per principal per day). */
-async function principals(config: AppConfig, role: Role, nonce: string, count: number, subs?: string[]): Promise<string[]> {
-  const list = subs ?? Array.from({ length: count }, (_, i) => `bench-${role}-${nonce}-${i}`);
+/**
+ * Tokens of `count` staff members of one role, unique to this run (members of the directory;
+ * budgets are per person per day); or of the members `subs` names.
+ */
+async function principals(db: Pool, config: AppConfig, role: Role, nonce: string, count: number, subs?: string[]): Promise<string[]> {
+  const list = subs ?? (await loadStaff(db, role, `bench-${role}-${nonce}`, count));
   return Promise.all(list.map((sub) => issueDevToken(config, { role, sub, ttl: '2h' })));
 }
 
@@ -77,10 +84,10 @@ const S1: Scenario = {
   role: 'sales',
   async prepare(db, config, nonce) {
     const ids = await someCustomerIds(db, 200);
-    const tokens = await principals(config, 'sales', nonce, 50);
+    const tokens = await principals(db, config, 'sales', nonce, 50);
     const query = `query S1($id: ID!) { customer(id: $id) { id ${S1_FIELDS} } }`;
     return {
-      shots: ids.map((id, i) => ({ token: tokens[i % tokens.length], body: json(query, { id }) })),
+      shots: ids.map((id, i) => ({ token: tokens[i % tokens.length], body: json(query, { id }, 'sales') })),
       check: (r, policy) => noErrors(r) && typeof r.data?.customer?.id === 'string' && String(r.data.customer.idNumber).includes('*') === policy,
     };
   },
@@ -107,10 +114,10 @@ function s2(role: Role, note: string): Scenario {
     id: `S2-${role}`,
     title: `100 customers × (name, phone, ≤5 contacts, last 10 transactions) — ${role}: ${note}`,
     role,
-    async prepare(_db, config, nonce) {
-      const tokens = await principals(config, role, nonce, 200);
+    async prepare(db, config, nonce) {
+      const tokens = await principals(db, config, role, nonce, 200);
       return {
-        shots: tokens.map((token) => ({ token, body: json(S2_QUERY) })),
+        shots: tokens.map((token) => ({ token, body: json(S2_QUERY, undefined, role) })),
         check: (r) => noErrors(r) && r.data?.customers?.edges?.length === 100,
       };
     },
@@ -141,10 +148,10 @@ const S3: Scenario = {
   id: 'S3',
   title: '1,000 transactions × 12 flat fields (analyst: accounts removed, amounts clear)',
   role: 'analyst',
-  async prepare(_db, config, nonce) {
-    const tokens = await principals(config, 'analyst', nonce, 100);
+  async prepare(db, config, nonce) {
+    const tokens = await principals(db, config, 'analyst', nonce, 100);
     return {
-      shots: tokens.map((token) => ({ token, body: json(S3_QUERY) })),
+      shots: tokens.map((token) => ({ token, body: json(S3_QUERY, undefined, 'analyst') })),
       check: (r) => noErrors(r) && r.data?.transactions?.edges?.length === 1000,
     };
   },
@@ -172,12 +179,12 @@ const S4: Scenario = {
        WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND bank_card_number IS NOT NULL AND relationship_manager_id IS NOT NULL
        ORDER BY relationship_manager_id, id`,
     );
-    const tokens = await principals(config, 'sales', '', 0, rows.map((r) => r.rm));
+    const tokens = await principals(db, config, 'sales', '', 0, rows.map((r) => r.rm));
     const query = `mutation S4($input: RecordTransactionInput!) { recordTransaction(input: $input) { id amount occurredAt } }`;
     return {
       shots: rows.map((r, i) => ({
         token: tokens[i],
-        body: json(query, { input: { customerId: r.id, amount: '88.00', direction: 'DEBIT', channel: 'POS', product: 'bench purchase' } }),
+        body: json(query, { input: { customerId: r.id, amount: '88.00', direction: 'DEBIT', channel: 'POS', product: 'bench purchase' } }, 'sales'),
       })),
       check: (r) => noErrors(r) && typeof r.data?.recordTransaction?.id === 'string',
     };

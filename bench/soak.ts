@@ -12,7 +12,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { decodeJwt } from 'jose';
 import { Pool } from 'pg';
+import { ROLE_POLICIES } from '../permissions/policy';
+import type { Role } from '../src/auth/principal';
 import { issueRegisteredPartnerToken } from '../src/auth/partner-dev-token';
 import { issueDevToken } from '../src/auth/token-issuer';
 import { loadConfig, type AppConfig } from '../src/config';
@@ -20,7 +23,7 @@ import { locateDatabase } from '../src/db/database';
 import { createLogger } from '../src/logger';
 import { projectRoot } from '../src/project-root';
 import { example } from '../test/harness/examples';
-import { ensureData, spawnServer } from './harness';
+import { ensureData, loadStaff, spawnServer } from './harness';
 
 /** Resident memory of a process, from /proc (Linux). */
 function rssMb(pid: number): number {
@@ -28,20 +31,28 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
+/** The usual purpose of the token's role. */
+function purposeOf(token: string): string {
+  return ROLE_POLICIES[decodeJwt(token).role as Role].purposes.default;
+}
+
 async function requestsFor(config: AppConfig, pool: Pool) {
   const run = Date.now();
-  // Subjects of their own per run and several of each role: budgets are per principal per day.
-  const tokens = async (role: 'manager' | 'analyst' | 'auditor', n: number) => Promise.all(Array.from({ length: n }, (_, i) => issueDevToken(config, { role, sub: `soak-${role}-${run}-${i}` })));
+  // Members of the directory of their own per run, several of each role: budgets are per person per day.
+  const tokens = async (role: 'manager' | 'analyst' | 'auditor', n: number) =>
+    Promise.all((await loadStaff(pool, role, `soak-${role}-${run}`, n)).map((sub) => issueDevToken(config, { role, sub })));
   const [{ rm, id }] = (await pool.query<{ rm: string; id: string }>(`SELECT relationship_manager_id AS rm, id FROM customers WHERE relationship_manager_id IS NOT NULL LIMIT 1`)).rows;
   const managers = await tokens('manager', 20);
   const analysts = await tokens('analyst', 5);
   const auditors = await tokens('auditor', 5);
   const rep = await issueDevToken(config, { role: 'sales', sub: rm });
-  const partners = await Promise.all(Array.from({ length: 30 }, () => issueRegisteredPartnerToken(pool, config, { partner: 'soak', scopes: ['customers:read'], ttl: '2h' })));
+  // Budgets belong to the partner: thirty partners, not thirty tokens of one.
+  const partners = await Promise.all(Array.from({ length: 30 }, (_, i) => issueRegisteredPartnerToken(pool, config, { partner: `soak-${i}`, scopes: ['customers:read'], ttl: '2h' })));
   const post = (token: string, query: string, variables?: Record<string, unknown>) => ({
     method: 'POST' as const,
     path: '/graphql',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    // Every request states its purpose: the role's usual one.
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': purposeOf(token) },
     body: JSON.stringify({ query, variables }),
   });
   const pick = <T>(list: T[], i: number) => list[i % list.length];
