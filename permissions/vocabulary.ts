@@ -87,6 +87,7 @@ export const REASONS = {
   COMBINATION: 'too many identifying fields of one record together',
   NOT_IN_POLICY: 'deny by default: the policy does not grant this field to the role',
   NOT_PLANNED: 'deny by default: the field was not in the operation’s plan',
+  PROBE: 'a lookup, filter or uniqueness check on the field: a read of it for every row it can match',
 } as const;
 export type Reason = keyof typeof REASONS;
 
@@ -118,8 +119,11 @@ export interface RolePolicy {
    */
   budgets: {
     requestsPerMinute: number;
-    /** Sensitive values per day (China time), clear and masked counted separately. */
-    daily: { clear: number; masked: number };
+    /**
+     * Per day (China time): sensitive values, clear and masked counted separately, and probes —
+     * lookups, filters and uniqueness checks on sensitive fields, each a read of the field.
+     */
+    daily: { clear: number; masked: number; probes: number };
   };
   /**
    * Shape limits per operation, checked by the plan before any SQL (`QUERY_LIMIT`): nesting depth,
@@ -132,6 +136,8 @@ export interface RolePolicy {
     cost: number;
     /** Largest `first` of any list (BAD_USER_INPUT naming `first` above it): bulk pages for de-identified roles only. */
     pageSize: number;
+    /** Probes per operation (lookups, filters, uniqueness checks on sensitive fields; every alias counts). */
+    probes: number;
   };
   /** Token scopes narrow the role further (partners): a field no held scope opens is refused. */
   scoped?: boolean;

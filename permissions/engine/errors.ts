@@ -10,8 +10,14 @@ export function forbidden(reason: string, fields: string[], extra: Record<string
 }
 
 /** The operation's shape is over the role's limit (depth, aliases, directives, cost): refused before any SQL. */
-export function queryLimit(role: string, limit: 'depth' | 'aliases' | 'directives' | 'cost', actual: number, max: number): GraphQLError {
-  const what = { depth: 'nesting depth', aliases: 'aliases', directives: 'directives', cost: 'values it can return (fields × rows)' }[limit];
+export function queryLimit(role: string, limit: 'depth' | 'aliases' | 'directives' | 'cost' | 'probes', actual: number, max: number): GraphQLError {
+  const what = {
+    depth: 'nesting depth',
+    aliases: 'aliases',
+    directives: 'directives',
+    cost: 'values it can return (fields × rows)',
+    probes: 'probes (lookups, filters or uniqueness checks on sensitive fields, each alias counted)',
+  }[limit];
   return new GraphQLError(`Query limit: the operation's ${what} is ${actual}; the limit for role ${role} is ${max}`, {
     extensions: { code: 'QUERY_LIMIT', limit, actual, max, http: { status: 400 } },
   });

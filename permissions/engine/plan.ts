@@ -59,9 +59,28 @@ export interface Exposure {
   hardLimit: number;
 }
 
+/**
+ * A probe: an argument whose answer depends on a sensitive value — an exact lookup or filter, a
+ * uniqueness check — is a read of that value for every row it can match, a count included.
+ */
+export interface PlannedProbe {
+  /** The response path of the field that takes the argument: `a3` (an alias), `customers`. */
+  path: string;
+  /** `filter.idNumber`, `input.idNumber`. */
+  argument: string;
+  /** The field it reads: `Customer.idNumber`. */
+  field: string;
+  /** Rows it can match: the page size, at least one. */
+  rows: number;
+  /** CLEAR when the role reads the field clear, MASK when it probes under an exact-lookup grant or a uniqueness check. */
+  decision: 'CLEAR' | 'MASK';
+}
+
 export interface PrivacyPlan {
   role: Role;
   purpose: Purpose;
+  /** Lookups, filters and uniqueness checks on sensitive fields: registered and budgeted as reads. */
+  probes: PlannedProbe[];
   /** Sensitive field paths only: everything else is clear (or the plan refused it). */
   fields: Map<string, PlannedField>;
   /** The root fields the operation calls: `Query.customers`, `Mutation.updateCustomer`. */
@@ -144,7 +163,7 @@ function walk(state: WalkState, selectionSet: SelectionSetNode, type: GraphQLObj
 }
 
 /** Filter and sort inputs a role may use: only on fields it reads clear, or holds a lookup grant for. */
-function checkRevealingInputs(role: Role, purpose: Purpose, coordinate: string, args: Record<string, unknown>, refused: string[]): void {
+function checkRevealingInputs(role: Role, purpose: Purpose, coordinate: string, path: string, args: Record<string, unknown>, refused: string[], probes: PlannedProbe[]): void {
   const guards = REVEALING_INPUTS[coordinate];
   if (!guards) return;
   const used: string[] = [];
@@ -160,6 +179,24 @@ function checkRevealingInputs(role: Role, purpose: Purpose, coordinate: string, 
     const rule = compileRule(ruleFor(role, typeName, fieldName), purpose);
     const readsClear = 'fixed' in rule && rule.fixed.decision.kind === 'CLEAR';
     if (!readsClear && !policy.lookups.includes(revealed)) refused.push(`${coordinate}(${input})`);
+    else if (isSensitive(classify(typeName, fieldName))) probes.push({ path, argument: input, field: revealed, rows: Math.max(1, clampPage(args.first)), decision: readsClear ? 'CLEAR' : 'MASK' });
+  }
+}
+
+/**
+ * Uniqueness checks of writes: whether "a customer with this ID number already exists" depends on
+ * a sensitive value, so the check is a probe of it (registered and budgeted), whoever writes.
+ */
+const UNIQUENESS_CHECKS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'Mutation.createCustomer': { 'input.idNumber': 'Customer.idNumber' },
+};
+
+function uniquenessProbes(coordinate: string, path: string, args: Record<string, unknown>, probes: PlannedProbe[]): void {
+  const checks = UNIQUENESS_CHECKS[coordinate];
+  const input = args.input as Record<string, unknown> | undefined;
+  if (!checks || !input) return;
+  for (const [argument, field] of Object.entries(checks)) {
+    if (input[argument.slice('input.'.length)] !== undefined && input[argument.slice('input.'.length)] !== null) probes.push({ path, argument, field, rows: 1, decision: 'MASK' });
   }
 }
 
@@ -254,7 +291,8 @@ export function planOperation(
   const sensitive: PlannedField[] = [];
   const roots = new Set<string>();
   const fieldGroups = new Set<string>();
-  for (const entry of state.seen.values()) {
+  const probes: PlannedProbe[] = [];
+  for (const [path, entry] of state.seen) {
     const [typeName, fieldName] = entry.coordinate.split('.');
     const rule = compileRule(ruleFor(role, typeName, fieldName), purpose);
     const isRoot = typeName === rootType.name;
@@ -265,7 +303,8 @@ export function planOperation(
     if (isRoot && alwaysRemoved(rule)) refusedOperations.push(entry.coordinate);
     else if (!isSensitive(entry.cls) && alwaysRemoved(rule)) refusedFields.push(entry.coordinate);
     if (isRoot && typeName === 'Mutation') checkWrites(role, fieldName, entry.args, refusedInputs);
-    checkRevealingInputs(role, purpose, entry.coordinate, entry.args, refusedInputs);
+    checkRevealingInputs(role, purpose, entry.coordinate, path, entry.args, refusedInputs, probes);
+    uniquenessProbes(entry.coordinate, path, entry.args, probes);
     if (isSensitive(entry.cls)) sensitive.push({ ...entry, rule });
   }
   if (unscoped.length) {
@@ -286,10 +325,13 @@ export function planOperation(
     );
   }
 
+  // Each alias is a guess of its own: the role's probes per request (QUERY_LIMIT, before any SQL).
+  if (probes.length > policy.limits.probes) throw queryLimit(role, 'probes', probes.length, policy.limits.probes);
+
   const breadth = applyBreadth(sensitive, policy.exposure.clearBreadth);
   const clearVolume = applyClearBudget(sensitive, policy.exposure.clearBudget);
   const volume = sensitive.filter((f) => !alwaysRemoved(f.rule)).reduce((n, f) => n + f.rows, 0);
   const exposure: Exposure = { volume, clearVolume, breadth, ...policy.exposure };
   if (volume > policy.exposure.hardLimit) throw exposureLimit(exposure, sensitive);
-  return { role, purpose, fields: new Map(sensitive.map((f) => [f.path, f])), roots: [...roots], fieldGroups: [...fieldGroups].sort(), exposure };
+  return { role, purpose, probes, fields: new Map(sensitive.map((f) => [f.path, f])), roots: [...roots], fieldGroups: [...fieldGroups].sort(), exposure };
 }

@@ -76,7 +76,7 @@ export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
       async willSendResponse({ contextValue, response }) {
         await contextValue.db.releaseSnapshot();
         const state = contextValue.privacy;
-        if (!state || state.tally.size === 0 || response.body.kind !== 'single') return;
+        if (!state || (state.tally.size === 0 && state.plan.probes.length === 0) || response.body.kind !== 'single') return;
         const result = response.body.singleResult;
         result.extensions = {
           ...result.extensions,
@@ -86,6 +86,8 @@ export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
             purpose: state.plan.purpose,
             exposure: state.plan.exposure,
             fields: [...state.tally.values()].sort((a, b) => a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision)),
+            // Lookups, filters and uniqueness checks on sensitive fields: each a read of the field, registered and budgeted.
+            ...(state.plan.probes.length ? { probes: state.plan.probes } : {}),
           },
         };
       },

@@ -14,6 +14,6 @@ export const adminRole: RolePolicy = {
   lookups: [],
   writes: { ...PARTNER_ADMIN_WRITES, ...CONSENT_WRITES },
   exposure: { clearBudget: 0, clearBreadth: 0, hardLimit: 1000 },
-  budgets: { requestsPerMinute: 600, daily: { clear: 0, masked: 100_000 } },
-  limits: { depth: 10, aliases: 30, directives: 50, cost: 50_000, pageSize: 100 },
+  budgets: { requestsPerMinute: 600, daily: { clear: 0, masked: 100_000, probes: 50 } },
+  limits: { depth: 10, aliases: 30, directives: 50, cost: 50_000, pageSize: 100, probes: 5 },
 };

@@ -23,6 +23,6 @@ export const analystRole: RolePolicy = {
   // 100k de-identified values; nothing identifying is ever clear.
   exposure: { clearBudget: 100_000, clearBreadth: 0, hardLimit: 100_000 },
   // De-identified bulk reads are the analyst's job: the daily budget is high, the per-request limit holds.
-  budgets: { requestsPerMinute: 600, daily: { clear: 10_000_000, masked: 10_000_000 } },
-  limits: { depth: 12, aliases: 50, directives: 50, cost: 500_000, pageSize: 1000 },
+  budgets: { requestsPerMinute: 600, daily: { clear: 10_000_000, masked: 10_000_000, probes: 100 } },
+  limits: { depth: 12, aliases: 50, directives: 50, cost: 500_000, pageSize: 1000, probes: 5 },
 };

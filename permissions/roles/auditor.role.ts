@@ -11,6 +11,6 @@ export const auditorRole: RolePolicy = {
   lookups: [],
   writes: {},
   exposure: { clearBudget: 0, clearBreadth: 0, hardLimit: 2000 },
-  budgets: { requestsPerMinute: 1200, daily: { clear: 0, masked: 1_000_000 } },
-  limits: { depth: 10, aliases: 30, directives: 50, cost: 50_000, pageSize: 100 },
+  budgets: { requestsPerMinute: 1200, daily: { clear: 0, masked: 1_000_000, probes: 50 } },
+  limits: { depth: 10, aliases: 30, directives: 50, cost: 50_000, pageSize: 100, probes: 5 },
 };

@@ -36,6 +36,6 @@ export const managerRole: RolePolicy = {
     assignComplaint: { fields: ['complaintId', 'assigneeId', 'note'] },
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 5000 },
-  budgets: { requestsPerMinute: 6000, daily: { clear: 2000, masked: 10_000_000 } },
-  limits: { depth: 12, aliases: 30, directives: 50, cost: 50_000, pageSize: 100 },
+  budgets: { requestsPerMinute: 6000, daily: { clear: 2000, masked: 10_000_000, probes: 100 } },
+  limits: { depth: 12, aliases: 30, directives: 50, cost: 50_000, pageSize: 100, probes: 5 },
 };

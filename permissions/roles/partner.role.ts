@@ -31,7 +31,7 @@ export const partnerRole: RolePolicy = {
   writes: { fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] } },
   exposure: { clearBudget: 0, clearBreadth: 0, hardLimit: 500 },
   // Per token: a partner integration is a system, not a person; its bulk must be asked for, not accumulated.
-  budgets: { requestsPerMinute: 60, daily: { clear: 0, masked: 10_000 } },
-  limits: { depth: 8, aliases: 10, directives: 10, cost: 5_000, pageSize: 100 },
+  budgets: { requestsPerMinute: 60, daily: { clear: 0, masked: 10_000, probes: 100 } },
+  limits: { depth: 8, aliases: 10, directives: 10, cost: 5_000, pageSize: 100, probes: 5 },
   scoped: true,
 };

@@ -56,6 +56,6 @@ export const salesRole: RolePolicy = {
   },
   // One customer's phone clear, yes; a page of 100 phones clear, no (downgraded to masks).
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },
-  budgets: { requestsPerMinute: 6000, daily: { clear: 20_000, masked: 1_000_000 } },
-  limits: { depth: 12, aliases: 30, directives: 50, cost: 50_000, pageSize: 100 },
+  budgets: { requestsPerMinute: 6000, daily: { clear: 20_000, masked: 1_000_000, probes: 100 } },
+  limits: { depth: 12, aliases: 30, directives: 50, cost: 50_000, pageSize: 100, probes: 5 },
 };

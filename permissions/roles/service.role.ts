@@ -32,6 +32,6 @@ export const serviceRole: RolePolicy = {
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] },
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },
-  budgets: { requestsPerMinute: 6000, daily: { clear: 5000, masked: 500_000 } },
-  limits: { depth: 12, aliases: 30, directives: 50, cost: 50_000, pageSize: 100 },
+  budgets: { requestsPerMinute: 6000, daily: { clear: 5000, masked: 500_000, probes: 200 } },
+  limits: { depth: 12, aliases: 30, directives: 50, cost: 50_000, pageSize: 100, probes: 5 },
 };

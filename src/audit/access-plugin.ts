@@ -31,6 +31,8 @@ export function buildAccessRecord(ctx: RequestContext, started: { at: Date; hr: 
   const state = ctx.privacy;
   const fields = state ? [...state.tally.values()].sort((a, b) => a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision)) : [];
   const total = (decision: string) => fields.filter((f) => f.decision === decision).reduce((n, f) => n + f.count, 0);
+  // A probe is registered as a read of its field: the argument's path, the field, reason PROBE, never the value.
+  const probes = (state?.plan.probes ?? []).map((p) => ({ path: `${p.path}(${p.argument})`, field: p.field, decision: p.decision, strategy: null, reason: 'PROBE', count: 1 }));
   const { principal } = ctx;
   return {
     occurredAt: started.at,
@@ -44,7 +46,7 @@ export function buildAccessRecord(ctx: RequestContext, started: { at: Date; hr: 
     clientAddress: ctx.clientAddress,
     operationType: operation.type,
     documentHash: operation.hash,
-    fields: fields.map((f) => ({ path: f.path, field: f.field, decision: f.decision, strategy: f.strategy ?? null, reason: f.reason, count: f.count })),
+    fields: [...fields.map((f) => ({ path: f.path, field: f.field, decision: f.decision, strategy: f.strategy ?? null, reason: f.reason, count: f.count })), ...probes],
     customersClear: [...(state?.customers.clear ?? [])].sort(),
     customersMasked: [...(state?.customers.masked ?? [])].sort(),
     clearValues: state?.values.clear ?? 0,

@@ -58,14 +58,19 @@ export function budgetPlugin(store: BudgetStore): ApolloServerPlugin<RequestCont
           }
           const plan = contextValue.privacy?.plan;
           if (!plan) return;
-          const want = { clear: plan.exposure.clearVolume, masked: plan.exposure.volume - plan.exposure.clearVolume };
-          if (want.clear + want.masked === 0) return;
+          // A probe is a read of the field it tests: counted per day like the values (seed 002: a lookup is a read).
+          const want = { clear: plan.exposure.clearVolume, masked: plan.exposure.volume - plan.exposure.clearVolume, probes: plan.probes.length };
+          if (want.clear + want.masked + want.probes === 0) return;
           const reservation = await store.reserve(key, day, want, budgets.daily);
           if (!reservation.granted) {
-            const left = { clear: Math.max(budgets.daily.clear - reservation.day.clear, 0), masked: Math.max(budgets.daily.masked - reservation.day.masked, 0) };
+            const left = {
+              clear: Math.max(budgets.daily.clear - reservation.day.clear, 0),
+              masked: Math.max(budgets.daily.masked - reservation.day.masked, 0),
+              probes: Math.max(budgets.daily.probes - reservation.day.probes, 0),
+            };
             throw refusal(
               'EXPOSURE_BUDGET_EXHAUSTED',
-              `Daily budget of sensitive values: this operation can return ${want.clear} clear and ${want.masked} masked values; left today: ${left.clear} clear, ${left.masked} masked`,
+              `Daily budget of sensitive values: this operation can return ${want.clear} clear and ${want.masked} masked values and makes ${want.probes} probes; left today: ${left.clear} clear, ${left.masked} masked, ${left.probes} probes`,
               Math.ceil((nextDay - now) / 1000),
               { daily: budgets.daily, usedToday: reservation.day, asked: want },
             );
@@ -75,7 +80,8 @@ export function budgetPlugin(store: BudgetStore): ApolloServerPlugin<RequestCont
         async willSendResponse({ contextValue }) {
           if (!reserved) return;
           const values = contextValue.privacy?.values ?? { clear: 0, masked: 0 };
-          const unused = { clear: Math.max(reserved.amount.clear - values.clear, 0), masked: Math.max(reserved.amount.masked - values.masked, 0) };
+          // A probe made is spent, whatever came back (a "no" answers it too).
+          const unused = { clear: Math.max(reserved.amount.clear - values.clear, 0), masked: Math.max(reserved.amount.masked - values.masked, 0), probes: 0 };
           if (unused.clear + unused.masked > 0) await store.release(reserved.key, reserved.day, unused);
         },
       };

@@ -10,6 +10,8 @@ import type { Pool } from 'pg';
 export interface DayUsage {
   clear: number;
   masked: number;
+  /** Lookups, filters and uniqueness checks on sensitive fields. */
+  probes: number;
 }
 
 export interface Reservation {
@@ -50,26 +52,26 @@ export class PostgresBudgetStore implements BudgetStore {
     await this.pool.query(`INSERT INTO usage_counters (key, window_kind, window_start) VALUES ($1, 'day', $2) ON CONFLICT DO NOTHING`, [key, day]);
     // UPDATE re-checks its condition on the row's latest version under the row lock: check-and-add
     // is one step across processes.
-    const added = await this.pool.query<{ clear: string; masked: string }>(
-      `UPDATE usage_counters SET clear_values = clear_values + $3, masked_values = masked_values + $4
-       WHERE key = $1 AND window_kind = 'day' AND window_start = $2 AND clear_values + $3 <= $5 AND masked_values + $4 <= $6
-       RETURNING clear_values AS clear, masked_values AS masked`,
-      [key, day, want.clear, want.masked, limit.clear, limit.masked],
+    const added = await this.pool.query<{ clear: string; masked: string; probes: string }>(
+      `UPDATE usage_counters SET clear_values = clear_values + $3, masked_values = masked_values + $4, probes = probes + $5
+       WHERE key = $1 AND window_kind = 'day' AND window_start = $2 AND clear_values + $3 <= $6 AND masked_values + $4 <= $7 AND probes + $5 <= $8
+       RETURNING clear_values AS clear, masked_values AS masked, probes`,
+      [key, day, want.clear, want.masked, want.probes, limit.clear, limit.masked, limit.probes],
     );
     const row =
       added.rows[0] ??
-      (await this.pool.query<{ clear: string; masked: string }>(
-        `SELECT clear_values AS clear, masked_values AS masked FROM usage_counters WHERE key = $1 AND window_kind = 'day' AND window_start = $2`,
+      (await this.pool.query<{ clear: string; masked: string; probes: string }>(
+        `SELECT clear_values AS clear, masked_values AS masked, probes FROM usage_counters WHERE key = $1 AND window_kind = 'day' AND window_start = $2`,
         [key, day],
       )).rows[0];
-    return { granted: added.rows.length > 0, day: { clear: Number(row.clear), masked: Number(row.masked) } };
+    return { granted: added.rows.length > 0, day: { clear: Number(row.clear), masked: Number(row.masked), probes: Number(row.probes) } };
   }
 
   async release(key: string, day: Date, unused: DayUsage) {
     await this.pool.query(
-      `UPDATE usage_counters SET clear_values = clear_values - $3, masked_values = masked_values - $4
+      `UPDATE usage_counters SET clear_values = clear_values - $3, masked_values = masked_values - $4, probes = probes - $5
        WHERE key = $1 AND window_kind = 'day' AND window_start = $2`,
-      [key, day, unused.clear, unused.masked],
+      [key, day, unused.clear, unused.masked, unused.probes],
     );
   }
 
@@ -80,13 +82,15 @@ export class PostgresBudgetStore implements BudgetStore {
 const RESERVE_SCRIPT = `
 local clear = tonumber(redis.call('HGET', KEYS[1], 'clear') or '0')
 local masked = tonumber(redis.call('HGET', KEYS[1], 'masked') or '0')
-if clear + tonumber(ARGV[1]) > tonumber(ARGV[3]) or masked + tonumber(ARGV[2]) > tonumber(ARGV[4]) then
-  return {0, clear, masked}
+local probes = tonumber(redis.call('HGET', KEYS[1], 'probes') or '0')
+if clear + tonumber(ARGV[1]) > tonumber(ARGV[4]) or masked + tonumber(ARGV[2]) > tonumber(ARGV[5]) or probes + tonumber(ARGV[3]) > tonumber(ARGV[6]) then
+  return {0, clear, masked, probes}
 end
 clear = redis.call('HINCRBY', KEYS[1], 'clear', ARGV[1])
 masked = redis.call('HINCRBY', KEYS[1], 'masked', ARGV[2])
+probes = redis.call('HINCRBY', KEYS[1], 'probes', ARGV[3])
 redis.call('EXPIRE', KEYS[1], 172800)
-return {1, clear, masked}`;
+return {1, clear, masked, probes}`;
 
 export class RedisBudgetStore implements BudgetStore {
   private constructor(private readonly redis: Redis) {}
@@ -106,13 +110,15 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   async reserve(key: string, day: Date, want: DayUsage, limit: DayUsage): Promise<Reservation> {
-    const [granted, clear, masked] = (await this.redis.eval(RESERVE_SCRIPT, 1, `budget:${key}:d:${day.getTime()}`, want.clear, want.masked, limit.clear, limit.masked)) as number[];
-    return { granted: granted === 1, day: { clear: Number(clear), masked: Number(masked) } };
+    const [granted, clear, masked, probes] = (await this.redis.eval(
+      RESERVE_SCRIPT, 1, `budget:${key}:d:${day.getTime()}`, want.clear, want.masked, want.probes, limit.clear, limit.masked, limit.probes,
+    )) as number[];
+    return { granted: granted === 1, day: { clear: Number(clear), masked: Number(masked), probes: Number(probes) } };
   }
 
   async release(key: string, day: Date, unused: DayUsage) {
     const dayKey = `budget:${key}:d:${day.getTime()}`;
-    await this.redis.multi().hincrby(dayKey, 'clear', -unused.clear).hincrby(dayKey, 'masked', -unused.masked).exec();
+    await this.redis.multi().hincrby(dayKey, 'clear', -unused.clear).hincrby(dayKey, 'masked', -unused.masked).hincrby(dayKey, 'probes', -unused.probes).exec();
   }
 
   async close() {

@@ -87,7 +87,7 @@ function typesOf(data: any): Map<string, string[]> {
   return new Map((data.__schema.types as { name: string; fields: { name: string }[] | null }[]).map((t) => [t.name, (t.fields ?? []).map((f) => f.name)]));
 }
 
-const UNLIMITED = { clear: Number.MAX_SAFE_INTEGER, masked: Number.MAX_SAFE_INTEGER };
+const UNLIMITED = { clear: Number.MAX_SAFE_INTEGER, masked: Number.MAX_SAFE_INTEGER, probes: Number.MAX_SAFE_INTEGER };
 
 describe('Partner budgets, allow-list and scoped schema', () => {
   let server: TestServer;
@@ -113,14 +113,14 @@ describe('Partner budgets, allow-list and scoped schema', () => {
   /** Today's usage of a key, read through the store (reserving nothing). PostgreSQL: also the row. */
   async function dayUsage(key: string): Promise<DayUsage> {
     const day = windows(Date.now()).day;
-    const usage = (await withCounters((store) => store.reserve(key, day, { clear: 0, masked: 0 }, UNLIMITED))).day;
+    const usage = (await withCounters((store) => store.reserve(key, day, { clear: 0, masked: 0, probes: 0 }, UNLIMITED))).day;
     if (!REDIS) {
-      const rows = await sql<{ clear: string; masked: string }>(
-        `SELECT clear_values AS clear, masked_values AS masked FROM usage_counters WHERE key = $1 AND window_kind = 'day' AND window_start = $2`,
+      const rows = await sql<{ clear: string; masked: string; probes: string }>(
+        `SELECT clear_values AS clear, masked_values AS masked, probes FROM usage_counters WHERE key = $1 AND window_kind = 'day' AND window_start = $2`,
         [key, day],
       );
       // reserve() makes the day's row: one row, holding what the store reported.
-      expect(rows.map((r) => ({ clear: Number(r.clear), masked: Number(r.masked) }))).toEqual([usage]);
+      expect(rows.map((r) => ({ clear: Number(r.clear), masked: Number(r.masked), probes: 0 }))).toEqual([usage]);
     }
     return usage;
   }
@@ -238,7 +238,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
     });
 
     it('stops bulk through small queries: checked against what an operation can return, spent with what it returned', async () => {
-      expect(PARTNER.daily).toEqual({ clear: 0, masked: 10_000 });
+      expect(PARTNER.daily).toEqual({ clear: 0, masked: 10_000, probes: 0 });
       const partner = uniquePartner('daily');
       const token = await server.token({ role: 'partner', partner, scopes: ['customers:read', 'customers.contact:read'] });
       await consentedCustomers(partner, 30, ['name', 'phone']);
@@ -246,15 +246,15 @@ describe('Partner budgets, allow-list and scoped schema', () => {
       await awayFromDayEdge();
 
       const preloaded = 9_855;
-      await preloadDay(key, { clear: 0, masked: preloaded });
-      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded });
+      await preloadDay(key, { clear: 0, masked: preloaded, probes: 0 });
+      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded, probes: 0 });
 
       // 145 left: the big query can return 100, so it runs; it returned 60, and 60 are spent.
       const big = dataOf(await server.gql<any>(BIG, { token }));
       expect(big.customers.edges).toHaveLength(30);
       expect(valuesIn(big.customers, FIELDS)).toBe(60);
       let returned = 60;
-      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned });
+      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned, probes: 0 });
 
       // 85 left: small queries of 10 run until fewer than 10 are left.
       let served = 0;
@@ -283,19 +283,19 @@ describe('Partner budgets, allow-list and scoped schema', () => {
       expect(error.message).toMatch(/\b10\b/);
 
       // The counter holds exactly what the responses carried; the refusal spent nothing.
-      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned });
+      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned, probes: 0 });
       expect(await accessRecord(refused!.requestId)).toMatchObject({ outcome: 'EXPOSURE_BUDGET_EXHAUSTED', token_id: jtiOf(token), masked_values: 0 });
 
       // Still refused, big or small; what carries no sensitive value still works.
       expectRefusal(await server.gql<any>(BIG, { token }), 'EXPOSURE_BUDGET_EXHAUSTED', 429);
       expect(dataOf(await server.gql<any>(ME, { token })).me.partnerId).toBe(partner);
       expect(dataOf(await server.gql<any>(`{ customers(first: 5) { edges { node { id } } } }`, { token })).customers.edges).toHaveLength(5);
-      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned });
+      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned, probes: 0 });
 
       // The budget is the partner's: another token of the partner is refused as well.
       const other = await server.token({ role: 'partner', partner, scopes: ['customers:read', 'customers.contact:read'] });
       expectRefusal(await server.gql<any>(SMALL, { token: other }), 'EXPOSURE_BUDGET_EXHAUSTED', 429);
-      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned });
+      expect(await dayUsage(key)).toEqual({ clear: 0, masked: preloaded + returned, probes: 0 });
     });
 
     it('refuses an operation that could return more than is left, even if it would return less', async () => {
@@ -304,12 +304,12 @@ describe('Partner budgets, allow-list and scoped schema', () => {
       await consentedCustomers(partner, 5, ['name', 'phone']);
       const key = `partner:${partner}`;
       await awayFromDayEdge();
-      await preloadDay(key, { clear: 0, masked: PARTNER.daily.masked - 50 });
+      await preloadDay(key, { clear: 0, masked: PARTNER.daily.masked - 50, probes: 0 });
       // Only 10 values would come back (5 customers), but 100 could: refused before anything runs.
       const error = expectRefusal(await server.gql<any>(BIG, { token }), 'EXPOSURE_BUDGET_EXHAUSTED', 429);
       expect(error.message).toMatch(/\b50\b/);
       expect(valuesIn(dataOf(await server.gql<any>(SMALL, { token })).customers, FIELDS)).toBe(10);
-      expect(await dayUsage(key)).toEqual({ clear: 0, masked: PARTNER.daily.masked - 40 });
+      expect(await dayUsage(key)).toEqual({ clear: 0, masked: PARTNER.daily.masked - 40, probes: 0 });
     });
 
     it('cannot be overrun by operations in flight at the same time: one admitted operation holds what it can return', async () => {
@@ -318,13 +318,13 @@ describe('Partner budgets, allow-list and scoped schema', () => {
       const tokenId = randomUUID();
       const key = 'partner:race';
       await awayFromDayEdge();
-      await preloadDay(key, { clear: 0, masked: PARTNER.daily.masked - 10 });
+      await preloadDay(key, { clear: 0, masked: PARTNER.daily.masked - 10, probes: 0 });
       const plugin = budgetPlugin(counters);
       const request = () => {
         const contextValue = {
           principal: { role: 'partner', sub: 'partner:race', partnerId: 'race', tokenId, scopes: ['customers:read', 'customers.contact:read'] },
           // A plan that can return 10 masked values (customers(first: 5) { name phone }), and returns them.
-          privacy: { plan: { exposure: { volume: 10, clearVolume: 0 } }, values: { clear: 0, masked: 0 } },
+          privacy: { plan: { exposure: { volume: 10, clearVolume: 0 } }, values: { clear: 0, masked: 0, probes: 0 } },
         };
         return { contextValue, hooks: plugin.requestDidStart!({ contextValue } as never) as Promise<any> };
       };
@@ -443,23 +443,23 @@ describe('Partner budgets, allow-list and scoped schema', () => {
         const key = `principal:store-test-${randomBytes(4).toString('hex')}`;
         const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
         const day = windows(Date.now()).day;
-        const limit = { clear: 5, masked: 40 };
+        const limit = { clear: 5, masked: 40, probes: 0 };
         expect(await store.countRequest(key, minute)).toBe(1);
         expect(await store.countRequest(key, minute)).toBe(2);
         expect(await store.countRequest(key, new Date(minute.getTime() + 60_000))).toBe(1);
-        expect(await store.reserve(key, day, { clear: 3, masked: 40 }, limit)).toEqual({ granted: true, day: { clear: 3, masked: 40 } });
+        expect(await store.reserve(key, day, { clear: 3, masked: 40, probes: 0 }, limit)).toEqual({ granted: true, day: { clear: 3, masked: 40, probes: 0 } });
         // Over the masked limit: nothing is added, the usage as it stands comes back.
-        expect(await store.reserve(key, day, { clear: 1, masked: 1 }, limit)).toEqual({ granted: false, day: { clear: 3, masked: 40 } });
-        expect(await store.reserve(key, day, { clear: 2, masked: 0 }, limit)).toEqual({ granted: true, day: { clear: 5, masked: 40 } });
-        await store.release(key, day, { clear: 1, masked: 15 });
-        expect(await store.reserve(key, day, { clear: 0, masked: 0 }, limit)).toEqual({ granted: true, day: { clear: 4, masked: 25 } });
+        expect(await store.reserve(key, day, { clear: 1, masked: 1, probes: 0 }, limit)).toEqual({ granted: false, day: { clear: 3, masked: 40, probes: 0 } });
+        expect(await store.reserve(key, day, { clear: 2, masked: 0, probes: 0 }, limit)).toEqual({ granted: true, day: { clear: 5, masked: 40, probes: 0 } });
+        await store.release(key, day, { clear: 1, masked: 15, probes: 0 });
+        expect(await store.reserve(key, day, { clear: 0, masked: 0, probes: 0 }, limit)).toEqual({ granted: true, day: { clear: 4, masked: 25, probes: 0 } });
         // Another day, another key: nothing spent.
-        expect((await store.reserve(key, new Date(day.getTime() + DAY_S * 1000), { clear: 0, masked: 0 }, limit)).day).toEqual({ clear: 0, masked: 0 });
-        expect((await store.reserve(`${key}-other`, day, { clear: 0, masked: 0 }, limit)).day).toEqual({ clear: 0, masked: 0 });
+        expect((await store.reserve(key, new Date(day.getTime() + DAY_S * 1000), { clear: 0, masked: 0, probes: 0 }, limit)).day).toEqual({ clear: 0, masked: 0, probes: 0 });
+        expect((await store.reserve(`${key}-other`, day, { clear: 0, masked: 0, probes: 0 }, limit)).day).toEqual({ clear: 0, masked: 0, probes: 0 });
         // Concurrent reservations never overrun the limit together.
-        const racers = await Promise.all(Array.from({ length: 10 }, () => store.reserve(`${key}-race`, day, { clear: 0, masked: 10 }, limit)));
+        const racers = await Promise.all(Array.from({ length: 10 }, () => store.reserve(`${key}-race`, day, { clear: 0, masked: 10, probes: 0 }, limit)));
         expect(racers.filter((r) => r.granted)).toHaveLength(4);
-        expect((await store.reserve(`${key}-race`, day, { clear: 0, masked: 0 }, limit)).day).toEqual({ clear: 0, masked: 40 });
+        expect((await store.reserve(`${key}-race`, day, { clear: 0, masked: 0, probes: 0 }, limit)).day).toEqual({ clear: 0, masked: 40, probes: 0 });
       } finally {
         await store.close();
       }
@@ -472,7 +472,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
       await awayFromDayEdge();
       const before = await dayUsage(key);
       // Three clear values left today; reading a customer's name and phone can return two.
-      await preloadDay(key, { clear: SALES.daily.clear - 3 - before.clear, masked: 0 });
+      await preloadDay(key, { clear: SALES.daily.clear - 3 - before.clear, masked: 0, probes: 0 });
       expect((await dayUsage(key)).clear).toBe(SALES.daily.clear - 3);
 
       // Every call below signs a new token for the same subject: the budget follows the principal.

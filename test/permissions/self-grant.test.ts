@@ -298,7 +298,7 @@ describe('Self-granted access', () => {
 
         const other = `p-${randomUUID().slice(0, 8)}`;
         const fresh = await server.token({ role: 'partner', partner: other, scopes: ['customers:read', 'customers.contact:read'] });
-        for (const at of [now, now + 86_400_000]) await store.reserve(`partner:${other}`, windows(at).day, { clear: 0, masked: daily.masked }, daily);
+        for (const at of [now, now + 86_400_000]) await store.reserve(`partner:${other}`, windows(at).day, { clear: 0, masked: daily.masked, probes: 0 }, daily);
         const exhausted = await server.gql<any>(`{ customers(first: 5) { edges { node { phone } } } }`, { token: fresh });
         expect(exhausted.status).toBe(429);
         expect(exhausted.body.errors![0].extensions?.code).toBe('EXPOSURE_BUDGET_EXHAUSTED');
