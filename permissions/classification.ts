@@ -232,6 +232,9 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
  */
 export const REVEALING_INPUTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'Query.customers': {
+    'filter.kind': 'Customer.kind',
+    'filter.tier': 'Customer.tier',
+    'filter.status': 'Customer.status',
     'filter.idNumber': 'Customer.idNumber',
     'filter.phone': 'Customer.phone',
     'filter.archiveNumber': 'Customer.archiveNumber',
@@ -243,17 +246,27 @@ export const REVEALING_INPUTS: Readonly<Record<string, Readonly<Record<string, s
     'orderBy.ARCHIVE_NUMBER': 'Customer.archiveNumber',
   },
   'Query.transactions': {
+    'filter.customerId': 'Transaction.customer',
+    'filter.direction': 'Transaction.direction',
+    'filter.channel': 'Transaction.channel',
     'filter.minAmount': 'Transaction.amount',
     'filter.maxAmount': 'Transaction.amount',
     'filter.occurredFrom': 'Transaction.occurredAt',
     'filter.occurredTo': 'Transaction.occurredAt',
   },
   'Customer.transactions': {
+    'filter.direction': 'Transaction.direction',
+    'filter.channel': 'Transaction.channel',
     'filter.minAmount': 'Transaction.amount',
     'filter.maxAmount': 'Transaction.amount',
     'filter.occurredFrom': 'Transaction.occurredAt',
     'filter.occurredTo': 'Transaction.occurredAt',
   },
-  'Query.complaints': { 'filter.assigneeId': 'Complaint.assignee' },
-  'Customer.complaints': { 'filter.assigneeId': 'Complaint.assignee' },
+  'Query.complaints': {
+    'filter.assigneeId': 'Complaint.assignee',
+    'filter.status': 'Complaint.status',
+    'filter.overdue': 'Complaint.overdue',
+    'filter.customerId': 'Complaint.customer',
+  },
+  'Customer.complaints': { 'filter.assigneeId': 'Complaint.assignee', 'filter.status': 'Complaint.status', 'filter.overdue': 'Complaint.overdue' },
 };

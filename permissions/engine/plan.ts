@@ -163,7 +163,9 @@ function walk(state: WalkState, selectionSet: SelectionSetNode, type: GraphQLObj
 }
 
 /** Filter and sort inputs a role may use: only on fields it reads clear, or holds a lookup grant for. */
-function checkRevealingInputs(role: Role, purpose: Purpose, coordinate: string, path: string, args: Record<string, unknown>, refused: string[], probes: PlannedProbe[]): void {
+function checkRevealingInputs(
+  role: Role, purpose: Purpose, scopes: readonly string[], coordinate: string, path: string, args: Record<string, unknown>, refused: string[], probes: PlannedProbe[],
+): void {
   const guards = REVEALING_INPUTS[coordinate];
   if (!guards) return;
   const used: string[] = [];
@@ -178,7 +180,9 @@ function checkRevealingInputs(role: Role, purpose: Purpose, coordinate: string, 
     const [typeName, fieldName] = revealed.split('.');
     const rule = compileRule(ruleFor(role, typeName, fieldName), purpose);
     const readsClear = 'fixed' in rule && rule.fixed.decision.kind === 'CLEAR';
-    if (!readsClear && !policy.lookups.includes(revealed)) refused.push(`${coordinate}(${input})`);
+    // A scoped caller filters and sorts only by what its scopes open: a filter reads the field it tests.
+    if (policy.scoped && !scopesAllow(scopes, revealed)) refused.push(`${coordinate}(${input})`);
+    else if (!readsClear && !policy.lookups.includes(revealed)) refused.push(`${coordinate}(${input})`);
     else if (isSensitive(classify(typeName, fieldName))) probes.push({ path, argument: input, field: revealed, rows: Math.max(1, clampPage(args.first)), decision: readsClear ? 'CLEAR' : 'MASK' });
   }
 }
@@ -303,7 +307,7 @@ export function planOperation(
     if (isRoot && alwaysRemoved(rule)) refusedOperations.push(entry.coordinate);
     else if (!isSensitive(entry.cls) && alwaysRemoved(rule)) refusedFields.push(entry.coordinate);
     if (isRoot && typeName === 'Mutation') checkWrites(role, fieldName, entry.args, refusedInputs);
-    checkRevealingInputs(role, purpose, entry.coordinate, path, entry.args, refusedInputs, probes);
+    checkRevealingInputs(role, purpose, scopes, entry.coordinate, path, entry.args, refusedInputs, probes);
     uniquenessProbes(entry.coordinate, path, entry.args, probes);
     if (isSensitive(entry.cls)) sensitive.push({ ...entry, rule });
   }

@@ -403,7 +403,8 @@ describe('Access register', () => {
 
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ principalRole: 'service', principalSub: serviceAgent, purpose: 'complaint_handling', outcome: 'OK', documentHash: sha256(query) });
-    expect(rows[0].fields.map((f) => f.path)).toEqual(['customers.edges.node.idNumber', 'customers.edges.node.name', 'customers.edges.node.phone']);
+    // The lookup itself is registered as a probe of the ID number: its argument, never its value.
+    expect(rows[0].fields.map((f) => f.path)).toEqual(['customers.edges.node.idNumber', 'customers.edges.node.name', 'customers.edges.node.phone', 'customers(filter.idNumber)']);
     expect([...rows[0].customersClear, ...rows[0].customersMasked]).toContain(foreign.id);
 
     const [{ t }] = await sql<{ t: string }>(`SELECT row_to_json(a)::text AS t FROM audit_access a WHERE request_id = $1`, [requestId]);
