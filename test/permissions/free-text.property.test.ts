@@ -167,6 +167,7 @@ describe('maskFreeText: the attack formats', () => {
     ['spoken numerals: 幺 for one, 两 for two', '打幺三八幺两三四五六七八', '打幺三八****五六七八'],
     ['capital numerals', '壹捌捌零壹贰叁肆伍陆柒', '壹捌捌****肆伍陆柒'],
     ['mixed scripts', '1八８0一２三4五６7', '1八８****4五６7'],
+    ['dingbat circled digits (NFKC keeps them)', '➀➂➇➀➁➂➃➄➅➆➇', '➀➂➇****➄➅➆➇'],
     ['dots', '188.0123.4567', '188.****.4567'],
     ['double spaces', '188  0123  4567', '188  ****  4567'],
     ['underscores', '188_0123_4567', '188_****_4567'],
@@ -209,5 +210,36 @@ describe('maskFreeText: ordinary prose stays as written', () => {
 
   it('still masks e-mail addresses', () => {
     expect(maskFreeText('邮箱 zhang.san@example.com，电话 188 0123 4567')).toBe('邮箱 z***@example.com，电话 188 **** 4567');
+  });
+});
+
+describe('maskFreeText: every character Unicode normalises to a digit or separator', () => {
+  /** Code points up to U+1FFFF whose NFKC form passes `accept` (skipping ASCII and surrogates). */
+  function codePointsWhere(accept: (nfkc: string, ch: string) => boolean): string[] {
+    const found: string[] = [];
+    for (let cp = 0x80; cp <= 0x1ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCodePoint(cp);
+      if (accept(ch.normalize('NFKC'), ch)) found.push(ch);
+    }
+    return found;
+  }
+
+  it('counts as a digit every character NFKC turns into one digit (full-width, maths, circled …)', () => {
+    const digitLike = codePointsWhere((nfkc) => /^\(?[0-9][.,)]?$/.test(nfkc));
+    expect(digitLike.length).toBeGreaterThan(50);
+    const missed = digitLike.filter((ch) => {
+      const d = ch.normalize('NFKC').replace(/\D/g, '');
+      // 188 0123 456d written with this character for its last digit.
+      return maskFreeText(`188 0123 456${ch}`) !== `188 **** 456${ch}` || d === '';
+    });
+    expect(missed).toEqual([]);
+  });
+
+  it('joins groups across every separator NFKC turns into white space, `-`, `.`, `_`, `/` or `·`', () => {
+    const separators = codePointsWhere((nfkc, ch) => /^(?:\s+|[-._/·・])$/u.test(nfkc) || /^[\p{Pd}\p{Cf}]$/u.test(ch));
+    expect(separators).toEqual(expect.arrayContaining(['\u3000', '－', '．', '＿', '／', '—', '\u200b']));
+    const missed = separators.filter((sep) => maskFreeText(`188${sep}0123${sep}4567`) !== `188${sep}****${sep}4567`);
+    expect(missed).toEqual([]);
   });
 });
