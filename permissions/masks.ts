@@ -90,27 +90,164 @@ export function maskMoney(value: string): string {
   return STAR;
 }
 
-// Number runs, spaces or dashes allowed between digits (`138-1234-5678`, `6222 0212 3456 1234`),
-// classified by how many digits they hold: 18-char IDs (last may be X), 11-digit mobiles, 13–19 digit cards.
-const NUMBER_RUN = /(?<!\d)\d(?:[ -]?\d){10,18}(?:[Xx](?![A-Za-z]))?(?!\d)/g;
+// ---------------------------------------------------------------------------------------------
+// Numbers inside free text. One regex finds every run of digits in any script with separators
+// between groups; only the runs it finds (rare in prose) are looked at character by character.
+
+/**
+ * Chinese numerals read as digits when they stand in a run: 〇/零/○ 0, 一/幺 1, 二/两 2 …, the
+ * capital (financial) forms 壹贰叁肆伍陆柒捌玖 and their traditional spellings. 十/百/千 are
+ * positional, not digits, and stay text.
+ */
+const ZH_DIGITS: Readonly<Record<string, string>> = {
+  〇: '0', 零: '0', '○': '0', 一: '1', 幺: '1', 二: '2', 两: '2', 兩: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 八: '8', 九: '9',
+  壹: '1', 贰: '2', 貳: '2', 叁: '3', 參: '3', 肆: '4', 伍: '5', 陆: '6', 陸: '6', 柒: '7', 捌: '8', 玖: '9',
+};
+
+/**
+ * A digit: ASCII, full-width ０-９, the Chinese numerals above, and the other characters whose
+ * NFKC form is one digit (¹²³, ₀-₉, ①-⑨, ⑴-⑼, ⒈-⒐, ⓪, maths 𝟎-𝟿, outlined and segmented 🯰-🯹,
+ * 🄀-🄊) plus the dingbat circled digits NFKC leaves alone (⓵, ❶, ➀, ➊ …). Not counted: enclosed
+ * numbers of two digits (⑩, ㉑), and other scripts' decimal digits (Arabic-Indic ٣ …) — NFKC keeps
+ * those, and `\p{Nd}` in this class made the scan of every text about twice as slow.
+ */
+const DIGIT_CLASS =
+  `[0-9\\uFF10-\\uFF19${Object.keys(ZH_DIGITS).join('')}\\u00B2\\u00B3\\u00B9\\u2070\\u2074-\\u2079\\u2080-\\u2089` +
+  `\\u2460-\\u2468\\u2474-\\u247C\\u2488-\\u2490\\u24EA\\u24F5-\\u24FD\\u24FF\\u2776-\\u277E\\u2780-\\u2788\\u278A-\\u2792` +
+  `\\u{1CCF0}-\\u{1CCF9}\\u{1D7CE}-\\u{1D7FF}\\u{1F100}-\\u{1F10C}\\u{1FBF0}-\\u{1FBF9}]`;
+
+/**
+ * What may stand between digit groups: any white space (several spaces, tab, line break,
+ * no-break and ideographic U+3000 space), any dash (`-`, `—`, `–`, `－`, `〜` …, Unicode Pd) and
+ * the minus sign, invisible format characters (zero-width space, soft hyphen …, Unicode Cf), and
+ * `.` `_` `/` `·` `・` with their full-width and compatibility forms (whatever NFKC turns into one).
+ * Not the comma: `1,234,567.89` is an amount, not a number run.
+ */
+const SEPARATOR_CLASS =
+  '[\\s\\p{Pd}\\p{Cf}._/\\u00B7\\u0387\\u2024\\u2027\\u2212\\u2219\\u22C5\\u30FB\\uFE33\\uFE34\\uFE4D-\\uFE4F\\uFE52\\uFF0E\\uFF0F\\uFF3F\\uFF65]';
+
+/**
+ * The ID check character, ASCII or full-width. Taken even when a letter follows (`…002Xiao`):
+ * it counts only after 17 digits, where it is one of the last 4 shown anyway.
+ */
+const CHECK_X_CLASS = '[XxＸｘ]';
+
+/** Seven or more digits with any separators between them, and a trailing ID check character. */
+const NUMBER_RUN = new RegExp(
+  `${DIGIT_CLASS}(?:${SEPARATOR_CLASS}*${DIGIT_CLASS}){6,}(?:${SEPARATOR_CLASS}*${CHECK_X_CLASS})?`,
+  'gu',
+);
+const ONE_DIGIT = new RegExp(`^${DIGIT_CLASS}$`, 'u');
+const ONE_X = new RegExp(`^${CHECK_X_CLASS}$`, 'u');
+const ASCII_DIGIT = /[0-9]/;
 const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
-function maskDigits(digits: string): string {
-  if (digits.length === 18 && /^\d{17}[\dXx]$/.test(digits)) return maskIdNumber(digits);
-  if (digits.length === 11 && /^1[3-9]\d{9}$/.test(digits)) return maskPhone(digits);
-  if (digits.length === 13 && /^861[3-9]\d{9}$/.test(digits)) return `86${maskPhone(digits.slice(2))}`;
-  if (digits.length >= 13) return maskCard(digits);
-  return keepEnds(digits, 0, 4);
+/** Dingbat circled digits one to nine (NFKC keeps them): first code point of each set. */
+const DINGBAT_ONES = [0x24f5, 0x2776, 0x2780, 0x278a];
+const DINGBAT_ZEROS = new Set([0x24ff, 0x1f10b, 0x1f10c]);
+
+/** The ASCII digit a character matched by DIGIT_CLASS stands for. */
+function digitOf(ch: string): string {
+  if (ch >= '0' && ch <= '9') return ch;
+  const zh = ZH_DIGITS[ch];
+  if (zh !== undefined) return zh;
+  const cp = ch.codePointAt(0) ?? 0;
+  for (const one of DINGBAT_ONES) if (cp >= one && cp < one + 9) return String(cp - one + 1);
+  if (DINGBAT_ZEROS.has(cp)) return '0';
+  // Full-width, maths, superscript, enclosed …: NFKC gives the digit (`⑴` → `(1)`, `⒈` → `1.`).
+  return ASCII_DIGIT.exec(ch.normalize('NFKC'))?.[0] ?? '0';
 }
 
-/** Masks the digits of a run and puts its separators back where they were. */
-function maskNumberRun(run: string): string {
-  const masked = [...maskDigits(run.replace(/[ -]/g, ''))];
-  let next = 0;
-  return [...run].map((ch) => (ch === ' ' || ch === '-' ? ch : masked[next++])).join('');
+// Runs that are prose, not numbers, checked on the normalised run (digits + single separators).
+const DATE = /^(?:19|20)\d\d([-./])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])$/;
+const DATE_HOUR = /^(?:19|20)\d\d([-./])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01]) (?:[01]?\d|2[0-3])$/;
+const MINUTES_AFTER = /^[:：][0-5]\d/;
+const AMOUNT = /^\d{1,6}\.\d{1,2}$/;
+
+/** Whether a run (as `normalised`, ending at `end` in `text`) is a date, a date and hour, or an amount. */
+function isProse(normalised: string, text: string, end: number): boolean {
+  if (DATE.test(normalised) || AMOUNT.test(normalised)) return true;
+  return DATE_HOUR.test(normalised) && MINUTES_AFTER.test(text.slice(end, end + 3));
 }
 
-/** Free text: any ID, card, phone number or e-mail address inside it is masked in place. */
+/**
+ * Which digits of a run of `n` stay (by position): a mainland mobile `138****5678`, a mobile
+ * after `+86` keeps the 86 too, 13 digits and more (IDs, cards, longer runs) the first 3 and the
+ * last 4, 7–12 other digits the last 4 only.
+ */
+function keptHead(digits: string, plus86: boolean): number {
+  const n = digits.length;
+  if (n === 11 && /^1[3-9]/.test(digits)) return 3;
+  if (n === 13 && plus86 && /^861[3-9]/.test(digits)) return 5;
+  return n >= 13 ? 3 : 0;
+}
+
+/** Masks one run found by NUMBER_RUN, in place: hidden digits become `*`, the rest stays as written. */
+function maskNumberRun(run: string, offset: number, text: string): string {
+  const chars = [...run];
+  const isDigit = chars.map((ch) => ONE_DIGIT.test(ch));
+  let digits = '';
+  let normalised = '';
+  let normalisedToLastDigit = 0;
+  let lastWasSeparator = false;
+  chars.forEach((ch, i) => {
+    if (isDigit[i]) {
+      const d = digitOf(ch);
+      digits += d;
+      normalised += d;
+      normalisedToLastDigit = normalised.length;
+      lastWasSeparator = false;
+    } else if (!ONE_X.test(ch) && !lastWasSeparator) {
+      const nfkc = ch.normalize('NFKC');
+      normalised += /^\s+$/.test(nfkc) ? ' ' : nfkc;
+      lastWasSeparator = true;
+    }
+  });
+  // The check character counts only at the end of an 18-character ID; otherwise it is text.
+  const last = chars.length - 1;
+  const withX = ONE_X.test(chars[last]) && digits.length === 17;
+  if (withX) digits += 'X';
+
+  if (!withX && isProse(normalised.slice(0, normalisedToLastDigit), text, offset + run.length)) return run;
+
+  const head = keptHead(digits, offset > 0 && /[+＋]$/.test(text.slice(Math.max(0, offset - 1), offset)));
+  const tailFrom = digits.length - 4;
+  let index = 0;
+  let out = '';
+  chars.forEach((ch, i) => {
+    if (!isDigit[i] && !(withX && i === last)) {
+      out += ch;
+      return;
+    }
+    out += index < head || index >= tailFrom ? ch : '*';
+    index += 1;
+  });
+  return out;
+}
+
+/**
+ * Free text: any ID, card, phone or other number and any e-mail address inside it is masked in
+ * place, whatever script or separators it is written in.
+ *
+ * A number is a run of 7 or more digits after normalisation: NFKC (full-width `１８８` → `188`),
+ * Chinese numerals as digits (〇零一二三四五六七八九两幺, 壹贰叁肆伍陆柒捌玖), any separators
+ * between groups (spaces — also several, and U+3000 —, dashes, `.` `_` `/` `·`, zero-width and
+ * full-width forms), and an `X` check character at the end of an 18-character ID. A lone numeral
+ * in prose (`一个`) is not a run. Of each run at most this many digits stay:
+ *   - a mainland mobile (11 digits, 1[3-9]…): first 3 + last 4 — `138****5678`; written `+86…`
+ *     the country code stays too (`+86138****5678`), the number's own digits shown are still 7;
+ *   - 13 digits or more — IDs, cards, and any longer run: first 3 + last 4 (an ID as maskIdNumber,
+ *     a card less than maskCard's first 6), so never more than 7 digits, and never 8 in a row;
+ *   - any other run of 7–12 digits: the last 4 only (`*******5678`).
+ * Left as written: a date `2026-11-30` (also with `/` or `.`, and with an hour when `:minutes`
+ * follows: `2026-11-30 14:30`) and an amount of up to 6 whole digits with cents (`123456.78`);
+ * a compact date (`20261130`) is an 8-digit run and keeps its last 4. Commas do not join groups,
+ * so `1,234,567.89` stays.
+ *
+ * The masked run keeps its length and shape: every hidden digit becomes one ASCII `*` whatever
+ * script it was written in; the digits that stay and the separators are kept as written (a
+ * full-width number comes back `１８８****４５６７`, a Chinese one `一八八****四五六七`).
+ */
 export function maskFreeText(value: string): string {
   return value.replace(NUMBER_RUN, maskNumberRun).replace(EMAIL_IN_TEXT, maskEmail);
 }
@@ -140,7 +277,8 @@ export const MASK_DESCRIPTIONS: Record<MaskStrategy, string> = {
   address: 'province + city (`浙江省杭州市*********`)',
   birthYear: 'year only (`1985-**-**`)',
   moneyBucket: 'range bucket (`100000-500000`)',
-  freeText: 'numbers and e-mails inside masked',
+  freeText:
+    'every run of 7+ digits inside — after NFKC, Chinese numerals (〇零一…九两幺, 壹贰…玖) as digits, any spaces/dashes/`.`/`_`/`/`/`·` between groups — keeps at most 7: a mobile or 13+ digits (ID, card, longer) first 3 + last 4 (`138****5678`), 7–12 other digits last 4; dates (`2026-11-30`) and amounts up to 6 whole digits with cents stay; e-mails as email',
 };
 
 /** Applies a strategy to a resolved value; non-strings (numbers from pg) are masked as text. */

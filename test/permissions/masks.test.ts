@@ -165,7 +165,7 @@ describe('Masking strategies', () => {
       [
         'a Chinese note with an ID, a mobile, two cards and an e-mail',
         '客户身份证11010519491231002X，手机13812345678，卡号6222021234561234，另一张卡6222021234567890123，邮箱zhang.san@example.com，请核实。',
-        '客户身份证110***********002X，手机138****5678，卡号622202******1234，另一张卡622202*********0123，邮箱z***@example.com，请核实。',
+        '客户身份证110***********002X，手机138****5678，卡号622*********1234，另一张卡622************0123，邮箱z***@example.com，请核实。',
       ],
       [
         'an English note',
@@ -176,7 +176,7 @@ describe('Masking strategies', () => {
       ['text with only short numbers', '订单金额 5000 元，共 3 笔，2024-05-01 办理。', '订单金额 5000 元，共 3 笔，2024-05-01 办理。'],
       ['an empty string', '', ''],
       ['a phone written with dashes', '客户电话138-1234-5678', '客户电话138-****-5678'],
-      ['a card written in groups', '卡号6222 0212 3456 1234 已冻结', '卡号6222 02** **** 1234 已冻结'],
+      ['a card written in groups, first 3 + last 4 (free text shows at most 7 digits)', '卡号6222 0212 3456 1234 已冻结', '卡号622* **** **** 1234 已冻结'],
       ['numbers right after Latin letters', 'tel13812345678 ID11010519491231002X', 'tel138****5678 ID110***********002X'],
       ['a mobile with the +86 prefix, masked as a phone', '+8613812345678', '+86138****5678'],
     ])('masks %s in place, the rest unchanged', (_label, text, expected) => {
