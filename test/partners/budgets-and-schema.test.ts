@@ -120,7 +120,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
         [key, day],
       );
       // reserve() makes the day's row: one row, holding what the store reported.
-      expect(rows.map((r) => ({ clear: Number(r.clear), masked: Number(r.masked), probes: 0 }))).toEqual([usage]);
+      expect(rows.map((r) => ({ clear: Number(r.clear), masked: Number(r.masked), probes: Number(r.probes) }))).toEqual([usage]);
     }
     return usage;
   }
@@ -238,7 +238,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
     });
 
     it('stops bulk through small queries: checked against what an operation can return, spent with what it returned', async () => {
-      expect(PARTNER.daily).toEqual({ clear: 0, masked: 10_000, probes: 0 });
+      expect(PARTNER.daily).toEqual({ clear: 0, masked: 10_000, probes: 100 });
       const partner = uniquePartner('daily');
       const token = await server.token({ role: 'partner', partner, scopes: ['customers:read', 'customers.contact:read'] });
       await consentedCustomers(partner, 30, ['name', 'phone']);
@@ -324,7 +324,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
         const contextValue = {
           principal: { role: 'partner', sub: 'partner:race', partnerId: 'race', tokenId, scopes: ['customers:read', 'customers.contact:read'] },
           // A plan that can return 10 masked values (customers(first: 5) { name phone }), and returns them.
-          privacy: { plan: { exposure: { volume: 10, clearVolume: 0 } }, values: { clear: 0, masked: 0, probes: 0 } },
+          privacy: { plan: { exposure: { volume: 10, clearVolume: 0 }, probes: [] }, values: { clear: 0, masked: 0 } },
         };
         return { contextValue, hooks: plugin.requestDidStart!({ contextValue } as never) as Promise<any> };
       };

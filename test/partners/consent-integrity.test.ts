@@ -314,6 +314,14 @@ describe('Consent integrity', () => {
   });
 });
 
+/** ConsentIntegrity and the migrations after it, in order. */
+const FROM_CONSENT_INTEGRITY = migrationNames().slice(migrationNames().indexOf('ConsentIntegrity1795507400000'));
+
+/** Reverts the newest migrations down to and including ConsentIntegrity. */
+async function revertThroughConsentIntegrity(url: string): Promise<void> {
+  for (let i = 0; i < FROM_CONSENT_INTEGRITY.length; i++) await migrateDownLast(url);
+}
+
 describe('Migration ConsentIntegrity', () => {
   let db: TestDatabase;
   let client: Client;
@@ -321,7 +329,7 @@ describe('Migration ConsentIntegrity', () => {
   beforeAll(async () => {
     db = await createTestDatabase({ empty: true });
     await migrateUp(db.url);
-    await migrateDownLast(db.url); // the database as it was before ConsentIntegrity
+    await revertThroughConsentIntegrity(db.url); // the database as it was before ConsentIntegrity
     client = new Client({ connectionString: db.url });
     await client.connect();
   });
@@ -334,7 +342,7 @@ describe('Migration ConsentIntegrity', () => {
   const query = async (text: string, values: unknown[] = []) => (await client.query(text, values)).rows;
 
   it('ends existing marketing consents with the reason, drops marketing from partners, keeps the rest', async () => {
-    expect(migrationNames().at(-1)).toBe('ConsentIntegrity1795507400000');
+    expect(FROM_CONSENT_INTEGRITY[0]).toBe('ConsentIntegrity1795507400000');
     const [{ id: customer }] = await query(`INSERT INTO customers (kind, archive_number, name) VALUES ('INDIVIDUAL', 'P202401010000001', 'x') RETURNING id`);
     await query(`INSERT INTO partners (id, name, purposes, created_by) VALUES ('promo', 'Promo', '{partner_service,marketing}', 'someone'), ('only-promo', 'Only', '{marketing}', 'someone')`);
     const insert = async (purpose: string, granted: string, expires: string) => (await query(
@@ -347,7 +355,7 @@ describe('Migration ConsentIntegrity', () => {
     const expired = await insert('marketing', '-300 days', '-1 day');
     const service = await insert('partner_service', '-10 days', '300 days');
 
-    expect(await migrateUp(db.url)).toEqual(['ConsentIntegrity1795507400000']);
+    expect(await migrateUp(db.url)).toEqual(FROM_CONSENT_INTEGRITY);
 
     const rows = new Map((await query(`SELECT id, purpose, revoked_at, revoked_by, revoke_reason, evidence_kind, evidence_ref FROM consents`)).map((r) => [r.id, r]));
     for (const id of [active, pending]) {
@@ -368,13 +376,13 @@ describe('Migration ConsentIntegrity', () => {
   });
 
   it('down() removes the columns and constraints; the ended consents stay ended', async () => {
-    await migrateDownLast(db.url);
+    await revertThroughConsentIntegrity(db.url);
     const columns = (await query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'consents'`)).map((r) => r.column_name);
     expect(columns).not.toContain('evidence_kind');
     expect(columns).not.toContain('revoke_reason');
     const constraints = (await query(`SELECT conname FROM pg_constraint WHERE contype <> 'n' AND (conname LIKE '%marketing%' OR conname LIKE 'consents_%evidence%')`)).map((r) => r.conname);
     expect(constraints).toEqual([]);
     expect((await query(`SELECT count(*)::int AS n FROM consents WHERE purpose = 'marketing' AND revoked_by = 'system:migration'`))[0].n).toBe(2);
-    expect(await migrateUp(db.url)).toEqual(['ConsentIntegrity1795507400000']);
+    expect(await migrateUp(db.url)).toEqual(FROM_CONSENT_INTEGRITY);
   });
 });
