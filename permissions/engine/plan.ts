@@ -116,11 +116,16 @@ function walk(state: WalkState, selectionSet: SelectionSetNode, type: GraphQLObj
       continue;
     }
     const name = selection.name.value;
-    if (name.startsWith('__')) continue; // __typename: no data
+    // Every alias counts, on __typename and introspection fields too (graphql-cop overloads with __typename).
+    if (selection.alias) state.shape.aliases += 1;
+    if (name.startsWith('__')) {
+      // __typename, __schema, __type: no customer data, but their aliases and directives count.
+      if (selection.selectionSet) countIntrospectionShape(state, selection.selectionSet);
+      continue;
+    }
     const definition = type.getFields()[name];
     if (!definition) continue; // validation has refused it already
     const key = selection.alias?.value ?? name;
-    if (selection.alias) state.shape.aliases += 1;
     const path = recordPath ? `${recordPath}.${key}` : key;
     state.shape.depth = Math.max(state.shape.depth, path.split('.').length);
     let args: Record<string, unknown>;
@@ -140,6 +145,20 @@ function walk(state: WalkState, selectionSet: SelectionSetNode, type: GraphQLObj
       const childPage = isConnectionType(named) ? clampPage(args.first) : undefined;
       walk(state, selection.selectionSet, named, path, fieldRows, childPage);
     }
+  }
+}
+
+/** Aliases and directives inside an introspection field, counted as execution meets them (spreads included). */
+function countIntrospectionShape(state: WalkState, selectionSet: SelectionSetNode): void {
+  for (const selection of selectionSet.selections) {
+    state.shape.directives += selection.directives?.length ?? 0;
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = state.fragments[selection.name.value]; // no cycles: validation refused them
+      if (fragment) countIntrospectionShape(state, fragment.selectionSet);
+      continue;
+    }
+    if (selection.kind === Kind.FIELD && selection.alias) state.shape.aliases += 1;
+    if (selection.selectionSet) countIntrospectionShape(state, selection.selectionSet);
   }
 }
 

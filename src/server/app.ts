@@ -172,7 +172,8 @@ export async function createHttpServer(deps: HttpServerDeps) {
     // every syntax error into a 500.
     maxTokens: { enabled: false },
     maxDepth: { n: 20 },
-    maxAliases: { n: 60 },
+    // Every alias counts: armor's default allow-list lets `__typename` aliases through (graphql-cop sends 101).
+    maxAliases: { n: 60, allowList: [] },
     maxDirectives: { n: 100 },
     costLimit: { enabled: false }, // armor's cost ignores page sizes; the plan's cost does not
     blockFieldSuggestion: { enabled: !config.isDevelopment },
