@@ -32,6 +32,7 @@ import type { BudgetStore } from '../budget/store';
 import { sanitiseErrorMessage } from './error-hygiene';
 import { graphiqlRouter } from './graphiql';
 import { jitGateway } from './jit-executor';
+import { UnknownDirectivesRule } from './unknown-directives-rule';
 import { healthRouter } from './health';
 
 export interface HttpServerDeps {
@@ -179,7 +180,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
     blockFieldSuggestion: { enabled: !config.isDevelopment },
   }).protect();
   const apollo = new ApolloServer<RequestContext>({
-    validationRules: armor.validationRules,
+    validationRules: [...armor.validationRules, UnknownDirectivesRule],
     parseOptions: { maxTokens: 5000 },
     ...(deps.executor === 'graphql-js' ? { schema } : { gateway: jitGateway(schema) }),
     csrfPrevention: true,

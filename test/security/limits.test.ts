@@ -139,6 +139,41 @@ describe('Query limits', () => {
     });
   });
 
+  describe('unknown directives', () => {
+    it('answers ten unknown directives with one short validation error naming them, before any SQL', async () => {
+      const names = ['foo', 'bar', 'baz', 'qux', 'quux', 'corge', 'grault', 'garply', 'waldo', 'fred'];
+      const document = `{ me { role ${names.map((n) => `@${n}`).join(' ')} sub @foo(secret: "13800138000") } }`;
+      const { status, body } = await server.gql<any>(document, { role: 'manager' });
+      expect(status).toBe(400);
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.errors![0].message).toBe(`Unknown directives: @${names.join(', @')}`);
+      expect(JSON.stringify(body)).not.toContain('13800138000');
+      const inProcess = await server.execute<any>(document, { role: 'manager' });
+      expect(inProcess.body.errors).toHaveLength(1);
+      expect(inProcess.statements).toBe(0);
+    });
+
+    it('names at most a few of many, and keeps the message short', async () => {
+      const document = `{ me { role ${Array.from({ length: 80 }, (_, i) => `@d${i}_${'x'.repeat(200)}`).join(' ')} } }`;
+      const { status, body } = await server.gql<any>(document, { role: 'manager' });
+      expect(status).toBe(400);
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.errors![0].message).toMatch(/^Unknown directives: (@d\d+_x{17}…, ){9}@d\d+_x{17}… and 70 more$/);
+      expect(body.errors![0].message.length).toBeLessThanOrEqual(300);
+    });
+
+    it('still reports one unknown directive alone, and known directives are served', async () => {
+      const one = await server.gql<any>(`{ me { role @nope } }`, { role: 'manager' });
+      expect(one.status).toBe(400);
+      expect(one.body.errors).toEqual([expect.objectContaining({ message: 'Unknown directives: @nope', extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }) })]);
+      const known = await server.gql<any>(`{ me { role @include(if: true) sub @skip(if: true) } }`, { role: 'manager' });
+      expect(known.body.errors).toBeUndefined();
+    });
+  });
+
   describe('time limit', () => {
     it('cancels SQL that runs longer than the statement timeout: TIMEOUT with the request id, nothing else', async () => {
       const blocker = await server.db.pool.connect();
