@@ -29,7 +29,7 @@ import { CLASSIFICATION, REVEALING_INPUTS } from '../classification';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../policy';
 import { mask, type FieldClass, type Purpose } from '../vocabulary';
 import { alwaysRemoved, canBeClear, compileRule, downgraded, type PlannedRule } from './compile';
-import { forbidden, exposureLimit, queryLimit } from './errors';
+import { badDirectiveArgument, forbidden, exposureLimit, queryLimit } from './errors';
 import { fieldGroupOf, scopesAllow, scopesOpening } from '../scopes';
 
 /** Rows assumed for a plain list the classification gives no estimate for. */
@@ -91,8 +91,12 @@ function isConnectionType(type: GraphQLCompositeType): boolean {
 
 function included(state: WalkState, node: { directives?: readonly import('graphql').DirectiveNode[] }): boolean {
   if (!node.directives?.length) return true;
-  if (getDirectiveValues(GraphQLSkipDirective, node, state.variables)?.if === true) return false;
-  return getDirectiveValues(GraphQLIncludeDirective, node, state.variables)?.if !== false;
+  try {
+    if (getDirectiveValues(GraphQLSkipDirective, node, state.variables)?.if === true) return false;
+    return getDirectiveValues(GraphQLIncludeDirective, node, state.variables)?.if !== false;
+  } catch (error) {
+    throw badDirectiveArgument(error); // `$v: Boolean = true` sent as null: the caller's mistake, not a 500
+  }
 }
 
 function applies(state: WalkState, typeCondition: import('graphql').NamedTypeNode | undefined, type: GraphQLObjectType): boolean {
