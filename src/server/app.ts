@@ -79,12 +79,29 @@ function isInternal(error: unknown): boolean {
 }
 
 /**
+ * Apollo's own refusals of a request that come without a code (Apollo's formatting would call
+ * them INTERNAL_SERVER_ERROR); their status is already 400. The hash mismatch takes the code
+ * other GraphQL servers give it.
+ */
+const UNCODED_APOLLO_REFUSALS: Record<string, string> = {
+  'provided sha does not match query': 'PERSISTED_QUERY_HASH_MISMATCH',
+  'Unsupported persisted query version': 'BAD_REQUEST',
+};
+
+function uncodedApolloRefusal(error: unknown): string | undefined {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined || error.originalError) return undefined;
+  return Object.hasOwn(UNCODED_APOLLO_REFUSALS, error.message) ? UNCODED_APOLLO_REFUSALS[error.message] : undefined;
+}
+
+/**
  * Internal errors reach clients as a code only (the request id is added when the response is
  * sent; the detail is logged with it). Messages that graphql-js built with the caller's value
  * inside are rewritten without it.
  */
 function formatError(config: AppConfig) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const refusal = uncodedApolloRefusal(error);
+    if (refusal) return { message: formatted.message, extensions: { code: refusal } };
     if (!isInternal(error) || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
       const { message, field } = sanitiseErrorMessage(formatted.message);
       if (message === formatted.message) return formatted;
