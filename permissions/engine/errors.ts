@@ -23,6 +23,15 @@ export function queryLimit(role: string, limit: 'depth' | 'aliases' | 'directive
   });
 }
 
+/** @skip/@include given a null `if` (a nullable variable sent as null): graphql-js's message holds no value. */
+export function badDirectiveArgument(error: unknown): GraphQLError {
+  const message = error instanceof GraphQLError ? error.message : 'Argument "if" of @skip/@include is invalid';
+  return new GraphQLError(message, {
+    nodes: error instanceof GraphQLError ? error.nodes : undefined,
+    extensions: { code: 'BAD_USER_INPUT', field: 'if', http: { status: 400 } },
+  });
+}
+
 /** Refused before any SQL: the figure, the limit, the paths that weigh most and what to ask instead. */
 export function exposureLimit(exposure: Exposure, fields: PlannedField[]): GraphQLError {
   const contributors = fields

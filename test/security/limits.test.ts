@@ -65,6 +65,23 @@ describe('Query limits', () => {
       expect(small.body.errors).toBeUndefined();
     });
 
+    it('counts aliases on __typename and introspection fields too (graphql-cop uses __typename)', async () => {
+      const max = ROLE_POLICIES.sales.limits.aliases;
+      const over = await server.execute<any>(`{ ${aliases(max + 1, '__typename')} }`, { role: 'sales' });
+      expect(over.body.errors![0].extensions).toMatchObject({ code: 'QUERY_LIMIT', limit: 'aliases', actual: max + 1, max });
+      expect(over.body.data ?? null).toBeNull();
+      expect(over.statements).toBe(0);
+      // Aliases inside an introspection field, and on one, count as well.
+      const nested = `{ s: __schema { ${aliases(max, 'queryType { name }')} } }`;
+      const introspection = await server.execute<any>(nested, { role: 'sales' });
+      expect(introspection.body.errors![0].extensions).toMatchObject({ code: 'QUERY_LIMIT', limit: 'aliases', actual: max + 1 });
+      expect(introspection.statements).toBe(0);
+      // A few __typename, aliased or not, are served as ever.
+      const few = await server.execute<any>(`{ __typename t: __typename me { __typename r: role k: __typename } }`, { role: 'sales' });
+      expect(few.body.errors).toBeUndefined();
+      expect(few.body.data).toMatchObject({ __typename: 'Query', t: 'Query', me: { __typename: 'Viewer', r: 'SALES', k: 'Viewer' } });
+    });
+
     it('answers HTTP 400 and registers the refusal', async () => {
       const response = await server.gql<any>(`{ ${aliases(ROLE_POLICIES.sales.limits.aliases + 1, 'customers(first: 1) { edges { node { phone } } }')} }`, {
         role: 'sales',
@@ -83,6 +100,19 @@ describe('Query limits', () => {
       expect(status).toBe(400);
       expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(body.data ?? null).toBeNull();
+    });
+
+    it('refuses 101 and 1,001 __typename aliases at validation, before any SQL', async () => {
+      for (const n of [101, 1001]) {
+        const { status, body } = await server.gql<any>(`{ ${aliases(n, '__typename')} }`, { role: 'analyst' });
+        expect({ n, status }).toEqual({ n, status: 400 });
+        expect(body.data ?? null).toBeNull();
+        expect(body.errors).toHaveLength(1);
+        expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+        const inProcess = await server.execute<any>(`{ ${aliases(n, '__typename')} }`, { role: 'analyst' });
+        expect(inProcess.body.data ?? null).toBeNull();
+        expect(inProcess.statements).toBe(0);
+      }
     });
 
     it('refuses a document of more than 5000 tokens at parse (400, not a 5xx)', async () => {
@@ -106,6 +136,41 @@ describe('Query limits', () => {
       const { status, body } = await server.gql<any>(`{ me { role ${Array.from({ length: 120 }, () => '@include(if: true)').join(' ')} } }`, { role: 'analyst' });
       expect(status).toBe(400);
       expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    });
+  });
+
+  describe('unknown directives', () => {
+    it('answers ten unknown directives with one short validation error naming them, before any SQL', async () => {
+      const names = ['foo', 'bar', 'baz', 'qux', 'quux', 'corge', 'grault', 'garply', 'waldo', 'fred'];
+      const document = `{ me { role ${names.map((n) => `@${n}`).join(' ')} sub @foo(secret: "13800138000") } }`;
+      const { status, body } = await server.gql<any>(document, { role: 'manager' });
+      expect(status).toBe(400);
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.errors![0].message).toBe(`Unknown directives: @${names.join(', @')}`);
+      expect(JSON.stringify(body)).not.toContain('13800138000');
+      const inProcess = await server.execute<any>(document, { role: 'manager' });
+      expect(inProcess.body.errors).toHaveLength(1);
+      expect(inProcess.statements).toBe(0);
+    });
+
+    it('names at most a few of many, and keeps the message short', async () => {
+      const document = `{ me { role ${Array.from({ length: 80 }, (_, i) => `@d${i}_${'x'.repeat(200)}`).join(' ')} } }`;
+      const { status, body } = await server.gql<any>(document, { role: 'manager' });
+      expect(status).toBe(400);
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.errors![0].message).toMatch(/^Unknown directives: (@d\d+_x{17}…, ){9}@d\d+_x{17}… and 70 more$/);
+      expect(body.errors![0].message.length).toBeLessThanOrEqual(300);
+    });
+
+    it('still reports one unknown directive alone, and known directives are served', async () => {
+      const one = await server.gql<any>(`{ me { role @nope } }`, { role: 'manager' });
+      expect(one.status).toBe(400);
+      expect(one.body.errors).toEqual([expect.objectContaining({ message: 'Unknown directives: @nope', extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }) })]);
+      const known = await server.gql<any>(`{ me { role @include(if: true) sub @skip(if: true) } }`, { role: 'manager' });
+      expect(known.body.errors).toBeUndefined();
     });
   });
 
