@@ -38,7 +38,7 @@ describe('WORKERS: several server processes on one port', () => {
     const ask = () =>
       fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'supervision', connection: 'close' },
         body: JSON.stringify({ query: '{ customers(first: 2) { edges { node { id name } } } }' }),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as { data?: { customers: { edges: { node: { name: string } }[] } } } }));
     const answers = await Promise.all(Array.from({ length: 20 }, ask));

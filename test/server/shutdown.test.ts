@@ -29,7 +29,7 @@ describe('Graceful shutdown', () => {
       await blocker.query('BEGIN; LOCK TABLE customers IN ACCESS EXCLUSIVE MODE');
       const inFlight = fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'administration' },
         body: JSON.stringify({ query: '{ customers(first: 2) { totalCount edges { node { id } } } }' }),
       });
       for (let waited = 0; ; waited += 50) {
@@ -69,7 +69,7 @@ describe('npm start on the embedded PostgreSQL', () => {
       const token = await issueDevToken(loadConfig(), { role: 'admin', sub: 'admin01' });
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'administration' },
         body: JSON.stringify({ query: '{ customers(first: 1) { totalCount } }' }),
       });
       expect(((await response.json()) as { data: { customers: { totalCount: number } } }).data.customers.totalCount).toBe(25);
@@ -90,7 +90,7 @@ describe('A signal to the whole process group (Ctrl-C in a terminal)', () => {
     const token = await issueDevToken(loadConfig(), { role: 'admin', sub: 'admin01' });
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'administration' },
       body: JSON.stringify({ query: '{ customers(first: 2) { edges { node { name phone } } } }' }),
     });
     expect(response.status).toBe(200);
