@@ -44,7 +44,9 @@ export function graphiqlRouter(): Router {
       res.status(404).end();
       return;
     }
-    res.set('Cache-Control', 'public, max-age=86400').sendFile(file);
+    // start.js is this project's code (it decides what the browser stores): revalidated on every
+    // load, so a fix reaches browsers at once. The packages' files change only with their version.
+    res.set('Cache-Control', req.params.name === 'start.js' ? 'no-cache' : 'public, max-age=86400').sendFile(file);
   });
   return router;
 }

@@ -34,6 +34,11 @@ describe('HTTP surface', () => {
       expect(script).toMatch(/shouldPersistHeaders: false/);
     });
 
+    it('has browsers revalidate start.js on every load (it decides what GraphiQL stores), and cache the packages', async () => {
+      expect((await fetch(`${server.url}/graphiql/assets/start.js`)).headers.get('cache-control')).toBe('no-cache');
+      expect((await fetch(`${server.url}/graphiql/assets/graphiql.min.js`)).headers.get('cache-control')).toBe('public, max-age=86400');
+    });
+
     it('does not serve arbitrary files from the assets route', async () => {
       expect((await fetch(`${server.url}/graphiql/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
       expect((await fetch(`${server.url}/graphiql/assets/package.json`)).status).toBe(404);

@@ -1,6 +1,66 @@
 // Starts GraphiQL against this server. Every request needs a bearer token: paste one into the
-// Headers tab (`npm run token -- --role analyst`). Headers are not persisted in the browser.
+// Headers tab (`npm run token -- --role analyst`). Headers are stored nowhere in the browser: they
+// live in the page for the session only (test/server/graphiql.browser.test.ts proves it).
 (function () {
+  // GraphiQL's `storage`: localStorage without headers. `shouldPersistHeaders: false` alone keeps
+  // them out of `graphiql:headers` and the tabs, but the query history (`graphiql:queries`, and
+  // `graphiql:favorites`) stores each run's headers, bearer token included. Here every stored
+  // history entry and tab has `headers: null`; `graphiql:headers` is never written. History kept
+  // in the page's memory still has them, so a run picked from this session's history still works.
+  var NAMESPACE = 'graphiql:';
+  var WITH_HEADERS = ['graphiql:queries', 'graphiql:favorites', 'graphiql:tabState'];
+  function withoutHeaders(key, value) {
+    if (value === null || value === undefined) return null;
+    if (key === 'graphiql:headers') return null;
+    if (key === 'graphiql:shouldPersistHeaders') return 'false';
+    if (WITH_HEADERS.indexOf(key) === -1) return value;
+    try {
+      return JSON.stringify(JSON.parse(value), function (name, item) {
+        return name === 'headers' ? null : item;
+      });
+    } catch (e) {
+      return null; // not JSON: dropped rather than stored with whatever it holds
+    }
+  }
+  function graphiqlKeys() {
+    var keys = [];
+    for (var i = 0; i < localStorage.length; i += 1) {
+      var key = localStorage.key(i);
+      if (key && key.indexOf(NAMESPACE) === 0) keys.push(key);
+    }
+    return keys;
+  }
+  function store(key, value) {
+    var kept = withoutHeaders(key, value);
+    if (kept === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, kept);
+  }
+  var storage = {
+    getItem: function (key) {
+      return withoutHeaders(key, localStorage.getItem(key));
+    },
+    setItem: store,
+    removeItem: function (key) {
+      localStorage.removeItem(key);
+    },
+    clear: function () {
+      graphiqlKeys().forEach(function (key) {
+        localStorage.removeItem(key);
+      });
+    },
+    get length() {
+      return graphiqlKeys().length;
+    },
+  };
+  // Whatever an earlier page stored (before this wrapper, tokens in the history) is scrubbed now.
+  try {
+    graphiqlKeys().forEach(function (key) {
+      store(key, localStorage.getItem(key));
+    });
+  } catch (e) {
+    // localStorage blocked by the browser: nothing was stored, so nothing to scrub
+  }
+
   var defaultHeaders = JSON.stringify({ Authorization: 'Bearer PASTE-A-TOKEN-HERE' }, null, 2);
   var defaultQuery = [
     '# Paste a bearer token into the Headers tab below, then run the query.',
@@ -22,6 +82,7 @@
       defaultHeaders: defaultHeaders,
       defaultEditorToolsVisibility: 'headers',
       shouldPersistHeaders: false,
+      storage: storage,
     }),
   );
 })();
