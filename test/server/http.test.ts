@@ -30,6 +30,7 @@ describe('HTTP surface', () => {
       const script = await (await fetch(`${server.url}/graphiql/assets/start.js`)).text();
       expect(script).toMatch(/defaultHeaders/);
       expect(script).toMatch(/Authorization: 'Bearer /);
+      expect(script).toMatch(/'X-Purpose': 'statistics'/);
       expect(script).toMatch(/defaultEditorToolsVisibility: 'headers'/);
       expect(script).toMatch(/shouldPersistHeaders: false/);
     });

@@ -61,10 +61,12 @@
     // localStorage blocked by the browser: nothing was stored, so nothing to scrub
   }
 
-  var defaultHeaders = JSON.stringify({ Authorization: 'Bearer PASTE-A-TOKEN-HERE' }, null, 2);
+  // Customer data is served only with a declared purpose: the analyst's usual one, to match the hint below.
+  var defaultHeaders = JSON.stringify({ Authorization: 'Bearer PASTE-A-TOKEN-HERE', 'X-Purpose': 'statistics' }, null, 2);
   var defaultQuery = [
     '# Paste a bearer token into the Headers tab below, then run the query.',
     '# Get one with:  npm run token -- --role analyst',
+    '# X-Purpose states why you read (analyst: statistics; manager: supervision; sales: relationship_management; ...).',
     'query FirstCustomers {',
     '  customers(first: 5) {',
     '    totalCount',
