@@ -66,6 +66,10 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     name: { level: 'L1', mask: 'name', identifying: true },
     idNumber: { level: 'L2', mask: 'idNumber', identifying: true },
     birthDate: { level: 'L2', mask: 'birthYear' },
+    // Typed generalisations: where the source is masked, the value is here (the source is null).
+    birthYear: { level: 'L1', generalises: 'birthDate' },
+    annualIncomeRange: { level: 'L1', generalises: 'annualIncome' },
+    totalAssetsRange: { level: 'L1', generalises: 'totalAssets' },
     gender: INTERNAL,
     phone: { level: 'L2', mask: 'phone', identifying: true },
     email: { level: 'L2', mask: 'email', identifying: true },
@@ -139,6 +143,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     status: INTERNAL,
     note: { level: 'L1', mask: 'freeText' },
   },
+  MoneyRange: { min: INTERNAL, max: INTERNAL },
   StaffMember: {
     id: INTERNAL,
     username: INTERNAL,

@@ -8,7 +8,8 @@ export function maskedByDefault(): Record<string, Decision> {
   const rules: Record<string, Decision> = {};
   for (const [type, fields] of Object.entries(CLASSIFICATION)) {
     for (const [field, cls] of Object.entries(fields)) {
-      if (SENSITIVE_LEVELS.includes(cls.level)) rules[`${type}.${field}`] = cls.mask ? mask(cls.mask) : remove;
+      // A generalised field follows its source (policy.ts ruleFor), not a rule of its own.
+      if (SENSITIVE_LEVELS.includes(cls.level) && !cls.generalises) rules[`${type}.${field}`] = cls.mask ? mask(cls.mask) : remove;
     }
   }
   return rules;

@@ -275,11 +275,38 @@ export const MASK_DESCRIPTIONS: Record<MaskStrategy, string> = {
   email: 'first letter + domain (`z***@example.com`)',
   name: 'surname only (`张*`)',
   address: 'province + city (`浙江省杭州市*********`)',
-  birthYear: 'year only (`1985-**-**`)',
-  moneyBucket: 'range bucket (`100000-500000`)',
+  birthYear: 'year only: the field is null, `birthYear` holds the year (`1985`; `1985-**-**` in the change history)',
+  moneyBucket: 'range bucket: the field is null, `…Range` holds it (`{ min: "100000", max: "500000" }`; `100000-500000` in the change history)',
   freeText:
     'every run of 7+ digits inside — after NFKC, Chinese numerals (〇零一…九两幺, 壹贰…玖) as digits, any spaces/dashes/`.`/`_`/`/`/`·` between groups — keeps at most 7: a mobile or 13+ digits (ID, card, longer) first 3 + last 4 (`138****5678`), 7–12 other digits last 4; dates (`2026-11-30`) and amounts up to 6 whole digits with cents stay; e-mails as email',
 };
+
+/**
+ * Strategies whose masked form is no value of the field's GraphQL type (`1985-**-**` is no Date,
+ * `100000-500000` no Decimal): in responses the field is null and the generalised value is served
+ * typed in a field of its own (`birthYear: Int`, `annualIncomeRange: MoneyRange`), so a typed client
+ * never meets a value its scalar cannot parse. The text forms stay for the change history.
+ */
+export const TYPE_CHANGING_MASKS: ReadonlySet<MaskStrategy> = new Set<MaskStrategy>(['birthYear', 'moneyBucket']);
+
+/** The year of a `YYYY-MM-DD` date, or null. */
+export function birthYearOf(value: string | null | undefined): number | null {
+  return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? Number(value.slice(0, 4)) : null;
+}
+
+/** The bucket of MONEY_BUCKETS an amount falls in: `{ min: '100000', max: '500000' }`; max null above the last. */
+export function moneyRangeOf(value: string | null | undefined): { min: string; max: string | null } | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const amount = Number(value);
+  if (!Number.isFinite(amount) || amount < 0) return null;
+  for (let i = MONEY_BUCKETS.length - 1; i >= 0; i -= 1) {
+    if (amount >= MONEY_BUCKETS[i]) {
+      const upper = MONEY_BUCKETS[i + 1];
+      return { min: String(MONEY_BUCKETS[i]), max: upper === undefined ? null : String(upper) };
+    }
+  }
+  return null;
+}
 
 /** Applies a strategy to a resolved value; non-strings (numbers from pg) are masked as text. */
 export function applyMask(strategy: MaskStrategy, value: unknown): string | null {

@@ -44,11 +44,22 @@ export function ruleFor(role: Role, typeName: string, fieldName: string): FieldR
   const policy = ROLE_POLICIES[role];
   const cls = classify(typeName, fieldName);
   if (!policy || !cls) return remove;
+  if (cls.generalises) return generalisedRule(ruleFor(role, typeName, cls.generalises));
   if (typeName === 'Query' || typeName === 'Mutation') {
     return policy.operations.includes(`${typeName}.${fieldName}`) ? { kind: 'CLEAR' } : remove;
   }
   if (isSensitive(cls)) return policy.fields[`${typeName}.${fieldName}`] ?? remove;
   return policy.clearLevels.includes(cls.level) ? { kind: 'CLEAR' } : remove;
+}
+
+/** A generalised field follows its source: removed where the source is removed, clear wherever it is shown at all. */
+function generalisedRule(source: FieldRule): FieldRule {
+  if ('kind' in source) return source.kind === 'REMOVE' ? remove : { kind: 'CLEAR' };
+  const then = generalisedRule(source.then);
+  const otherwise = generalisedRule(source.otherwise);
+  // Both branches alike: no condition left to check per record.
+  if ('kind' in then && 'kind' in otherwise && then.kind === otherwise.kind) return then;
+  return { when: source.when, then, otherwise };
 }
 
 /** Fields whose outcome is the same clear value for every role: the only ones left unwrapped. */

@@ -25,7 +25,7 @@ export const SCOPES: Readonly<Record<string, ScopeGrant>> = {
   'customers.identity:read-masked': {
     description: 'ID number, birth date, gender and bank card of consenting customers, masked (card: last 4)',
     operations: [],
-    fields: { Customer: ['idNumber', 'birthDate', 'gender', 'bankCardNumber'] },
+    fields: { Customer: ['idNumber', 'birthDate', 'birthYear', 'gender', 'bankCardNumber'] },
   },
   'transactions:read': {
     description: "consenting customers' transactions: amounts, dates, channels; account masked to the last 4",

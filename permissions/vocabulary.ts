@@ -17,6 +17,11 @@ export interface FieldClass {
   identifying?: boolean;
   /** Rows a plain (non-connection) list is assumed to hold when exposure is estimated. */
   listEstimate?: number;
+  /**
+   * A typed generalisation of another field of the type (`birthYear` of `birthDate`): served to
+   * every role the source field is not removed for — clear, as it is the masked form, typed.
+   */
+  generalises?: string;
 }
 
 export type Decision = { kind: 'CLEAR' } | { kind: 'MASK'; strategy: MaskStrategy } | { kind: 'REMOVE' };

@@ -9,7 +9,7 @@ import { isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graph
 import { applyMiddleware, type IMiddlewareFunction } from 'graphql-middleware';
 import { rule, shield, type IRule } from 'graphql-shield';
 import type { RequestContext } from '../../src/context';
-import { applyMask } from '../masks';
+import { applyMask, TYPE_CHANGING_MASKS } from '../masks';
 import { classify, isSensitive, ROLE_POLICIES } from '../policy';
 import { forbidden } from './errors';
 import { decide, plannedOutcome, record, siteOf, type FieldSite } from './runtime';
@@ -57,7 +57,8 @@ function fieldRule(typeName: string, fieldName: string): IRule {
 function maskValue(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, parent: unknown, value: unknown, site?: FieldSite): unknown {
   record(ctx, info, outcome, parent, value, site);
   if (outcome.decision.kind === 'CLEAR') return value;
-  if (outcome.decision.kind === 'MASK') return applyMask(outcome.decision.strategy, value);
+  // A mask that is no value of the field's type leaves null here: its generalised field carries it, typed.
+  if (outcome.decision.kind === 'MASK') return TYPE_CHANGING_MASKS.has(outcome.decision.strategy) ? null : applyMask(outcome.decision.strategy, value);
   return null;
 }
 

@@ -1,6 +1,6 @@
 /** Customer queries, mutations and the relations hanging off a customer. */
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer, StaffMember } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
 import { requireWriteCondition } from '../../permissions';
@@ -15,6 +15,8 @@ import { TransactionConnection } from '../transaction/transaction.connection';
 import { TransactionsArgs } from '../transaction/transaction.inputs';
 import { CreateCustomerInput, CustomersArgs, UpdateCustomerInput } from './customer.inputs';
 import { createCustomer, findCustomers, updateCustomer } from './customer.service';
+import { MoneyRange } from './generalised';
+import { birthYearOf, moneyRangeOf } from '../../permissions/masks';
 import { complaintConditions } from '../complaint/complaint.service';
 import { transactionConditions } from '../transaction/transaction.service';
 
@@ -30,6 +32,21 @@ export class CustomerResolver {
   @Query(() => CustomerConnection)
   customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: RequestContext) {
     return findCustomers(ctx.db, args);
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'The year of birthDate; where birthDate is masked (null) the year is here' })
+  birthYear(@Root() customer: Customer) {
+    return birthYearOf(customer.birthDate);
+  }
+
+  @FieldResolver(() => MoneyRange, { nullable: true, description: 'The bucket of annualIncome; where annualIncome is masked (null) the bucket is here' })
+  annualIncomeRange(@Root() customer: Customer) {
+    return moneyRangeOf(customer.annualIncome);
+  }
+
+  @FieldResolver(() => MoneyRange, { nullable: true, description: 'The bucket of totalAssets; where totalAssets is masked (null) the bucket is here' })
+  totalAssetsRange(@Root() customer: Customer) {
+    return moneyRangeOf(customer.totalAssets);
   }
 
   @FieldResolver(() => StaffMember, { nullable: true })
