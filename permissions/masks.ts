@@ -263,11 +263,14 @@ export const MASKS = {
   birthYear: maskBirthDate,
   moneyBucket: maskMoney,
   freeText: maskFreeText,
+  // A typed generalisation (birthYear, …Range) is already the masked form: served as computed.
+  generalised: (value: string) => value,
 } as const satisfies Record<string, (value: string) => string>;
 
 export type MaskStrategy = keyof typeof MASKS;
 
 export const MASK_DESCRIPTIONS: Record<MaskStrategy, string> = {
+  generalised: 'a typed generalisation, served as computed (`birthYear: 1985`, `annualIncomeRange: { min: "100000", max: "500000" }`)',
   idNumber: 'first 3 + last 4 (`110***********002X`)',
   card: 'first 6 + last 4, PCI DSS (`622202*********1234`)',
   cardLast4: 'last 4 only (`***************1234`)',

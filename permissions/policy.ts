@@ -13,7 +13,7 @@ import { managerRole } from './roles/manager.role';
 import { partnerRole } from './roles/partner.role';
 import { salesRole } from './roles/sales.role';
 import { serviceRole } from './roles/service.role';
-import { remove, SENSITIVE_LEVELS, type FieldClass, type FieldRule, type RolePolicy } from './vocabulary';
+import { mask, remove, SENSITIVE_LEVELS, type FieldClass, type FieldRule, type RolePolicy } from './vocabulary';
 
 export const ROLE_POLICIES: Readonly<Record<Role, RolePolicy>> = {
   admin: adminRole,
@@ -52,13 +52,16 @@ export function ruleFor(role: Role, typeName: string, fieldName: string): FieldR
   return policy.clearLevels.includes(cls.level) ? { kind: 'CLEAR' } : remove;
 }
 
-/** A generalised field follows its source: removed where the source is removed, clear wherever it is shown at all. */
+/**
+ * A generalised field follows its source: removed where the source is removed, and wherever the
+ * source is shown at all, served as what it is — a masked form (it counts as masked, not clear).
+ */
 function generalisedRule(source: FieldRule): FieldRule {
-  if ('kind' in source) return source.kind === 'REMOVE' ? remove : { kind: 'CLEAR' };
+  if ('kind' in source) return source.kind === 'REMOVE' ? remove : mask('generalised');
   const then = generalisedRule(source.then);
   const otherwise = generalisedRule(source.otherwise);
   // Both branches alike: no condition left to check per record.
-  if ('kind' in then && 'kind' in otherwise && then.kind === otherwise.kind) return then;
+  if ('kind' in then && 'kind' in otherwise && JSON.stringify(then) === JSON.stringify(otherwise)) return then;
   return { when: source.when, then, otherwise };
 }
 

@@ -58,7 +58,10 @@ function maskValue(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outco
   record(ctx, info, outcome, parent, value, site);
   if (outcome.decision.kind === 'CLEAR') return value;
   // A mask that is no value of the field's type leaves null here: its generalised field carries it, typed.
-  if (outcome.decision.kind === 'MASK') return TYPE_CHANGING_MASKS.has(outcome.decision.strategy) ? null : applyMask(outcome.decision.strategy, value);
+  if (outcome.decision.kind === 'MASK') {
+    if (outcome.decision.strategy === 'generalised') return value; // computed typed (a year, a range): not text
+    return TYPE_CHANGING_MASKS.has(outcome.decision.strategy) ? null : applyMask(outcome.decision.strategy, value);
+  }
   return null;
 }
 

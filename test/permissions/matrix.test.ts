@@ -1,4 +1,4 @@
-import { applyMask, type MaskStrategy } from '../../permissions/masks';
+import { applyMask, TYPE_CHANGING_MASKS, type MaskStrategy } from '../../permissions/masks';
 import type { Role } from '../../src/auth/principal';
 import { OPEN_COMPLAINT_STATUSES } from '../../permissions/relationship-grants';
 import { startTestServer, type TestServer } from '../harness/server';
@@ -209,6 +209,8 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
     if (decision === 'clear' && rows > (CLEAR_BUDGET[role] ?? 0)) decision = DEFAULT(f);
     if (decision === 'clear') return value;
     if (decision === 'remove') return null;
+    // A mask that is no value of the field's type: null here, the generalisation in its own field.
+    if (TYPE_CHANGING_MASKS.has(decision)) return null;
     return applyMask(decision, value);
   }
 
