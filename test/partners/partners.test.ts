@@ -611,14 +611,15 @@ describe('Partner integrations', () => {
 
     it('customers.identity:read-masked: idNumber masked, bankCardNumber last 4 only, birth date year only', async () => {
       const token = await server.token({ role: 'partner', partner: PARTNER, scopes: ['customers:read', 'customers.identity:read-masked'] });
-      const result = await server.gql<any>(`query ($id: ID!) { customer(id: $id) { id name idNumber bankCardNumber birthDate } }`, { token, variables: { id: customer.id } });
+      const result = await server.gql<any>(`query ($id: ID!) { customer(id: $id) { id name idNumber bankCardNumber birthDate birthYear } }`, { token, variables: { id: customer.id } });
       const got = dataOf(result).customer;
       expect(got).toEqual({
         id: customer.id,
         name: maskName(customer.name),
         idNumber: maskIdNumber(customer.id_number),
         bankCardNumber: maskCardLast4(customer.bank_card_number),
-        birthDate: maskBirthDate(customer.birth_date!),
+        birthDate: null,
+        birthYear: Number(customer.birth_date!.slice(0, 4)),
       });
       expect(got.bankCardNumber).toMatch(/^\*+[0-9]{4}$/);
       const text = JSON.stringify(result.body);

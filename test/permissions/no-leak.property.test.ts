@@ -637,8 +637,9 @@ describe('no clear L2/L3 value reaches a caller not entitled to it (property)', 
       process.stdout.write(
         `no-leak property: ${RUNS} runs in ${((Date.now() - started) / 1000).toFixed(1)} s; outcomes ${JSON.stringify(Object.fromEntries([...outcomes].sort((a, b) => b[1] - a[1])))}\n`,
       );
-      // The generator must mostly produce operations that run, not only refusals.
-      expect((outcomes.get('OK') ?? 0) / total).toBeGreaterThan(0.4);
+      // The generator must produce plenty of operations that run, not only refusals (about 42% run
+      // since every alias, __typename's included, counts towards the alias ceilings).
+      expect((outcomes.get('OK') ?? 0) / total).toBeGreaterThan(0.33);
     },
     300_000,
   );

@@ -40,7 +40,7 @@ describe('Mutations', () => {
     it('creates an individual, deriving birth date and gender and coding the archive number', async () => {
       const { body } = await gql<any>(example('CreateIndividualCustomer'), { variables: { input: individual() } });
       expect(body.errors).toBeUndefined();
-      expect(body.data.createCustomer).toMatchObject({ kind: 'INDIVIDUAL', name: maskName('测试用户'), birthDate: maskBirthDate('1990-07-15'), gender: 'MALE', tier: 'GENERAL', status: 'ACTIVE' });
+      expect(body.data.createCustomer).toMatchObject({ kind: 'INDIVIDUAL', name: maskName('测试用户'), birthDate: null, gender: 'MALE', tier: 'GENERAL', status: 'ACTIVE' });
       expect(body.data.createCustomer.archiveNumber).toMatch(/^P\d{15}$/);
       const stored = await server.pool.query(`SELECT name, birth_date, relationship_manager_id FROM customers WHERE id = $1`, [body.data.createCustomer.id]);
       expect(stored.rows[0]).toEqual({ name: '测试用户', birth_date: '1990-07-15', relationship_manager_id: null });
