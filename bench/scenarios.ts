@@ -191,6 +191,33 @@ const S4: Scenario = {
   },
 };
 
+const S5_QUERY = `query S5 { customers(first: 20) { edges { node { id archiveNumber tier status } } } }`;
+
+/** What registering every read costs where nothing sensitive is read: a compact access record per request. */
+const S5: Scenario = {
+  id: 'S5',
+  title: 'a page of 20 customers without a sensitive field (sales): registered as a compact record',
+  role: 'sales',
+  async prepare(db, config, nonce) {
+    const tokens = await principals(db, config, 'sales', nonce, 50);
+    return {
+      shots: tokens.map((token) => ({ token, body: json(S5_QUERY, undefined, 'sales') })),
+      check: (r) => noErrors(r) && r.data?.customers?.edges?.length === 20,
+    };
+  },
+  async peer() {
+    return {
+      shots: [{ token: '', body: json(`query S5 { allCustomers(first: 20, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { edges { node { rowId archiveNumber tier status } } } }`) }],
+      check: (r) => noErrors(r) && r.data?.allCustomers?.edges?.length === 20,
+    };
+  },
+  async floor() {
+    return { statements: 1, run: async (client) => {
+      await client.query(`SELECT id, archive_number, tier, status FROM customers ORDER BY created_at DESC, id DESC LIMIT 21`);
+    } };
+  },
+};
+
 export const SCENARIOS: Scenario[] = [
   S1,
   // Not admin: its hard limit (1,000 sensitive values a request) refuses this page before any SQL —
@@ -200,4 +227,5 @@ export const SCENARIOS: Scenario[] = [
   s2('analyst', 'identifiers removed'),
   S3,
   S4,
+  S5,
 ];
