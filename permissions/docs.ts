@@ -43,6 +43,16 @@ export function renderPolicyDoc(): string {
   }
   out.push('', 'Clear budget: clear sensitive values per request before clear fields are downgraded to masks (`EXPOSURE_CLEAR_BUDGET`). Clear breadth: identifying fields of one record clear together (`COMBINATION`). Hard limit: sensitive values (clear + masked) per request; above it the request is refused before any SQL (`EXPOSURE_LIMIT`). Requests a minute and sensitive values a day (China time) are budgets across requests and API processes — per partner (shared by all its tokens) and per staff member (shared by all their tokens) (`RATE_LIMITED`, `EXPOSURE_BUDGET_EXHAUSTED`). Partner tokens are further narrowed by their scopes (permissions/scopes.ts). Depth, aliases, directives and cost (every value the operation can return: fields × page sizes) are shape limits per operation, refused before any SQL (`QUERY_LIMIT`); page size is the largest `first` a list may have (`BAD_USER_INPUT` naming `first`). A probe — an exact lookup, a filter or a uniqueness check on a sensitive field — is a read of that field for every row it can match (a count included): allowed only as the field rule or an exact-lookup grant says, registered (reason `PROBE`), counted per request (every alias; `QUERY_LIMIT` with `limit: probes`) and per day (`EXPOSURE_BUDGET_EXHAUSTED`).', '');
 
+  const withheld = ROLES.filter((r) => ROLE_POLICIES[r].withheld?.length || ROLE_POLICIES[r].pseudonymousIds);
+  if (withheld.length) {
+    out.push('Stable identifiers kept from de-identified roles:', '');
+    for (const r of withheld) {
+      const p = ROLE_POLICIES[r];
+      out.push(`- **${r}**: ${[...(p.withheld?.length ? [`${p.withheld.join(', ')} refused (and never filtered or sorted by)`] : []), ...(p.pseudonymousIds ? ['customer ids served as keyed pseudonyms, stable for one caller and purpose'] : [])].join('; ')}`);
+    }
+    out.push('');
+  }
+
   out.push('## Sensitive fields', '');
   out.push(row(['field', 'level', 'identifying', ...ROLES]));
   out.push(row(['---', '---', '---', ...ROLES.map(() => '---')]));

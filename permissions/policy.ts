@@ -49,6 +49,7 @@ export function ruleFor(role: Role, typeName: string, fieldName: string): FieldR
     return policy.operations.includes(`${typeName}.${fieldName}`) ? { kind: 'CLEAR' } : remove;
   }
   if (isSensitive(cls)) return policy.fields[`${typeName}.${fieldName}`] ?? remove;
+  if (policy.withheld?.includes(`${typeName}.${fieldName}`)) return remove;
   return policy.clearLevels.includes(cls.level) ? { kind: 'CLEAR' } : remove;
 }
 

@@ -146,4 +146,14 @@ export interface RolePolicy {
   };
   /** Token scopes narrow the role further (partners): a field no held scope opens is refused. */
   scoped?: boolean;
+  /**
+   * Non-sensitive fields the role may not read although its clear levels would allow them (an
+   * analyst and the archive number): refused like any field not granted, and so never filtered by.
+   */
+  withheld?: readonly string[];
+  /**
+   * Customer ids are served as keyed pseudonyms, stable for one caller and purpose (analysts:
+   * records stay countable and joinable within a study, not traceable to a customer).
+   */
+  pseudonymousIds?: boolean;
 }

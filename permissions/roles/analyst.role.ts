@@ -1,6 +1,7 @@
 /**
  * Analysts: de-identified bulk reads. Direct identifiers removed, quasi-identifiers generalised
- * (birth year, province + city, income bucket), amounts and ratings clear.
+ * (birth year, province + city, income bucket), amounts and ratings clear; no stable direct
+ * identifier either — no archive number, customer ids as pseudonyms of this analyst and purpose.
  */
 import { READ_OPERATIONS, removedByDefault } from '../defaults';
 import { clear, mask, type RolePolicy } from '../vocabulary';
@@ -18,6 +19,9 @@ export const analystRole: RolePolicy = {
     'Customer.totalAssets': mask('moneyBucket'),
     'Customer.creditRating': clear,
   },
+  // The archive number names a customer as surely as an ID number; filtering by it is refused with it.
+  withheld: ['Customer.archiveNumber'],
+  pseudonymousIds: true,
   lookups: [],
   writes: {},
   // 100k de-identified values; nothing identifying is ever clear.

@@ -17,6 +17,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/verifier';
+import { configureCursorKey } from '../../schema/common/cursor';
 import { createTokenSigner } from '../auth/token-issuer';
 import { isDatabaseUnavailable } from '../db/availability';
 import { inputGuardPlugin } from './input-guard';
@@ -161,6 +162,9 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
 export async function createHttpServer(deps: HttpServerDeps) {
   const { config, log, pool, schema, verifier, audit } = deps;
   const services = { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays };
+  // Cursors are encrypted under a key every process derives alike from the value key (a NUL in the
+  // label: no input the API accepts can hash to it, so no change-history hash reveals it).
+  configureCursorKey(Buffer.from(audit.hashValue('\u0000cursor-key/v1'), 'hex'));
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);

@@ -1,4 +1,4 @@
-import { encodeCursor } from '../../schema/common/cursor';
+import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
 import { startTestServer, type TestServer } from '../harness/server';
 
 type Page = {
@@ -101,11 +101,13 @@ describe('Pagination', () => {
     }
   });
 
-  it('encodes only the record key in cursors (no names, numbers or sort values)', async () => {
+  it('encodes only the record key in cursors (no names, numbers or sort values), encrypted: opaque even to the caller', async () => {
     const { body } = await page('first: 3, orderBy: { field: ARCHIVE_NUMBER, direction: DESC }');
     expect(body.data!.customers.edges).toHaveLength(3);
     for (const edge of body.data!.customers.edges) {
-      expect(Buffer.from(edge.cursor, 'base64url').toString('utf8')).toBe(`customers:${edge.node.id}`);
+      expect(decodeCursor('customers', edge.cursor)).toBe(edge.node.id);
+      expect(Buffer.from(edge.cursor, 'base64url').toString('latin1')).not.toContain(edge.node.id);
+      expect(() => decodeCursor('transactions', edge.cursor)).toThrow(/not a cursor of this list/);
     }
   });
 
