@@ -11,6 +11,7 @@ import type { DestinationStream } from 'pino';
 import { decodeJwt } from 'jose';
 import { isRole, type Role } from '../../src/auth/principal';
 import { ROLE_POLICIES } from '../../permissions/policy';
+import { customerPseudonym } from '../../permissions/pseudonyms';
 import { createTokenSigner, issueDevToken, type TokenRequest } from '../../src/auth/token-issuer';
 import { createTokenVerifier, principalDirectory } from '../../src/auth/verifier';
 import { issueRegisteredPartnerToken } from '../../src/auth/partner-dev-token';
@@ -57,6 +58,8 @@ export interface TestServer {
   pool: Pool;
   audit: AuditServices;
   token(request: TokenRequest): Promise<string>;
+  /** Analysts see customer ids as pseudonyms: pseudonym → real id of every customer, for one analyst (username) and purpose. */
+  realIdsOfPseudonyms(username?: string, purpose?: string): Promise<Map<string, string>>;
   /** The id of the staff member with this username, added to the directory (active, in `role`) if missing. */
   member(role: Exclude<Role, 'partner'>, username: string): Promise<string>;
   gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GqlResult<T>>;
@@ -134,6 +137,11 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     pool,
     audit,
     token,
+    async realIdsOfPseudonyms(username = testPrincipal('analyst'), purpose = ROLE_POLICIES.analyst.purposes.default) {
+      const { rows: [member] } = await db.pool.query<{ id: string }>(`SELECT id FROM staff WHERE username = $1`, [username]);
+      const { rows } = await db.pool.query<{ id: string }>(`SELECT id::text FROM customers`);
+      return new Map(rows.map((r) => [customerPseudonym(audit.hashValue, member.id, purpose, r.id), r.id]));
+    },
     async member(role, username) {
       await db.pool.query(`INSERT INTO staff (username, display_name, role) VALUES ($1, $1, $2) ON CONFLICT (username) DO NOTHING`, [username, role]);
       const { rows } = await db.pool.query<{ id: string; role: string }>(`SELECT id, role FROM staff WHERE username = $1`, [username]);

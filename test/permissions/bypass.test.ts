@@ -416,7 +416,10 @@ describe('Bypass attempts', () => {
       ];
       expect(customers).toHaveLength(10);
       for (const c of customers) expect(c).toEqual({ id: expect.any(String), idNumber: null, bankCardNumber: null, phone: null });
-      const rows = await customersById(customers.map((c) => c.id));
+      // Their ids are the analyst's pseudonyms of real customers.
+      const real = await server.realIdsOfPseudonyms();
+      for (const c of customers) expect(real.has(c.id)).toBe(true);
+      const rows = await customersById(customers.map((c) => real.get(c.id)!));
       expectNoClear([tx.body, cx.body], [...rows.values()].flatMap((r) => [r.id_number, r.bank_card_number, r.phone]));
       for (const field of ['idNumber', 'bankCardNumber', 'phone']) {
         expect(entriesAt(tx.body, `transactions.edges.node.customer.${field}`)).toEqual([expect.objectContaining({ decision: 'REMOVE', count: 5 })]);
@@ -561,11 +564,12 @@ describe('Bypass attempts', () => {
     expect(body.errors).toBeUndefined();
     const nodes: any[] = body.data.customers.edges.map((e: any) => e.node);
     expect(nodes).toHaveLength(100);
-    const rows = await customersById(nodes.map((n) => n.id));
+    const real = await server.realIdsOfPseudonyms();
+    const rows = await customersById(nodes.map((n) => real.get(n.id)!));
     for (const node of nodes) {
-      const row = rows.get(node.id)!;
+      const row = rows.get(real.get(node.id)!)!;
       expect(node).toEqual({
-        id: row.id,
+        id: node.id, // a pseudonym (checked above to map to a real customer)
         name: null,
         idNumber: null,
         phone: null,

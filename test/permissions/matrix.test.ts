@@ -1,6 +1,7 @@
 import { applyMask, TYPE_CHANGING_MASKS, type MaskStrategy } from '../../permissions/masks';
 import type { Role } from '../../src/auth/principal';
 import { OPEN_COMPLAINT_STATUSES } from '../../permissions/relationship-grants';
+import { encodeCursor } from '../../schema/common/cursor';
 import { startTestServer, type TestServer } from '../harness/server';
 
 /**
@@ -125,6 +126,13 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
     return false;
   }
 
+  let analystPseudonyms: Map<string, string> | undefined;
+  /** The test analyst's pseudonym → real customer id (analysts see no real ids). */
+  async function analystIds(): Promise<Map<string, string>> {
+    analystPseudonyms ??= await server.realIdsOfPseudonyms();
+    return analystPseudonyms;
+  }
+
   /** Relationships are the sales rep's and the service agent's; every other role acts as its relationship-free test member. */
   function subFor(role: Role): string | undefined {
     return role === 'service' ? agent : role === 'sales' ? rep : undefined;
@@ -164,7 +172,7 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
         [c.customer_id, id],
       );
       query = `query ($parent: ID!, $after: String) { customer(id: $parent) { contacts(first: 1, after: $after) { edges { node { id v: ${f.field} } } } } }`;
-      Object.assign(variables, { parent: c.customer_id, after: prev ? Buffer.from(`contacts:${prev.id}`).toString('base64url') : null });
+      Object.assign(variables, { parent: c.customer_id, after: prev ? encodeCursor('contacts', prev.id) : null });
       delete variables.id;
     }
     if (f.type === 'ComplaintEvent') {
@@ -226,7 +234,9 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
       }
       const { body }: { body: any } = await runOne(role, f, id);
       expect(body.errors).toBeUndefined();
-      const node = nodes(body.data).find((n) => n.id === id);
+      // Analysts see customer ids as their pseudonyms: read them back to real ids.
+      const real = role === 'analyst' ? await analystIds() : null;
+      const node = nodes(body.data).find((n) => (real?.get(n.id) ?? n.id) === id);
       expect(node).toBeDefined();
       const rows = f.type === 'ComplaintEvent' ? 10 : 1;
       expect({ role, field: key(f), own, value: node!.v }).toEqual({ role, field: key(f), own, value: await expected(role, f, id, rows) });
@@ -239,7 +249,8 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
     const { query, variables } = pageQuery(f);
     const { body }: { body: any } = await server.execute(query, { role, sub: subFor(role), variables });
     expect(body.errors).toBeUndefined();
-    const found = nodes(body.data);
+    const real = role === 'analyst' ? await analystIds() : null;
+    const found = nodes(body.data).map((n) => ({ ...n, id: real?.get(n.id) ?? n.id }));
     expect(found.length).toBeGreaterThan(0);
     for (const n of found) {
       expect({ role, field: key(f), id: n.id, value: n.v }).toEqual({ role, field: key(f), id: n.id, value: await expected(role, f, n.id, 100) });

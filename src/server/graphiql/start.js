@@ -70,7 +70,7 @@
     'query FirstCustomers {',
     '  customers(first: 5) {',
     '    totalCount',
-    '    edges { node { id archiveNumber kind tier name } }',
+    '    edges { node { id kind tier name birthYear annualIncomeRange { min max } } }',
     '  }',
     '}',
     '',
