@@ -90,6 +90,7 @@ export const REASONS = {
   NOT_PURPOSE: 'the declared purpose does not allow it',
   EXPOSURE_CLEAR_BUDGET: 'the request asks for more clear values than the role’s clear budget',
   COMBINATION: 'too many identifying fields of one record together',
+  BREADTH_TODAY: 'as many identifying fields of this customer as one request may show clear were already shown to the caller today',
   NOT_IN_POLICY: 'deny by default: the policy does not grant this field to the role',
   NOT_PLANNED: 'deny by default: the field was not in the operation’s plan',
   PROBE: 'a lookup, filter or uniqueness check on the field: a read of it for every row it can match',

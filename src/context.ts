@@ -9,6 +9,7 @@ import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
 import type { PrivacyState } from '../permissions/engine/runtime';
 import type { Purpose } from '../permissions/vocabulary';
+import type { BreadthLedger } from './budget/breadth';
 import { ROLE_POLICIES } from '../permissions/policy';
 
 /**
@@ -32,6 +33,8 @@ export interface RequestContext {
   log: Logger;
   /** The operation's privacy plan, set by the policy plugin before execution; null until then. */
   privacy: PrivacyState | null;
+  /** Identifying fields per customer shown clear today (budget plugin; null when nothing can be clear). */
+  breadth: BreadthLedger | null;
   services: RequestServices;
 }
 
@@ -52,5 +55,5 @@ export function createRequestContext(pool: Pool, principal: Principal, origin: R
   const operation: OperationFacts = { name: null, purpose: null };
   const visibility = principal.role === 'partner' ? { partnerId: principal.partnerId ?? '', purpose: null, fieldGroups: [] } : null;
   const db = new RequestDb(pool, changeRecorder({ principal, requestId: origin.requestId, operationName: () => operation.name }, services.hashValue), visibility, ROLE_POLICIES[principal.role]?.limits.pageSize);
-  return { ...origin, principal, operation, db, loaders: createLoaders(db), log, privacy: null, services };
+  return { ...origin, principal, operation, db, loaders: createLoaders(db), log, privacy: null, breadth: null, services };
 }

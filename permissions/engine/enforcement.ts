@@ -12,7 +12,7 @@ import type { RequestContext } from '../../src/context';
 import { applyMask, TYPE_CHANGING_MASKS } from '../masks';
 import { classify, isSensitive, ROLE_POLICIES } from '../policy';
 import { forbidden } from './errors';
-import { decide, plannedOutcome, record, siteOf, type FieldSite } from './runtime';
+import { customerOf, decide, plannedOutcome, record, siteOf, type FieldSite } from './runtime';
 import type { Outcome } from './compile';
 
 const ROOT_TYPES = new Set(['Query', 'Mutation']);
@@ -69,8 +69,28 @@ function isPromise<T>(value: unknown): value is Promise<T> {
   return typeof (value as Promise<T> | null)?.then === 'function';
 }
 
-/** Resolves, then rewrites the value by `outcome`; stays synchronous when the resolver is. */
-function resolveAndMask(resolve: Resolve, parent: unknown, args: unknown, ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, site?: FieldSite): unknown {
+/**
+ * A clear identifying value counts towards the customer's breadth for the caller today: past the
+ * role's clear breadth (what one request may show together) it comes masked instead.
+ */
+function withinBreadth(ctx: RequestContext, info: GraphQLResolveInfo, parent: unknown, outcome: Outcome, site?: FieldSite): Outcome | Promise<Outcome> {
+  if (outcome.decision.kind !== 'CLEAR' || !ctx.breadth) return outcome;
+  const cls = site?.planned?.cls;
+  const customerId = customerOf(info.parentType.name, parent);
+  if (!cls?.identifying || !customerId) return outcome;
+  const narrowed: Outcome = { decision: cls.mask ? { kind: 'MASK', strategy: cls.mask } : { kind: 'REMOVE' }, reason: 'BREADTH_TODAY' };
+  const admitted = ctx.breadth.admits(customerId, site!.planned!.coordinate);
+  return isPromise<boolean>(admitted) ? admitted.then((ok) => (ok ? outcome : narrowed)) : admitted ? outcome : narrowed;
+}
+
+/** Resolves, then rewrites the value by `decided` (narrowed by the day's breadth); stays synchronous when it can. */
+function resolveAndMask(resolve: Resolve, parent: unknown, args: unknown, ctx: RequestContext, info: GraphQLResolveInfo, decided: Outcome, site?: FieldSite): unknown {
+  const outcome = withinBreadth(ctx, info, parent, decided, site);
+  if (isPromise<Outcome>(outcome)) return outcome.then((o) => resolveThenMask(resolve, parent, args, ctx, info, o, site));
+  return resolveThenMask(resolve, parent, args, ctx, info, outcome, site);
+}
+
+function resolveThenMask(resolve: Resolve, parent: unknown, args: unknown, ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, site?: FieldSite): unknown {
   const value: unknown = resolve(parent, args, ctx, info);
   return isPromise(value) ? value.then((v) => maskValue(ctx, info, outcome, parent, v, site)) : maskValue(ctx, info, outcome, parent, value, site);
 }

@@ -11,6 +11,8 @@ import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../context';
 import { ROLE_POLICIES } from '../../permissions/policy';
 import type { BudgetStore, DayUsage } from './store';
+import { breadthLedger } from './breadth';
+import { canBeClear } from '../../permissions/engine/compile';
 
 const DAY_MS = 86_400_000;
 /** Days follow China time (UTC+8, no daylight saving): a budget resets at local midnight. */
@@ -76,8 +78,13 @@ export function budgetPlugin(store: BudgetStore): ApolloServerPlugin<RequestCont
             );
           }
           reserved = { key, day, amount: want };
+          // Identifying fields that can come back clear count towards the customer's breadth for the day.
+          if ([...plan.fields.values()].some((f) => f.cls?.identifying && canBeClear(f.rule))) {
+            contextValue.breadth = breadthLedger(store, key, day, ROLE_POLICIES[contextValue.principal.role].exposure.clearBreadth);
+          }
         },
         async willSendResponse({ contextValue }) {
+          await contextValue.breadth?.flush();
           if (!reserved) return;
           const values = contextValue.privacy?.values ?? { clear: 0, masked: 0 };
           // A probe made is spent, whatever came back (a "no" answers it too).

@@ -27,6 +27,10 @@ export interface BudgetStore {
   reserve(key: string, day: Date, want: DayUsage, limit: DayUsage): Promise<Reservation>;
   /** Gives back what was reserved and not returned. */
   release(key: string, day: Date, unused: DayUsage): Promise<void>;
+  /** The identifying fields (coordinates) of each customer shown clear to `key` on `day`. */
+  clearFieldsToday(key: string, day: Date, customerIds: string[]): Promise<Map<string, string[]>>;
+  /** Adds to them (a union: concurrent requests lose nothing). */
+  addClearFields(key: string, day: Date, fields: Map<string, string[]>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,6 +40,25 @@ export class PostgresBudgetStore implements BudgetStore {
   /** Windows older than two days are spent history: dropped at start. */
   async prune(): Promise<void> {
     await this.pool.query(`DELETE FROM usage_counters WHERE window_start < now() - interval '2 days'`);
+    await this.pool.query(`DELETE FROM breadth_counters WHERE window_start < now() - interval '2 days'`);
+  }
+
+  async clearFieldsToday(key: string, day: Date, customerIds: string[]) {
+    const { rows } = await this.pool.query<{ customer_id: string; fields: string[] }>(
+      `SELECT customer_id, fields FROM breadth_counters WHERE key = $1 AND window_start = $2 AND customer_id = ANY($3::uuid[])`,
+      [key, day, customerIds],
+    );
+    return new Map(rows.map((r) => [r.customer_id, r.fields]));
+  }
+
+  async addClearFields(key: string, day: Date, fields: Map<string, string[]>) {
+    await this.pool.query(
+      `INSERT INTO breadth_counters AS b (key, window_start, customer_id, fields)
+       SELECT $1, $2, e.customer_id, e.fields FROM jsonb_to_recordset($3::jsonb) AS e(customer_id uuid, fields text[])
+       ON CONFLICT (key, window_start, customer_id) DO UPDATE
+         SET fields = ARRAY(SELECT DISTINCT unnest(b.fields || EXCLUDED.fields) ORDER BY 1)`,
+      [key, day, JSON.stringify([...fields].map(([customer_id, list]) => ({ customer_id, fields: list })))],
+    );
   }
 
   async countRequest(key: string, minute: Date) {
@@ -119,6 +142,22 @@ export class RedisBudgetStore implements BudgetStore {
   async release(key: string, day: Date, unused: DayUsage) {
     const dayKey = `budget:${key}:d:${day.getTime()}`;
     await this.redis.multi().hincrby(dayKey, 'clear', -unused.clear).hincrby(dayKey, 'masked', -unused.masked).hincrby(dayKey, 'probes', -unused.probes).exec();
+  }
+
+  async clearFieldsToday(key: string, day: Date, customerIds: string[]) {
+    const pipeline = this.redis.pipeline();
+    for (const id of customerIds) pipeline.smembers(`budget:${key}:b:${day.getTime()}:${id}`);
+    const results = (await pipeline.exec()) ?? [];
+    return new Map(customerIds.map((id, i) => [id, (results[i]?.[1] as string[] | undefined) ?? []]));
+  }
+
+  async addClearFields(key: string, day: Date, fields: Map<string, string[]>) {
+    const multi = this.redis.multi();
+    for (const [id, list] of fields) {
+      const setKey = `budget:${key}:b:${day.getTime()}:${id}`;
+      multi.sadd(setKey, ...list).expire(setKey, 172800);
+    }
+    await multi.exec();
   }
 
   async close() {
