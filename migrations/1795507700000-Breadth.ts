@@ -1,4 +1,4 @@
-/** Breadth across requests: the identifying fields of each customer shown clear to a person on a day. */
+/** Breadth across requests: the identifying fields of each record (`Customer:<id>`) shown clear to a person on a day. */
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { APP_ROLE } from './1795334400000-AuditRegister';
 
@@ -7,7 +7,7 @@ export class Breadth1795507700000 implements MigrationInterface {
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `CREATE TABLE "breadth_counters" ("key" text NOT NULL, "window_start" TIMESTAMP WITH TIME ZONE NOT NULL, "customer_id" uuid NOT NULL, "fields" text[] NOT NULL, CONSTRAINT "breadth_counters_pkey" PRIMARY KEY ("key", "window_start", "customer_id"))`,
+      `CREATE TABLE "breadth_counters" ("key" text NOT NULL, "window_start" TIMESTAMP WITH TIME ZONE NOT NULL, "record" text NOT NULL, "fields" text[] NOT NULL, CONSTRAINT "breadth_counters_pkey" PRIMARY KEY ("key", "window_start", "record"))`,
     );
     await queryRunner.query(`CREATE INDEX "breadth_counters_window_idx" ON "breadth_counters" ("window_start")`);
     await queryRunner.query(`DO $$

@@ -12,7 +12,7 @@ import type { RequestContext } from '../../src/context';
 import { applyMask, TYPE_CHANGING_MASKS } from '../masks';
 import { classify, isSensitive, ROLE_POLICIES } from '../policy';
 import { forbidden } from './errors';
-import { customerOf, decide, plannedOutcome, record, siteOf, type FieldSite } from './runtime';
+import { decide, plannedOutcome, record, siteOf, type FieldSite } from './runtime';
 import type { Outcome } from './compile';
 
 const ROOT_TYPES = new Set(['Query', 'Mutation']);
@@ -76,10 +76,11 @@ function isPromise<T>(value: unknown): value is Promise<T> {
 function withinBreadth(ctx: RequestContext, info: GraphQLResolveInfo, parent: unknown, outcome: Outcome, site?: FieldSite): Outcome | Promise<Outcome> {
   if (outcome.decision.kind !== 'CLEAR' || !ctx.breadth) return outcome;
   const cls = site?.planned?.cls;
-  const customerId = customerOf(info.parentType.name, parent);
-  if (!cls?.identifying || !customerId) return outcome;
+  const id = (parent as { id?: unknown } | null)?.id;
+  if (!cls?.identifying || typeof id !== 'string') return outcome;
   const narrowed: Outcome = { decision: cls.mask ? { kind: 'MASK', strategy: cls.mask } : { kind: 'REMOVE' }, reason: 'BREADTH_TODAY' };
-  const admitted = ctx.breadth.admits(customerId, site!.planned!.coordinate);
+  // Per record, as one request groups them: a customer's fields together, each contact person's apart.
+  const admitted = ctx.breadth.admits(`${info.parentType.name}:${id}`, site!.planned!.coordinate);
   return isPromise<boolean>(admitted) ? admitted.then((ok) => (ok ? outcome : narrowed)) : admitted ? outcome : narrowed;
 }
 

@@ -47,7 +47,7 @@ export function createPrivacyState(plan: PrivacyPlan, ctx: RequestContext): Priv
 }
 
 /** The customer a record belongs to: the customer itself, or the owner of a contact, transaction, complaint. */
-export function customerOf(typeName: string, row: unknown): string | undefined {
+function customerOf(typeName: string, row: unknown): string | undefined {
   const r = row as { id?: unknown; customerId?: unknown } | null | undefined;
   const id = typeName === 'Customer' ? r?.id : r?.customerId;
   return typeof id === 'string' ? id : undefined;

@@ -27,8 +27,8 @@ export interface BudgetStore {
   reserve(key: string, day: Date, want: DayUsage, limit: DayUsage): Promise<Reservation>;
   /** Gives back what was reserved and not returned. */
   release(key: string, day: Date, unused: DayUsage): Promise<void>;
-  /** The identifying fields (coordinates) of each customer shown clear to `key` on `day`. */
-  clearFieldsToday(key: string, day: Date, customerIds: string[]): Promise<Map<string, string[]>>;
+  /** The identifying fields (coordinates) of each record (`Customer:<id>`) shown clear to `key` on `day`. */
+  clearFieldsToday(key: string, day: Date, records: string[]): Promise<Map<string, string[]>>;
   /** Adds to them (a union: concurrent requests lose nothing). */
   addClearFields(key: string, day: Date, fields: Map<string, string[]>): Promise<void>;
   close(): Promise<void>;
@@ -43,21 +43,21 @@ export class PostgresBudgetStore implements BudgetStore {
     await this.pool.query(`DELETE FROM breadth_counters WHERE window_start < now() - interval '2 days'`);
   }
 
-  async clearFieldsToday(key: string, day: Date, customerIds: string[]) {
-    const { rows } = await this.pool.query<{ customer_id: string; fields: string[] }>(
-      `SELECT customer_id, fields FROM breadth_counters WHERE key = $1 AND window_start = $2 AND customer_id = ANY($3::uuid[])`,
-      [key, day, customerIds],
+  async clearFieldsToday(key: string, day: Date, records: string[]) {
+    const { rows } = await this.pool.query<{ record: string; fields: string[] }>(
+      `SELECT record, fields FROM breadth_counters WHERE key = $1 AND window_start = $2 AND record = ANY($3::text[])`,
+      [key, day, records],
     );
-    return new Map(rows.map((r) => [r.customer_id, r.fields]));
+    return new Map(rows.map((r) => [r.record, r.fields]));
   }
 
   async addClearFields(key: string, day: Date, fields: Map<string, string[]>) {
     await this.pool.query(
-      `INSERT INTO breadth_counters AS b (key, window_start, customer_id, fields)
-       SELECT $1, $2, e.customer_id, e.fields FROM jsonb_to_recordset($3::jsonb) AS e(customer_id uuid, fields text[])
-       ON CONFLICT (key, window_start, customer_id) DO UPDATE
+      `INSERT INTO breadth_counters AS b (key, window_start, record, fields)
+       SELECT $1, $2, e.record, e.fields FROM jsonb_to_recordset($3::jsonb) AS e(record text, fields text[])
+       ON CONFLICT (key, window_start, record) DO UPDATE
          SET fields = ARRAY(SELECT DISTINCT unnest(b.fields || EXCLUDED.fields) ORDER BY 1)`,
-      [key, day, JSON.stringify([...fields].map(([customer_id, list]) => ({ customer_id, fields: list })))],
+      [key, day, JSON.stringify([...fields].map(([record, list]) => ({ record, fields: list })))],
     );
   }
 
@@ -116,17 +116,21 @@ redis.call('EXPIRE', KEYS[1], 172800)
 return {1, clear, masked, probes}`;
 
 export class RedisBudgetStore implements BudgetStore {
-  private constructor(private readonly redis: Redis) {}
+  private constructor(
+    private readonly redis: Redis,
+    /** Key prefix: one deployment's counters apart from another's on a shared Redis (tests: one per database). */
+    private readonly prefix: string,
+  ) {}
 
   /** Connected before use: commands are not queued while Redis is away (the request is refused instead). */
-  static async connect(url: string): Promise<RedisBudgetStore> {
+  static async connect(url: string, prefix = 'budget'): Promise<RedisBudgetStore> {
     const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
     await redis.connect();
-    return new RedisBudgetStore(redis);
+    return new RedisBudgetStore(redis, prefix);
   }
 
   async countRequest(key: string, minute: Date) {
-    const minuteKey = `budget:${key}:m:${minute.getTime()}`;
+    const minuteKey = `${this.prefix}:${key}:m:${minute.getTime()}`;
     const results = await this.redis.multi().incr(minuteKey).expire(minuteKey, 120).exec();
     if (!results || results[0][0]) throw new Error('budget counters unavailable');
     return Number(results[0][1]);
@@ -134,27 +138,27 @@ export class RedisBudgetStore implements BudgetStore {
 
   async reserve(key: string, day: Date, want: DayUsage, limit: DayUsage): Promise<Reservation> {
     const [granted, clear, masked, probes] = (await this.redis.eval(
-      RESERVE_SCRIPT, 1, `budget:${key}:d:${day.getTime()}`, want.clear, want.masked, want.probes, limit.clear, limit.masked, limit.probes,
+      RESERVE_SCRIPT, 1, `${this.prefix}:${key}:d:${day.getTime()}`, want.clear, want.masked, want.probes, limit.clear, limit.masked, limit.probes,
     )) as number[];
     return { granted: granted === 1, day: { clear: Number(clear), masked: Number(masked), probes: Number(probes) } };
   }
 
   async release(key: string, day: Date, unused: DayUsage) {
-    const dayKey = `budget:${key}:d:${day.getTime()}`;
+    const dayKey = `${this.prefix}:${key}:d:${day.getTime()}`;
     await this.redis.multi().hincrby(dayKey, 'clear', -unused.clear).hincrby(dayKey, 'masked', -unused.masked).hincrby(dayKey, 'probes', -unused.probes).exec();
   }
 
-  async clearFieldsToday(key: string, day: Date, customerIds: string[]) {
+  async clearFieldsToday(key: string, day: Date, records: string[]) {
     const pipeline = this.redis.pipeline();
-    for (const id of customerIds) pipeline.smembers(`budget:${key}:b:${day.getTime()}:${id}`);
+    for (const record of records) pipeline.smembers(`${this.prefix}:${key}:b:${day.getTime()}:${record}`);
     const results = (await pipeline.exec()) ?? [];
-    return new Map(customerIds.map((id, i) => [id, (results[i]?.[1] as string[] | undefined) ?? []]));
+    return new Map(records.map((record, i) => [record, (results[i]?.[1] as string[] | undefined) ?? []]));
   }
 
   async addClearFields(key: string, day: Date, fields: Map<string, string[]>) {
     const multi = this.redis.multi();
     for (const [id, list] of fields) {
-      const setKey = `budget:${key}:b:${day.getTime()}:${id}`;
+      const setKey = `${this.prefix}:${key}:b:${day.getTime()}:${id}`;
       multi.sadd(setKey, ...list).expire(setKey, 172800);
     }
     await multi.exec();
@@ -166,8 +170,8 @@ export class RedisBudgetStore implements BudgetStore {
 }
 
 /** REDIS_URL set: counters in Redis; otherwise in PostgreSQL. Either way shared by every process. */
-export async function createBudgetStore(redisUrl: string | undefined, pool: Pool): Promise<BudgetStore> {
-  if (redisUrl) return RedisBudgetStore.connect(redisUrl);
+export async function createBudgetStore(redisUrl: string | undefined, pool: Pool, redisPrefix?: string): Promise<BudgetStore> {
+  if (redisUrl) return RedisBudgetStore.connect(redisUrl, redisPrefix);
   const store = new PostgresBudgetStore(pool);
   await store.prune();
   return store;

@@ -20,7 +20,8 @@ import { createRequestContext } from '../../src/context';
 import { createPool } from '../../src/db/pool';
 import { appRoleFor } from '../../src/db/app-role';
 import { startAudit, type AuditServices } from '../../src/audit';
-import { createBudgetStore } from '../../src/budget/store';
+import { Redis } from 'ioredis';
+import { createBudgetStore, type BudgetStore } from '../../src/budget/store';
 import { createLogger } from '../../src/logger';
 import { createHttpServer } from '../../src/server/app';
 import { buildAppSchema } from '../../schema';
@@ -57,6 +58,10 @@ export interface TestServer {
   /** The server's pool: connections act as the app's restricted role. `db.pool` is the superuser's. */
   pool: Pool;
   audit: AuditServices;
+  /** The server's budget counters (PostgreSQL, or Redis under this server's own prefix). */
+  budgets: BudgetStore;
+  /** Forgets every record's clear breadth of the day (tests that read many fields of one record in turn). */
+  resetBreadth(): Promise<void>;
   token(request: TokenRequest): Promise<string>;
   /** Analysts see customer ids as pseudonyms: pseudonym → real id of every customer, for one analyst (username) and purpose. */
   realIdsOfPseudonyms(username?: string, purpose?: string): Promise<Map<string, string>>;
@@ -98,7 +103,8 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   const schema = await buildAppSchema();
   const audit = await startAudit(config, pool, log);
   const verifier = createTokenVerifier(config, principalDirectory(pool));
-  const budgets = await createBudgetStore(config.redisUrl, pool);
+  // Test databases share one Redis: each server's counters under a prefix of its own.
+  const budgets = await createBudgetStore(config.redisUrl, pool, `budget-${db.name}`);
   const server = await createHttpServer({ config, log, pool, schema, verifier, audit, budgets });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
@@ -136,6 +142,19 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     db,
     pool,
     audit,
+    budgets,
+    async resetBreadth() {
+      await db.pool.query(`DELETE FROM breadth_counters`);
+      if (config.redisUrl) {
+        const redis = new Redis(config.redisUrl);
+        try {
+          const keys = await redis.keys(`budget-${db.name}:*:b:*`);
+          if (keys.length) await redis.del(...keys);
+        } finally {
+          await redis.quit();
+        }
+      }
+    },
     token,
     async realIdsOfPseudonyms(username = testPrincipal('analyst'), purpose = ROLE_POLICIES.analyst.purposes.default) {
       const { rows: [member] } = await db.pool.query<{ id: string }>(`SELECT id FROM staff WHERE username = $1`, [username]);

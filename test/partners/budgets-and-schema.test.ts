@@ -161,12 +161,11 @@ describe('Partner budgets, allow-list and scoped schema', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    counters = await createBudgetStore(server.config.redisUrl, server.db.pool);
+    counters = server.budgets;
   });
 
   afterAll(async () => {
-    await counters?.close();
-    await server?.stop();
+    await server?.stop(); // closes its counters too
   });
 
   it('runs against the store the environment selects', () => {
@@ -324,7 +323,7 @@ describe('Partner budgets, allow-list and scoped schema', () => {
         const contextValue = {
           principal: { role: 'partner', sub: 'partner:race', partnerId: 'race', tokenId, scopes: ['customers:read', 'customers.contact:read'] },
           // A plan that can return 10 masked values (customers(first: 5) { name phone }), and returns them.
-          privacy: { plan: { exposure: { volume: 10, clearVolume: 0 }, probes: [] }, values: { clear: 0, masked: 0 } },
+          privacy: { plan: { exposure: { volume: 10, clearVolume: 0 }, probes: [], fields: new Map() }, values: { clear: 0, masked: 0 } },
         };
         return { contextValue, hooks: plugin.requestDidStart!({ contextValue } as never) as Promise<any> };
       };

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ROLE_POLICIES } from '../../permissions/policy';
 import { windows } from '../../src/budget/budget-plugin';
-import { createBudgetStore } from '../../src/budget/store';
 import { buildNationalId } from '../../src/domain/national-id';
 import { startTestServer, type TestServer } from '../harness/server';
 
@@ -60,15 +59,11 @@ describe('Probes are reads', () => {
 
   it('stops a phone search at the day’s probe budget: the masked phone cannot be walked through its 10,000 candidates', async () => {
     const agent = await freshAgent();
-    const store = await createBudgetStore(server.config.redisUrl, server.pool);
-    try {
-      // The agent has spent all but 3 of today's probes (and tomorrow's, should the day turn meanwhile).
-      const now = Date.now();
-      for (const at of [now, now + 86_400_000]) {
-        await store.reserve(`staff:${agent}`, windows(at).day, { clear: 0, masked: 0, probes: SERVICE.budgets.daily.probes - 3 }, SERVICE.budgets.daily);
-      }
-    } finally {
-      await store.close();
+    const store = server.budgets;
+    // The agent has spent all but 3 of today's probes (and tomorrow's, should the day turn meanwhile).
+    const now = Date.now();
+    for (const at of [now, now + 86_400_000]) {
+      await store.reserve(`staff:${agent}`, windows(at).day, { clear: 0, masked: 0, probes: SERVICE.budgets.daily.probes - 3 }, SERVICE.budgets.daily);
     }
     const guess = (phone: string) => server.gql<any>(`query ($p: String) { customers(first: 1, filter: { phone: $p }) { totalCount } }`, { role: 'service', sub: agent, variables: { p: phone } });
     const middle = target.phone.slice(3, 7);
