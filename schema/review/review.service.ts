@@ -45,12 +45,11 @@ export function createsForReview(ctx: RequestContext): boolean {
  * Another row with this ID number: a customer first, else one awaiting review. Rows a review
  * merged or rejected are no customers. (Two statements shaped for the two partial indexes.)
  */
-async function findDuplicate(tx: TransactionDb, idNumber: string, exceptId: string): Promise<string | null> {
+async function findDuplicate(tx: TransactionDb, idNumber: string, exceptId: string, customersOnly = false): Promise<string | null> {
+  const established = `SELECT id, 0 AS rank, created_at FROM customers WHERE id_number = $1 AND status <> 'PENDING_REVIEW' AND review_outcome IS NULL AND id <> $2`;
+  const pending = `SELECT id, 1 AS rank, created_at FROM customers WHERE id_number = $1 AND status = 'PENDING_REVIEW' AND id <> $2`;
   const [row] = await tx.rows<{ id: string }>(
-    `(SELECT id, 0 AS rank, created_at FROM customers WHERE id_number = $1 AND status <> 'PENDING_REVIEW' AND review_outcome IS NULL AND id <> $2)
-     UNION ALL
-     (SELECT id, 1 AS rank, created_at FROM customers WHERE id_number = $1 AND status = 'PENDING_REVIEW' AND id <> $2)
-     ORDER BY rank, created_at, id LIMIT 1`,
+    `${customersOnly ? `(${established})` : `(${established}) UNION ALL (${pending})`} ORDER BY rank, created_at, id LIMIT 1`,
     [idNumber, exceptId],
   );
   return row?.id ?? null;
@@ -110,7 +109,8 @@ export function resolveCustomerReview(ctx: RequestContext, id: string, decision:
       const [standing] = review.duplicateOfId
         ? await tx.rows(`SELECT 1 FROM customers WHERE id = $1 AND review_outcome IS NULL`, [review.duplicateOfId])
         : [];
-      if (standing || (customer.idNumber && (await findDuplicate(tx, customer.idNumber, customer.id)) !== null)) throw duplicateStands();
+      // The review's own duplicate until it is merged or rejected (a pending one may yet be kept), and any customer with the number now.
+      if (standing || (customer.idNumber && (await findDuplicate(tx, customer.idNumber, customer.id, true)) !== null)) throw duplicateStands();
       status = CustomerStatus.ACTIVE;
       outcome = null;
     }
