@@ -31,6 +31,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     partnerOperations: INTERNAL,
     consents: INTERNAL,
     relationshipManagerChanges: INTERNAL,
+    customerReviews: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -58,6 +59,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     approveRelationshipManagerChange: INTERNAL,
     rejectRelationshipManagerChange: INTERNAL,
     cancelRelationshipManagerChange: INTERNAL,
+    resolveCustomerReview: INTERNAL,
   },
   Customer: {
     id: INTERNAL,
@@ -211,6 +213,14 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     status: INTERNAL, requestedBy: INTERNAL, requestedAt: INTERNAL, decidedBy: INTERNAL, decidedAt: INTERNAL,
     decisionNote: { level: 'L1', mask: 'freeText' },
   },
+  // Whether a new customer's ID number was another's: managers resolve it, so they may know it.
+  CustomerDuplicateReview: {
+    id: INTERNAL, customerId: INTERNAL, duplicate: INTERNAL, duplicateOfId: INTERNAL, status: INTERNAL,
+    createdBy: INTERNAL, createdAt: INTERNAL, decidedBy: INTERNAL, decidedAt: INTERNAL,
+    note: { level: 'L1', mask: 'freeText' },
+  },
+  CustomerDuplicateReviewConnection: CONNECTION,
+  CustomerDuplicateReviewEdge: EDGE,
   RelationshipManagerChangeConnection: CONNECTION,
   RelationshipManagerChangeEdge: EDGE,
   AccessRecordConnection: CONNECTION,

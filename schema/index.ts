@@ -9,12 +9,13 @@ import { ContactResolver } from './contact/contact.resolver';
 import { CustomerResolver } from './customer/customer.resolver';
 import { PartnerResolver } from './partner/partner.resolver';
 import { RelationshipResolver } from './relationship/relationship.resolver';
+import { ReviewResolver } from './review/review.resolver';
 import { DirectoryResolver } from './staff/directory.resolver';
 import { ViewerResolver } from './staff/viewer.resolver';
 import { TransactionResolver } from './transaction/transaction.resolver';
 
 export const RESOLVERS = [
-  CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver,
+  CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver, ReviewResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

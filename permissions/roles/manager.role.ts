@@ -10,11 +10,14 @@ const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualI
 /** Relationship-manager changes: a manager requests, and decides other people's requests (permissions/relationship-grants.ts). */
 const RELATIONSHIP_OPERATIONS = ['Query.relationshipManagerChanges', 'Mutation.requestRelationshipManagerChange', 'Mutation.approveRelationshipManagerChange', 'Mutation.rejectRelationshipManagerChange', 'Mutation.cancelRelationshipManagerChange'];
 
+/** De-duplication reviews: a manager other than the creator keeps, merges or rejects a new customer. */
+const REVIEW_OPERATIONS = ['Query.customerReviews', 'Mutation.resolveCustomerReview'];
+
 export const managerRole: RolePolicy = {
   description: 'Managers: every record, masked by default',
   purposes: { allowed: ['supervision'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers'],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers'],
   fields: maskedByDefault(),
   lookups: [],
   writes: {
@@ -26,6 +29,7 @@ export const managerRole: RolePolicy = {
     approveRelationshipManagerChange: { fields: [] },
     rejectRelationshipManagerChange: { fields: [] },
     cancelRelationshipManagerChange: { fields: [] },
+    resolveCustomerReview: { fields: [] },
     addContact: { fields: CONTACT_INPUT },
     updateContact: { fields: CONTACT_INPUT },
     removeContact: { fields: [] },

@@ -20,6 +20,7 @@ export enum AuditedEntity {
   PARTNER_TOKEN = 'PartnerToken',
   PARTNER_OPERATION = 'PartnerOperation',
   RELATIONSHIP_MANAGER_CHANGE = 'RelationshipManagerChange',
+  CUSTOMER_DUPLICATE_REVIEW = 'CustomerDuplicateReview',
 }
 registerEnumType(AuditedEntity, { name: 'AuditedEntity', description: 'Record types whose changes are registered' });
 

@@ -4,7 +4,7 @@
  * change request that a second manager decides (schema/relationship).
  */
 import { columnName, selectColumns } from '../../src/db/columns';
-import { Customer, CustomerKind, StaffRole } from '../../src/db/entities';
+import { Customer, CustomerKind, CustomerStatus, StaffRole } from '../../src/db/entities';
 import type { RequestDb, SqlRunner } from '../../src/db/pool';
 import type { RequestContext } from '../../src/context';
 import { forbidden } from '../../permissions/engine/errors';
@@ -17,6 +17,7 @@ import { CustomerOrderField, type CreateCustomerInput, type CustomerFilter, type
 import { validateCreateCustomer, validateUpdateCustomer } from './customer.validation';
 import { nationalIdBirthDate, nationalIdGender } from '../../src/domain/national-id';
 import { archiveCategory } from '../../src/domain/archive-number';
+import { createsForReview, openCustomerReview } from '../review/review.service';
 
 export const customerList: ListSpec = {
   list: 'customers',
@@ -100,6 +101,9 @@ export async function createCustomer(ctx: RequestContext, input: CreateCustomerI
   const { relationshipManagerId, ...details } = input;
   if (relationshipManagerId) await requireRelationshipManager(db, relationshipManagerId);
   const individual = input.kind === CustomerKind.INDIVIDUAL;
+  // Whether the ID number is already a customer's must not shape the answer to a caller who may not read it:
+  // such a caller's individual customers all start PENDING_REVIEW, duplicate or not (schema/review).
+  const forReview = individual && createsForReview(ctx);
   const params = new SqlParams();
   const { columns, placeholders } = assignments(
     {
@@ -108,6 +112,7 @@ export async function createCustomer(ctx: RequestContext, input: CreateCustomerI
       birthDate: individual ? nationalIdBirthDate(input.idNumber!) : undefined,
       gender: individual ? nationalIdGender(input.idNumber!) : undefined,
       tier: input.tier ?? undefined,
+      status: forReview ? CustomerStatus.PENDING_REVIEW : undefined,
     },
     params,
   );
@@ -125,6 +130,7 @@ export async function createCustomer(ctx: RequestContext, input: CreateCustomerI
         params.values,
       );
       tx.changed({ entity: 'Customer', entityId: row.id, customerId: row.id, action: 'CREATE', before: null, after: row as never });
+      if (forReview) await openCustomerReview(tx, ctx, row);
       // Created with no relationship manager: the one named is only requested, and another manager decides.
       if (relationshipManagerId && requester) {
         await openRelationshipManagerChange(tx, { customerId: row.id, fromManagerId: null, toManagerId: relationshipManagerId.toLowerCase(), reason: NEW_CUSTOMER_REASON, requestedBy: requester }, 'relationshipManagerId');
@@ -146,6 +152,10 @@ export async function updateCustomer(db: RequestDb, id: string, input: UpdateCus
     );
     if (!current) throw notFound('customer');
     validateUpdateCustomer(input, current.kind);
+    // Only a de-duplication review lets a pending customer in, and a row it merged or rejected stays closed.
+    if (input.status != null && input.status !== current.status && (current.status === CustomerStatus.PENDING_REVIEW || current.reviewOutcome !== null)) {
+      throw badUserInput('status', current.reviewOutcome === null ? 'a customer awaiting review changes status only through resolveCustomerReview' : 'a customer a review merged or rejected stays closed');
+    }
     // Defence in depth (the plan refuses it first): a relationship manager changes only by an approved request.
     if (input.relationshipManagerId !== undefined) {
       throw forbidden('the relationship manager changes only through requestRelationshipManagerChange and a second manager\'s approval', ['updateCustomer(input.relationshipManagerId)']);

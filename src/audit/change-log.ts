@@ -12,7 +12,7 @@ import type { ValueHasher } from './keys';
 
 export type AuditedEntity =
   | 'Customer' | 'Contact' | 'Transaction' | 'Complaint' | 'Consent' | 'Partner' | 'PartnerToken' | 'PartnerOperation' | 'StaffMember'
-  | 'RelationshipManagerChange';
+  | 'RelationshipManagerChange' | 'CustomerDuplicateReview';
 export type ChangeAction = 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** One changed record, as the service saw it before and after (rows in their GraphQL shape). */

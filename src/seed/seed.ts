@@ -81,7 +81,7 @@ export async function seedDatabase(pool: Pool, options: SeedOptions): Promise<Se
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('customer-records:seed'))`);
     if (options.reset) {
       // Consents and relationship-manager requests name customers: a reset demo database starts without them too.
-      await client.query('TRUNCATE consents, relationship_manager_changes, complaint_events, complaints, transactions, contacts, customers, staff');
+      await client.query('TRUNCATE consents, relationship_manager_changes, customer_duplicate_reviews, complaint_events, complaints, transactions, contacts, customers, staff');
     } else {
       const { rows } = await client.query<{ n: number }>('SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM staff) AS n');
       if (Number(rows[0].n) > 0) throw new DatabaseNotEmptyError('the database already has data; pass --reset to replace it');

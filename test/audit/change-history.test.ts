@@ -129,9 +129,11 @@ describe('Change history', () => {
     it('createCustomer: CREATE with every field that was set, sensitive ones masked and hashed', async () => {
       const { input, id, requestId } = await createCustomer({ relationshipManagerId: salesRepId });
       const records = await recordsOf(requestId);
-      // The customer, and the relationship-manager request naming the rep opened (the customer has no RM yet).
-      expect(records.map((r) => [r.entity, r.action, r.customer_id])).toEqual([['Customer', 'CREATE', id], ['RelationshipManagerChange', 'CREATE', id]]);
-      const [record, rmRequest] = records;
+      // The customer, its de-duplication review (a rep's new individual awaits a manager), and the
+      // relationship-manager request naming the rep opened (the customer has no RM yet).
+      expect(records.map((r) => [r.entity, r.action, r.customer_id])).toEqual([['Customer', 'CREATE', id], ['CustomerDuplicateReview', 'CREATE', id], ['RelationshipManagerChange', 'CREATE', id]]);
+      const [record, review, rmRequest] = records;
+      expect(byField(review.changes)).toMatchObject({ createdBy: clear('createdBy', null, salesRepId), status: clear('status', null, 'OPEN') });
       expect(byField(rmRequest.changes)).toMatchObject({ requestedBy: clear('requestedBy', null, salesRepId), toManagerId: clear('toManagerId', null, salesRepId), status: clear('status', null, 'PENDING') });
       expect(record).toMatchObject({
         entity: 'Customer',
@@ -160,7 +162,7 @@ describe('Change history', () => {
       expect(changes.annualIncome).toMatchObject({ sensitive: true, old: null, new: '100000-500000', oldHash: null, newHash: hash('250000.00') });
       expect(changes.kind).toEqual(clear('kind', null, 'INDIVIDUAL'));
       expect(changes.tier).toEqual(clear('tier', null, 'GENERAL'));
-      expect(changes.status).toEqual(clear('status', null, 'ACTIVE'));
+      expect(changes.status).toEqual(clear('status', null, 'PENDING_REVIEW'));
       expect(changes.gender).toEqual(clear('gender', null, 'MALE'));
       expect(changes.archiveNumber).toEqual(clear('archiveNumber', null, stored.archive_number));
       expect(changes.createdAt).toEqual(clear('createdAt', null, stored.created_at.toISOString()));

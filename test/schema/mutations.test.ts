@@ -37,10 +37,11 @@ describe('Mutations', () => {
   });
 
   describe('createCustomer', () => {
-    it('creates an individual, deriving birth date and gender and coding the archive number', async () => {
+    it('creates an individual awaiting review, deriving birth date and gender and coding the archive number', async () => {
       const { body } = await gql<any>(example('CreateIndividualCustomer'), { variables: { input: individual() } });
       expect(body.errors).toBeUndefined();
-      expect(body.data.createCustomer).toMatchObject({ kind: 'INDIVIDUAL', name: maskName('测试用户'), birthDate: null, gender: 'MALE', tier: 'GENERAL', status: 'ACTIVE' });
+      // A rep may not read ID numbers clear: every individual they create awaits a manager's de-duplication review.
+      expect(body.data.createCustomer).toMatchObject({ kind: 'INDIVIDUAL', name: maskName('测试用户'), birthDate: null, gender: 'MALE', tier: 'GENERAL', status: 'PENDING_REVIEW' });
       expect(body.data.createCustomer.archiveNumber).toMatch(/^P\d{15}$/);
       const stored = await server.pool.query(`SELECT name, birth_date, relationship_manager_id FROM customers WHERE id = $1`, [body.data.createCustomer.id]);
       expect(stored.rows[0]).toEqual({ name: '测试用户', birth_date: '1990-07-15', relationship_manager_id: null });
@@ -98,13 +99,24 @@ describe('Mutations', () => {
       expect(body.errors![0].extensions!.fields).toEqual(['phone', 'email']);
     });
 
-    it('refuses a second customer with the same ID number without repeating it', async () => {
+    it('does not say whether an ID number is taken: a second customer with it awaits review like the first (test/schema/duplicate-review.test.ts)', async () => {
       const idNumber = buildNationalId('440305', '1979-11-11', 55, 'FEMALE');
-      const first = await gql(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
+      const first = await gql<any>(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
       expect(first.body.errors).toBeUndefined();
-      const second = await gql(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
-      expect(second.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'idNumber' });
+      const second = await gql<any>(example('CreateIndividualCustomer'), { variables: { input: individual({ idNumber }) } });
+      expect(second.body.errors).toBeUndefined();
+      expect(second.body.data.createCustomer.status).toBe('PENDING_REVIEW');
       expect(JSON.stringify(second.body)).not.toContain(idNumber);
+    });
+
+    it('still refuses a second corporate customer with the same (public) credit code', async () => {
+      const creditCode = buildCreditCode('310101', 99_000_002);
+      const input = { kind: 'CORPORATE', name: '重复测试有限公司', creditCode, legalRepresentative: '王伟' };
+      const first = await gql(`mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { id status } }`, { variables: { input } });
+      expect(first.body.errors).toBeUndefined();
+      expect(first.body.data).toMatchObject({ createCustomer: { status: 'ACTIVE' } });
+      const second = await gql(`mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }`, { variables: { input } });
+      expect(second.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'creditCode' });
     });
 
     it('refuses a malformed decimal without echoing it', async () => {

@@ -5,7 +5,7 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DateScalar, DecimalScalar } from '../../../schema/common/scalars';
-import { CreditRating, CustomerKind, CustomerStatus, CustomerTier, Gender, sqlEnumList } from './enums';
+import { CreditRating, CustomerKind, CustomerStatus, CustomerTier, Gender, ReviewOutcome, sqlEnumList } from './enums';
 import { StaffMember } from './staff-member.entity';
 
 @ObjectType('Customer')
@@ -15,6 +15,8 @@ import { StaffMember } from './staff-member.entity';
 @Check('customers_tier_check', `tier IN ${sqlEnumList(CustomerTier)}`)
 @Check('customers_status_check', `status IN ${sqlEnumList(CustomerStatus)}`)
 @Check('customers_gender_check', `gender IN ${sqlEnumList(Gender)}`)
+// A row a de-duplication review merged or rejected stays closed: it is left out of the ID-number index.
+@Check('customers_review_outcome_check', `review_outcome IS NULL OR (review_outcome IN ${sqlEnumList(ReviewOutcome)} AND status IN ('CLOSED', 'ERASED'))`)
 @Check('customers_credit_rating_check', `credit_rating IN ${sqlEnumList(CreditRating)}`)
 @Check('customers_archive_number_check', `archive_number ~ '^[PE][0-9]{15}$' AND (kind = 'INDIVIDUAL') = (archive_number LIKE 'P%')`)
 @Check('customers_money_check', 'annual_income >= 0 AND total_assets >= 0')
@@ -24,6 +26,8 @@ import { StaffMember } from './staff-member.entity';
 @Index('customers_kind_idx', ['kind', 'createdAt'])
 @Index('customers_tier_idx', ['tier', 'createdAt'])
 @Index('customers_status_idx', ['status', 'createdAt'])
+// Customers awaiting review by ID number: the duplicate check looks among them too.
+@Index('customers_id_number_pending_idx', ['idNumber'], { where: `status = 'PENDING_REVIEW'` })
 export class Customer {
   @Field(() => ID)
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'customers_pkey' })
@@ -42,7 +46,8 @@ export class Customer {
   name!: string | null;
 
   @Field(() => String, { nullable: true, description: 'National ID number (GB 11643), individuals' })
-  @Index('customers_id_number_key', { unique: true, where: 'id_number IS NOT NULL' })
+  // One customer per ID number; rows awaiting review, and rows a review merged or rejected, are not customers (yet).
+  @Index('customers_id_number_key', { unique: true, where: `id_number IS NOT NULL AND status <> 'PENDING_REVIEW' AND review_outcome IS NULL` })
   @Column({ name: 'id_number', type: 'text', nullable: true })
   idNumber!: string | null;
 
@@ -119,6 +124,10 @@ export class Customer {
   @Field(() => CustomerStatus)
   @Column({ type: 'text', default: CustomerStatus.ACTIVE })
   status!: CustomerStatus;
+
+  // Not in the schema: set when a de-duplication review merges or rejects the row.
+  @Column({ name: 'review_outcome', type: 'text', nullable: true })
+  reviewOutcome!: ReviewOutcome | null;
 
   @Field(() => Date)
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })

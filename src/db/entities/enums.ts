@@ -3,7 +3,10 @@ import { registerEnumType } from 'type-graphql';
 
 export enum CustomerKind { INDIVIDUAL = 'INDIVIDUAL', CORPORATE = 'CORPORATE' }
 export enum CustomerTier { KEY = 'KEY', GENERAL = 'GENERAL' }
-export enum CustomerStatus { ACTIVE = 'ACTIVE', CLOSED = 'CLOSED', ERASED = 'ERASED' }
+/** PENDING_REVIEW: created by a caller who may not read ID numbers clear, until a manager resolves its de-duplication review. */
+export enum CustomerStatus { ACTIVE = 'ACTIVE', CLOSED = 'CLOSED', ERASED = 'ERASED', PENDING_REVIEW = 'PENDING_REVIEW' }
+/** How a de-duplication review closed a customer row that never became a customer. */
+export enum ReviewOutcome { MERGED = 'MERGED', REJECTED = 'REJECTED' }
 export enum Gender { MALE = 'MALE', FEMALE = 'FEMALE' }
 export enum CreditRating { AAA = 'AAA', AA = 'AA', A = 'A', BBB = 'BBB', BB = 'BB', B = 'B', C = 'C' }
 export enum StaffRole {
