@@ -2,7 +2,7 @@
  * The real server (Express + Apollo + pg) on an ephemeral port over a private test database,
  * plus helpers to call it over HTTP or in-process with a statement count.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -199,6 +199,8 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
       await budgets.close();
       await pool.end();
       if (!sharing) await db.drop();
+      // The server's keys were for this test only: none is left in the temporary directory.
+      rmSync(auditDir, { recursive: true, force: true });
     },
   };
 }
