@@ -51,7 +51,11 @@ export function purposeRequired(role: RequestContext['principal']['role']): Grap
 
 export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
+    let freeze = false;
     return {
+      async executionDidStart({ contextValue }) {
+        if (freeze) await contextValue.db.freezeRelations();
+      },
       async didResolveOperation({ request, document, operation, contextValue, schema }) {
         const declared = request.http?.headers.get(PURPOSE_HEADER) ?? (request.extensions?.purpose as unknown);
         const purpose = settlePurpose(contextValue.principal.role, declared);
@@ -68,8 +72,9 @@ export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
           throw purposeRequired(contextValue.principal.role);
         }
         contextValue.privacy = createPrivacyState(plan, contextValue);
-        // A mutation's answer is decided by the relationships as they were before it ran.
-        if (operation.operation === 'mutation' && dependsOnRelations(plan)) await contextValue.db.freezeRelations();
+        // A mutation's answer is decided by the relationships as they were before it ran (snapshot taken
+        // in executionDidStart: only once every plugin has admitted the request, so a refusal holds no connection).
+        freeze = operation.operation === 'mutation' && dependsOnRelations(plan);
         // A partner sees the customers who consented to this purpose and these field groups (nothing before).
         if (contextValue.db.visibility) Object.assign(contextValue.db.visibility, { purpose, fieldGroups: plan.fieldGroups });
       },

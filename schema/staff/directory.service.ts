@@ -51,8 +51,8 @@ function checkReason(reason: string | null | undefined, field = 'reason'): strin
 
 /**
  * Deactivates (an employee leaves, an account is compromised) or reactivates a member. A
- * deactivated member's tokens are refused from the next request on; reactivation does not revive
- * tokens issued before the deactivation (they were revoked with it).
+ * deactivated member's tokens are refused from the next request on; reactivation serves only
+ * tokens issued after it (none minted meanwhile — by a stolen key or an identity provider — revives).
  */
 export function setStaffActive(ctx: RequestContext, idOrUsername: string, active: boolean, reason: string): Promise<StaffMember> {
   const why = checkReason(reason);
@@ -60,7 +60,7 @@ export function setStaffActive(ctx: RequestContext, idOrUsername: string, active
     const before = await lockStaffMember(tx, idOrUsername, 'id');
     if (before.active === active) return before;
     const [after] = await tx.rows<StaffMember>(
-      `UPDATE staff AS s SET active = $2, status_reason = $3, tokens_valid_after = CASE WHEN $2 THEN s.tokens_valid_after ELSE now() END
+      `UPDATE staff AS s SET active = $2, status_reason = $3, tokens_valid_after = now()
        WHERE s.id = $1 RETURNING ${staffColumns()}`,
       [before.id, active, why],
     );

@@ -23,6 +23,8 @@ export function createPool(url: string, max: number, options: { role?: string; s
     ...(options.role ? [`-c role=${options.role}`] : []),
     // PostgreSQL itself cancels a statement that runs too long: the request then fails with TIMEOUT.
     ...(options.statementTimeoutMs ? [`-c statement_timeout=${options.statementTimeoutMs}`] : []),
+    // A connection left in an open transaction (a bug, a crashed request) is ended by the server, not kept forever.
+    ...(options.statementTimeoutMs ? [`-c idle_in_transaction_session_timeout=${Math.max(options.statementTimeoutMs * 3, 30_000)}`] : []),
   ];
   return new Pool({
     connectionString: url,
@@ -66,6 +68,8 @@ export class RequestDb implements SqlRunner {
   statementCount = 0;
   /** A read-only snapshot taken before a mutation ran (see `freezeRelations`); null: none. */
   private snapshot: { client: PoolClient; runner: SqlRunner } | null = null;
+  /** The request has ended: no snapshot may be taken (or kept) any more. */
+  private released = false;
 
   constructor(
     private readonly pool: Pool,
@@ -99,7 +103,7 @@ export class RequestDb implements SqlRunner {
    * relationship never returns clear values in the same request. Held until `releaseSnapshot`.
    */
   async freezeRelations(): Promise<void> {
-    if (this.snapshot) return;
+    if (this.snapshot || this.released) return;
     const client = await this.pool.connect();
     try {
       // The snapshot of a REPEATABLE READ transaction is taken by its first statement.
@@ -111,6 +115,12 @@ export class RequestDb implements SqlRunner {
       throw error;
     }
     const counter = this;
+    // Released while connecting (the request ended meanwhile): hand the connection straight back.
+    if (this.released) {
+      await client.query('COMMIT').catch(() => undefined);
+      client.release();
+      return;
+    }
     this.snapshot = {
       client,
       runner: {
@@ -133,6 +143,7 @@ export class RequestDb implements SqlRunner {
   }
 
   async releaseSnapshot(): Promise<void> {
+    this.released = true;
     const snapshot = this.snapshot;
     if (!snapshot) return;
     this.snapshot = null;

@@ -151,6 +151,20 @@ describe('Self-granted access', () => {
       }
     });
 
+    it('holds no connection for a mutation another plugin refuses (the snapshot is taken only once the request is admitted)', async () => {
+      const rep = await staffOf('sales', 3);
+      const [own] = await sql(`SELECT id FROM customers WHERE relationship_manager_id = $1 AND status = 'ACTIVE' LIMIT 1`, [rep.id]);
+      // The rep's clear values of the day are spent (today and tomorrow): every mutation below is refused by the budget plugin.
+      const { daily } = ROLE_POLICIES.sales.budgets;
+      for (const at of [Date.now(), Date.now() + 86_400_000]) await server.budgets.reserve(`staff:${rep.id}`, windows(at).day, { clear: daily.clear, masked: 0, probes: 0 }, daily);
+      const ADD = `mutation ($c: ID!) { addContact(customerId: $c, input: { name: "张三", phone: "13800000000" }) { name phone } }`;
+      const answers = await Promise.all(Array.from({ length: 20 }, () => server.gql<any>(ADD, { role: 'sales', sub: rep.id, variables: { c: own.id } })));
+      expect(new Set(answers.map((a) => a.body.errors?.[0]?.extensions?.code))).toEqual(new Set(['EXPOSURE_BUDGET_EXHAUSTED']));
+      const stuck = await sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`);
+      expect(stuck[0].n).toBe(0);
+      expect((await server.gql<any>(`{ me { role } }`, { role: 'manager' })).status).toBe(200);
+    });
+
     it('still shows the caller clear values of a relationship that held before (own customer updated by its rep)', async () => {
       const [own] = await sql(`SELECT id, relationship_manager_id AS rm, name FROM customers WHERE kind = 'INDIVIDUAL' AND relationship_manager_id IS NOT NULL AND status = 'ACTIVE' ORDER BY id LIMIT 1`);
       const { body } = await server.gql<any>(`mutation ($id: ID!) { updateCustomer(id: $id, input: { tier: KEY }) { name tier } }`, { role: 'sales', sub: own.rm, variables: { id: own.id } });
