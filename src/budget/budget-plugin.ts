@@ -84,7 +84,6 @@ export function budgetPlugin(store: BudgetStore): ApolloServerPlugin<RequestCont
           }
         },
         async willSendResponse({ contextValue }) {
-          await contextValue.breadth?.flush();
           if (!reserved) return;
           const values = contextValue.privacy?.values ?? { clear: 0, masked: 0 };
           // A probe made is spent, whatever came back (a "no" answers it too).

@@ -29,8 +29,11 @@ export interface BudgetStore {
   release(key: string, day: Date, unused: DayUsage): Promise<void>;
   /** The identifying fields (coordinates) of each record (`Customer:<id>`) shown clear to `key` on `day`. */
   clearFieldsToday(key: string, day: Date, records: string[]): Promise<Map<string, string[]>>;
-  /** Adds to them (a union: concurrent requests lose nothing). */
-  addClearFields(key: string, day: Date, fields: Map<string, string[]>): Promise<void>;
+  /**
+   * Admits one more field of a record, in one atomic step: true when it was there already or the
+   * record has fewer than `limit` (so concurrent requests cannot together pass the limit).
+   */
+  admitClearField(key: string, day: Date, record: string, coordinate: string, limit: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -51,14 +54,16 @@ export class PostgresBudgetStore implements BudgetStore {
     return new Map(rows.map((r) => [r.record, r.fields]));
   }
 
-  async addClearFields(key: string, day: Date, fields: Map<string, string[]>) {
-    await this.pool.query(
-      `INSERT INTO breadth_counters AS b (key, window_start, record, fields)
-       SELECT $1, $2, e.record, e.fields FROM jsonb_to_recordset($3::jsonb) AS e(record text, fields text[])
+  async admitClearField(key: string, day: Date, record: string, coordinate: string, limit: number) {
+    // Under the row's lock: add only while the record has room; answer whether the field is in.
+    const { rows } = await this.pool.query<{ admitted: boolean }>(
+      `INSERT INTO breadth_counters AS b (key, window_start, record, fields) VALUES ($1, $2, $3, CASE WHEN $5::int > 0 THEN ARRAY[$4::text] ELSE '{}'::text[] END)
        ON CONFLICT (key, window_start, record) DO UPDATE
-         SET fields = ARRAY(SELECT DISTINCT unnest(b.fields || EXCLUDED.fields) ORDER BY 1)`,
-      [key, day, JSON.stringify([...fields].map(([record, list]) => ({ record, fields: list })))],
+         SET fields = CASE WHEN $4 = ANY(b.fields) OR cardinality(b.fields) >= $5 THEN b.fields ELSE array_append(b.fields, $4) END
+       RETURNING $4 = ANY(fields) AS admitted`,
+      [key, day, record, coordinate, limit],
     );
+    return rows[0].admitted;
   }
 
   async countRequest(key: string, minute: Date) {
@@ -115,6 +120,14 @@ probes = redis.call('HINCRBY', KEYS[1], 'probes', ARGV[3])
 redis.call('EXPIRE', KEYS[1], 172800)
 return {1, clear, masked, probes}`;
 
+/** Breadth: in the set already, or room left — then added; one step inside Redis. */
+const ADMIT_SCRIPT = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], 172800)
+return 1`;
+
 export class RedisBudgetStore implements BudgetStore {
   private constructor(
     private readonly redis: Redis,
@@ -155,13 +168,9 @@ export class RedisBudgetStore implements BudgetStore {
     return new Map(records.map((record, i) => [record, (results[i]?.[1] as string[] | undefined) ?? []]));
   }
 
-  async addClearFields(key: string, day: Date, fields: Map<string, string[]>) {
-    const multi = this.redis.multi();
-    for (const [id, list] of fields) {
-      const setKey = `${this.prefix}:${key}:b:${day.getTime()}:${id}`;
-      multi.sadd(setKey, ...list).expire(setKey, 172800);
-    }
-    await multi.exec();
+  async admitClearField(key: string, day: Date, record: string, coordinate: string, limit: number) {
+    const admitted = await this.redis.eval(ADMIT_SCRIPT, 1, `${this.prefix}:${key}:b:${day.getTime()}:${record}`, coordinate, limit);
+    return admitted === 1;
   }
 
   async close() {

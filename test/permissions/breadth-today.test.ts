@@ -54,6 +54,20 @@ describe('Clear breadth holds across the requests of a day', () => {
     expect(together.body.data.customer).toEqual({ name: own.name, phone: own.phone, email: own.email, address: maskAddress(own.address) });
   });
 
+  it('holds for requests sent at the same time (each new field is admitted in one atomic step)', async () => {
+    const rep = await freshRep('race');
+    const answers = await Promise.all([
+      server.gql<any>(QUERY('name phone email'), { role: 'sales', sub: rep, variables: { id: own.id } }),
+      server.gql<any>(QUERY('address'), { role: 'sales', sub: rep, variables: { id: own.id } }),
+      server.gql<any>(QUERY('name address'), { role: 'sales', sub: rep, variables: { id: own.id } }),
+    ]);
+    const clearFields = new Set<string>();
+    for (const a of answers) {
+      for (const [field, value] of Object.entries(a.body.data.customer)) if (value === own[field as keyof typeof own]) clearFields.add(field);
+    }
+    expect(clearFields.size).toBeLessThanOrEqual(BREADTH);
+  });
+
   it('is kept per person: another rep of the same customer has a day of its own', async () => {
     const first = await freshRep('c');
     await server.gql<any>(QUERY('name phone email'), { role: 'sales', sub: first, variables: { id: own.id } });
