@@ -17,8 +17,7 @@ import { CreateCustomerInput, CustomersArgs, UpdateCustomerInput } from './custo
 import { createCustomer, findCustomers, updateCustomer } from './customer.service';
 import { MoneyRange } from './generalised';
 import { birthYearOf, moneyRangeOf } from '../../permissions/masks';
-import { ROLE_POLICIES } from '../../permissions/policy';
-import { customerPseudonym } from '../../permissions/pseudonyms';
+import { shownId } from '../common/shown-id';
 import { complaintConditions } from '../complaint/complaint.service';
 import { transactionConditions } from '../transaction/transaction.service';
 
@@ -38,8 +37,7 @@ export class CustomerResolver {
 
   @FieldResolver(() => ID, { description: 'The customer id; for roles that see no stable identifier (analysts) a pseudonym, stable for the caller and purpose' })
   id(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    if (!ROLE_POLICIES[ctx.principal.role]?.pseudonymousIds) return customer.id;
-    return customerPseudonym(ctx.services.hashValue, ctx.principal.sub, ctx.operation.purpose ?? '', customer.id);
+    return shownId(ctx, 'Customer', customer.id);
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'The year of birthDate; where birthDate is masked (null) the year is here' })

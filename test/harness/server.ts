@@ -11,7 +11,7 @@ import type { DestinationStream } from 'pino';
 import { decodeJwt } from 'jose';
 import { isRole, type Role } from '../../src/auth/principal';
 import { ROLE_POLICIES } from '../../permissions/policy';
-import { customerPseudonym } from '../../permissions/pseudonyms';
+import { recordPseudonym } from '../../permissions/pseudonyms';
 import { createTokenSigner, issueDevToken, type TokenRequest } from '../../src/auth/token-issuer';
 import { createTokenVerifier, principalDirectory } from '../../src/auth/verifier';
 import { issueRegisteredPartnerToken } from '../../src/auth/partner-dev-token';
@@ -63,7 +63,7 @@ export interface TestServer {
   /** Forgets every record's clear breadth of the day (tests that read many fields of one record in turn). */
   resetBreadth(): Promise<void>;
   token(request: TokenRequest): Promise<string>;
-  /** Analysts see customer ids as pseudonyms: pseudonym → real id of every customer, for one analyst (username) and purpose. */
+  /** Analysts see the ids of customers and their records as pseudonyms: pseudonym → real id of every one, for one analyst (username) and purpose. */
   realIdsOfPseudonyms(username?: string, purpose?: string): Promise<Map<string, string>>;
   /** The id of the staff member with this username, added to the directory (active, in `role`) if missing. */
   member(role: Exclude<Role, 'partner'>, username: string): Promise<string>;
@@ -158,8 +158,12 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     token,
     async realIdsOfPseudonyms(username = testPrincipal('analyst'), purpose = ROLE_POLICIES.analyst.purposes.default) {
       const { rows: [member] } = await db.pool.query<{ id: string }>(`SELECT id FROM staff WHERE username = $1`, [username]);
-      const { rows } = await db.pool.query<{ id: string }>(`SELECT id::text FROM customers`);
-      return new Map(rows.map((r) => [customerPseudonym(audit.hashValue, member.id, purpose, r.id), r.id]));
+      const map = new Map<string, string>();
+      for (const [type, table] of [['Customer', 'customers'], ['Transaction', 'transactions'], ['Contact', 'contacts'], ['Complaint', 'complaints']]) {
+        const { rows } = await db.pool.query<{ id: string }>(`SELECT id::text FROM ${table}`);
+        for (const r of rows) map.set(recordPseudonym(audit.hashValue, member.id, purpose, type, r.id), r.id);
+      }
+      return map;
     },
     async member(role, username) {
       await db.pool.query(`INSERT INTO staff (username, display_name, role) VALUES ($1, $1, $2) ON CONFLICT (username) DO NOTHING`, [username, role]);

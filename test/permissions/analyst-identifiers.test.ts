@@ -43,6 +43,20 @@ describe('Analysts cannot re-identify customers', () => {
     expect((await server.gql<any>(PAGE, { role: 'manager' })).body.data.customers.edges.map((e: any) => e.node.id)).toEqual(real);
   });
 
+  it('shows no stable id of a customer\'s records either: a transaction id cannot link two purposes or lead a colleague to the customer', async () => {
+    const query = `{ customers(first: 3) { edges { node { id transactions(first: 1) { edges { node { id } } } } } } }`;
+    const statistics = await server.gql<any>(query, { role: 'analyst', sub: analyst });
+    const risk = await server.gql<any>(query, { role: 'analyst', sub: analyst, purpose: 'risk_analysis' });
+    const txIds = (r: any) => r.body.data.customers.edges.flatMap((e: any) => e.node.transactions.edges.map((t: any) => t.node.id));
+    expect(txIds(statistics).length).toBeGreaterThan(0);
+    const real = new Set((await server.db.pool.query(`SELECT id::text FROM transactions`)).rows.map((r) => r.id));
+    for (const id of [...txIds(statistics), ...txIds(risk)]) expect(real.has(id)).toBe(false);
+    expect(txIds(risk).filter((id: string) => txIds(statistics).includes(id))).toEqual([]);
+    // Nothing a colleague could look up: the id the analyst holds is no transaction's.
+    const lookup = await server.gql<any>(`query ($id: ID!) { transaction(id: $id) { customer { id } } }`, { role: 'sales', variables: { id: txIds(statistics)[0] } });
+    expect(lookup.body.data?.transaction ?? null).toBeNull();
+  });
+
   it('pages on with its opaque cursor', async () => {
     const first = await server.gql<any>(`{ customers(first: 3) { pageInfo { endCursor } edges { node { id } } } }`, { role: 'analyst', sub: analyst });
     const next = await server.gql<any>(`query ($after: String) { customers(first: 3, after: $after) { edges { node { id } } } }`, {

@@ -1,0 +1,9 @@
+/** The id a caller is shown: the real one, or — for roles with `pseudonymousIds` (analysts) — a keyed pseudonym. */
+import type { RequestContext } from '../../src/context';
+import { ROLE_POLICIES } from '../../permissions/policy';
+import { recordPseudonym } from '../../permissions/pseudonyms';
+
+export function shownId(ctx: RequestContext, type: string, id: string): string {
+  if (!ROLE_POLICIES[ctx.principal.role]?.pseudonymousIds) return id;
+  return recordPseudonym(ctx.services.hashValue, ctx.principal.sub, ctx.operation.purpose ?? '', type, id);
+}
