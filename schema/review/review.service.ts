@@ -135,9 +135,13 @@ export function resolveCustomerReview(ctx: RequestContext, id: string, decision:
   });
 }
 
+/**
+ * Reviews for a manager to decide — never of customers the caller created: whether their own
+ * creation matched an existing customer would answer the very ID-number lookup the review hides.
+ */
 export function findCustomerReviews(ctx: RequestContext, args: CustomerReviewsArgs): Promise<Page<CustomerDuplicateReview>> {
   const params = new SqlParams();
-  const conditions: string[] = [];
+  const conditions: string[] = [`v.created_by IS DISTINCT FROM ${params.add(ctx.principal.sub)}`];
   if (args.status) conditions.push(`v.status = ${params.add(args.status)}`);
   return fetchPage<CustomerDuplicateReview>(ctx.db, customerReviewList, { column: 'v.created_at', direction: 'DESC' }, args, conditions, params);
 }

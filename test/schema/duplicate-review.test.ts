@@ -57,6 +57,16 @@ describe('createCustomer is no oracle of ID numbers: a de-duplication review a m
 
   afterAll(() => server.stop());
 
+  it('never lists to a manager the reviews of customers that manager created (no ID-number lookup through the review list)', async () => {
+    const mine = await create(existing.id_number, { role: 'manager', sub: managers[0] });
+    expect(mine.body.errors).toBeUndefined();
+    const ownList = await server.gql<any>(`{ customerReviews(first: 100) { edges { node { customerId duplicate duplicateOfId } } } }`, { role: 'manager', sub: managers[0] });
+    const other = await server.gql<any>(`{ customerReviews(first: 100) { edges { node { customerId duplicate } } } }`, { role: 'manager', sub: managers[1] });
+    const created = mine.body.data.createCustomer.id;
+    expect(ownList.body.data.customerReviews.edges.map((e: any) => e.node.customerId)).not.toContain(created);
+    expect(other.body.data.customerReviews.edges.map((e: any) => e.node.customerId)).toContain(created);
+  });
+
   let duplicate: GqlResult<any>;
   let fresh: GqlResult<any>;
   let freshNumber: string;
