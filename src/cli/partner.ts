@@ -1,6 +1,6 @@
 /**
- * `npm run partner -- <command>`: partner onboarding from the command line, through the same
- * services (and change history) as the admin API, acting as `cli:<OS user>` with the admin role.
+ * `npm run partner -- <command> --as <admin username>`: partner onboarding from the command line,
+ * through the same services (and change history) as the admin API, acting as that administrator.
  *   register --id acme --name "ACME Insurance" --purposes partner_service[,credit_assessment]
  *   issue --partner acme --scopes customers:read,customers.contact:read [--days 90]   (prints the token once)
  *   revoke --token <token id> | rotate --token <token id>
@@ -24,7 +24,7 @@ runCli(async (cli) => {
     options: {
       id: { type: 'string' }, name: { type: 'string' }, purposes: { type: 'string' }, partner: { type: 'string' },
       scopes: { type: 'string' }, days: { type: 'string' }, token: { type: 'string' }, file: { type: 'string' },
-      on: { type: 'boolean', default: false }, off: { type: 'boolean', default: false }, reason: { type: 'string' },
+      on: { type: 'boolean', default: false }, off: { type: 'boolean', default: false }, reason: { type: 'string' }, as: { type: 'string' },
     },
   });
   const list = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -32,7 +32,7 @@ runCli(async (cli) => {
     if (!value) throw new Error(`--${name} is required`);
     return value;
   };
-  await withOperatorContext(cli, `cli:partner:${positionals[0] ?? ''}`, async (ctx) => {
+  await withOperatorContext(cli, `cli:partner:${positionals[0] ?? ''}`, values.as, async (ctx) => {
     switch (positionals[0]) {
       case 'register':
         return print(await registerPartner(ctx, { id: need('id', values.id), name: need('name', values.name), purposes: list(need('purposes', values.purposes)) }));

@@ -1,6 +1,7 @@
 /**
- * `npm run staff -- <command>`: the staff directory from the command line (an employee leaves, an
- * account is compromised), through the same services and change history as the admin API.
+ * `npm run staff -- <command> --as <admin username>`: the staff directory from the command line (an
+ * employee leaves, an account is compromised), through the same services and change history as the
+ * admin API, acting as that administrator.
  *   list [--role sales] [--active|--inactive]
  *   deactivate --staff <username|id> --reason "left the company"   every token refused from the next request
  *   activate --staff <username|id> --reason "…"                      served again; older tokens stay refused
@@ -16,7 +17,7 @@ runCli(async (cli) => {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
-      staff: { type: 'string' }, role: { type: 'string' }, reason: { type: 'string' },
+      staff: { type: 'string' }, role: { type: 'string' }, reason: { type: 'string' }, as: { type: 'string' },
       active: { type: 'boolean', default: false }, inactive: { type: 'boolean', default: false },
     },
   });
@@ -24,7 +25,7 @@ runCli(async (cli) => {
     if (!value) throw new Error(`--${name} is required`);
     return value;
   };
-  await withOperatorContext(cli, `cli:staff:${positionals[0] ?? ''}`, async (ctx) => {
+  await withOperatorContext(cli, `cli:staff:${positionals[0] ?? ''}`, values.as, async (ctx) => {
     switch (positionals[0]) {
       case 'list': {
         if (values.role && (!isRole(values.role) || values.role === 'partner')) throw new Error('--role must be a staff role');

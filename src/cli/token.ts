@@ -21,7 +21,7 @@ async function pickStaffMember(pool: Pool, role: Role, username: string | undefi
     [username ?? null, role],
   );
   const member = rows[0];
-  if (!member) throw new Error(username ? `no staff member with username ${username} (npm run staff -- list)` : `no active ${role} in the staff directory (npm start seeds the demo staff; npm run staff -- list)`);
+  if (!member) throw new Error(username ? `no staff member with username ${username} (npm run staff -- list --as <admin>)` : `no active ${role} in the staff directory (npm start seeds the demo staff; npm run staff -- list)`);
   if (member.role !== role) throw new Error(`staff member ${username} has role ${member.role}, not ${role}`);
   if (!member.active) throw new Error(`staff member ${username} is deactivated`);
   return member.id;

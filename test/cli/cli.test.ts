@@ -41,20 +41,27 @@ describe('CLI', () => {
       const db = await createTestDatabase();
       try {
         const env = { DATABASE_URL: db.url };
-        const registered = JSON.parse((await cli('partner', ['register', '--id', 'beta', '--name', 'Beta Leasing', '--purposes', 'partner_service,credit_assessment'], env)).stdout);
+        const registered = JSON.parse((await cli('partner', ['register', '--id', 'beta', '--name', 'Beta Leasing', '--purposes', 'partner_service,credit_assessment', '--as', 'admin01'], env)).stdout);
         expect(registered).toMatchObject({ id: 'beta', purposes: ['partner_service', 'credit_assessment'], allowListOnly: false });
-        const issued = JSON.parse((await cli('partner', ['issue', '--partner', 'beta', '--scopes', 'customers:read', '--days', '7'], env)).stdout);
+        const issued = JSON.parse((await cli('partner', ['issue', '--partner', 'beta', '--scopes', 'customers:read', '--days', '7', '--as', 'admin01'], env)).stdout);
         const verify = createTokenVerifier(loadConfig(), principalDirectory(db.pool));
         expect(await verify(issued.token)).toMatchObject({ role: 'partner', partnerId: 'beta', scopes: ['customers:read'] });
-        const listed = (await cli('partner', ['list', '--partner', 'beta'], env)).stdout;
+        const listed = (await cli('partner', ['list', '--partner', 'beta', '--as', 'admin01'], env)).stdout;
         expect(listed).toContain(issued.details.id);
         expect(listed).not.toContain(issued.token);
-        await cli('partner', ['revoke', '--token', issued.details.id], env);
+        await cli('partner', ['revoke', '--token', issued.details.id, '--as', 'admin01'], env);
         await expect(verify(issued.token)).rejects.toThrow(/revoked/);
-        await expect(cli('partner', ['issue', '--partner', 'beta', '--scopes', 'customers:all'], env)).rejects.toMatchObject({ code: 1 });
+        await expect(cli('partner', ['issue', '--partner', 'beta', '--scopes', 'customers:all', '--as', 'admin01'], env)).rejects.toMatchObject({ code: 1 });
         const history = await db.pool.query(`SELECT entity, action, principal_sub FROM audit_changes ORDER BY seq`);
         expect(history.rows.map((r) => `${r.entity}:${r.action}`)).toEqual(['Partner:CREATE', 'PartnerToken:CREATE', 'PartnerToken:UPDATE']);
-        expect(history.rows.every((r) => String(r.principal_sub).startsWith('cli:'))).toBe(true);
+        // The operator is a person of the directory: the administrator --as names (so "whoever onboarded
+        // the partner records none of its consents" compares the same ids as the API does).
+        const [admin] = (await db.pool.query(`SELECT id FROM staff WHERE username = 'admin01'`)).rows;
+        expect(history.rows.every((r) => r.principal_sub === admin.id)).toBe(true);
+        expect((await db.pool.query(`SELECT created_by FROM partners WHERE id = 'beta'`)).rows[0].created_by).toBe(admin.id);
+        // No one in particular, or someone who is no administrator: refused.
+        await expect(cli('partner', ['list'], env)).rejects.toMatchObject({ code: 1 });
+        await expect(cli('partner', ['list', '--as', 'sales01'], env)).rejects.toMatchObject({ code: 1 });
       } finally {
         await db.drop();
       }
@@ -101,26 +108,27 @@ describe('CLI', () => {
         const mint = async () => (await cli('token', ['--role', 'sales', '--staff', 'sales05'], env)).stdout.trim().split('\n').pop()!;
         const before = await mint();
         await verify(before);
-        const listed = JSON.parse((await cli('staff', ['list', '--role', 'sales', '--active'], env)).stdout);
+        const listed = JSON.parse((await cli('staff', ['list', '--role', 'sales', '--active', '--as', 'admin01'], env)).stdout);
         expect(listed.map((m: { username: string }) => m.username)).toContain('sales05');
 
-        await cli('staff', ['deactivate', '--staff', 'sales05', '--reason', 'left the company'], env);
+        await cli('staff', ['deactivate', '--staff', 'sales05', '--reason', 'left the company', '--as', 'admin01'], env);
         await expect(verify(before)).rejects.toMatchObject({ rule: 'STAFF_INACTIVE', status: 403 });
         await expect(cli('token', ['--role', 'sales', '--staff', 'sales05'], env)).rejects.toMatchObject({ code: 1 });
-        await expect(cli('staff', ['deactivate', '--staff', 'sales05'], env)).rejects.toMatchObject({ code: 1 }); // a reason is required
+        await expect(cli('staff', ['deactivate', '--staff', 'sales05', '--as', 'admin01'], env)).rejects.toMatchObject({ code: 1 }); // a reason is required
 
-        await cli('staff', ['activate', '--staff', 'sales05', '--reason', 'rehired'], env);
+        await cli('staff', ['activate', '--staff', 'sales05', '--reason', 'rehired', '--as', 'admin01'], env);
         // Tokens issued before the deactivation stay refused; a new one is served.
         await expect(verify(before)).rejects.toMatchObject({ rule: 'TOKEN_REVOKED' });
         // (Each command takes over a second: this token's iat is after the deactivation's instant.)
         const after = await mint();
         await verify(after);
-        await cli('staff', ['revoke-tokens', '--staff', 'sales05', '--reason', 'laptop stolen'], env);
+        await cli('staff', ['revoke-tokens', '--staff', 'sales05', '--reason', 'laptop stolen', '--as', 'admin01'], env);
         await expect(verify(after)).rejects.toMatchObject({ rule: 'TOKEN_REVOKED', status: 401 });
 
         const history = await db.pool.query(`SELECT entity, action, principal_sub, changes FROM audit_changes WHERE entity = 'StaffMember' ORDER BY seq`);
         expect(history.rows).toHaveLength(3);
-        expect(history.rows.every((r) => String(r.principal_sub).startsWith('cli:'))).toBe(true);
+        const [admin] = (await db.pool.query(`SELECT id FROM staff WHERE username = 'admin01'`)).rows;
+        expect(history.rows.every((r) => r.principal_sub === admin.id)).toBe(true);
         const reasons = history.rows.map((r) => (r.changes as { field: string; new: string }[]).find((c) => c.field === 'reason')?.new);
         expect(reasons).toEqual(['left the company', 'rehired', 'laptop stolen']);
       } finally {
