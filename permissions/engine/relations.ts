@@ -60,17 +60,14 @@ async function complaintOf(ctx: RequestContext, typeName: string, row: Row): Pro
 
 function ownCustomer(ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
   const caller = ctx.principal.sub;
-  if (ctx.db.relationsFrozen) {
-    if (typeName === 'ComplaintEvent') return complaintOf(ctx, typeName, row).then((complaint) => (complaint ? ownCustomer(ctx, loaders, 'Complaint', complaint) : false));
-    const customerId = customerIdOf(typeName, row);
-    return customerId ? loaders.managerOf.load(customerId).then((manager) => manager === caller) : false;
-  }
-  if (typeName === 'Customer') return row.relationshipManagerId === caller;
   if (typeName === 'ComplaintEvent') {
     return complaintOf(ctx, typeName, row).then((complaint) => (complaint ? ownCustomer(ctx, loaders, 'Complaint', complaint) : false));
   }
+  // In a mutation the snapshot decides, never the rows the mutation returned.
+  if (!ctx.db.relationsFrozen && typeName === 'Customer') return row.relationshipManagerId === caller;
   const customerId = customerIdOf(typeName, row);
   if (!customerId) return false;
+  if (ctx.db.relationsFrozen) return loaders.managerOf.load(customerId).then((manager) => manager === caller);
   return ctx.loaders.customerById.load(customerId).then((customer) => customer?.relationshipManagerId === caller);
 }
 

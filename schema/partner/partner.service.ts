@@ -21,7 +21,8 @@ const MAX_TOKEN_DAYS = 365;
 const MAX_CONSENT_DAYS = 3 * 366;
 const DAY_MS = 86_400_000;
 
-const partnerColumns = `p.id, p.name, p.purposes, p.allow_list_only AS "allowListOnly", p.active, p.created_at AS "createdAt"`;
+/** A partner row in its GraphQL shape (shared with the directory's activation). */
+export const partnerColumns = `p.id, p.name, p.purposes, p.allow_list_only AS "allowListOnly", p.active, p.created_at AS "createdAt"`;
 const tokenColumns = `t.id, t.partner_id AS "partnerId", t.scopes, t.issued_at AS "issuedAt", t.expires_at AS "expiresAt", t.issued_by AS "issuedBy", t.revoked_at AS "revokedAt", t.replaces`;
 const consentColumns = `cs.id, cs.customer_id AS "customerId", cs.partner_id AS "partnerId", cs.purpose, cs.field_groups AS "fieldGroups",
   cs.granted_at AS "grantedAt", cs.expires_at AS "expiresAt", cs.revoked_at AS "revokedAt", NULLIF(cs.evidence_kind, '${LEGACY_EVIDENCE_KIND}') AS "evidenceKind",

@@ -8,19 +8,10 @@ import { StaffMember } from '../../src/db/entities';
 import { selectColumns } from '../../src/db/columns';
 import type { TransactionDb } from '../../src/db/pool';
 import { InputProblems, isUuid, notFound } from '../common/errors';
+import { partnerColumns } from '../partner/partner.service';
+import type { Partner } from '../partner/partner.types';
 
 const staffColumns = () => selectColumns(StaffMember, 's');
-
-const partnerColumns = `p.id, p.name, p.purposes, p.allow_list_only AS "allowListOnly", p.active, p.created_at AS "createdAt"`;
-
-export interface PartnerRow {
-  id: string;
-  name: string;
-  purposes: string[];
-  allowListOnly: boolean;
-  active: boolean;
-  createdAt: Date;
-}
 
 export function listStaff(ctx: RequestContext, filter: { role?: string | null; active?: boolean | null } = {}): Promise<StaffMember[]> {
   return ctx.db.rows<StaffMember>(
@@ -84,13 +75,13 @@ export function revokeStaffTokens(ctx: RequestContext, idOrUsername: string, rea
 }
 
 /** A deactivated partner's every token is refused from the next request on; reactivation restores the unrevoked ones. */
-export function setPartnerActive(ctx: RequestContext, partnerId: string, active: boolean, reason: string): Promise<PartnerRow> {
+export function setPartnerActive(ctx: RequestContext, partnerId: string, active: boolean, reason: string): Promise<Partner> {
   const why = checkReason(reason);
   return ctx.db.transaction(async (tx) => {
-    const [before] = await tx.rows<PartnerRow>(`SELECT ${partnerColumns} FROM partners p WHERE p.id = $1 FOR UPDATE`, [partnerId]);
+    const [before] = await tx.rows<Partner>(`SELECT ${partnerColumns} FROM partners p WHERE p.id = $1 FOR UPDATE`, [partnerId]);
     if (!before) throw notFound('partner', 'id');
     if (before.active === active) return before;
-    const [after] = await tx.rows<PartnerRow>(`UPDATE partners AS p SET active = $2 WHERE p.id = $1 RETURNING ${partnerColumns}`, [partnerId, active]);
+    const [after] = await tx.rows<Partner>(`UPDATE partners AS p SET active = $2 WHERE p.id = $1 RETURNING ${partnerColumns}`, [partnerId, active]);
     tx.changed({ entity: 'Partner', entityId: partnerId, customerId: null, action: 'UPDATE', before: before as never, after: after as never, reason: why });
     return after;
   });
