@@ -1,6 +1,8 @@
 /** Builds the executable schema from the feature resolvers. */
 import 'reflect-metadata';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
+import type { RequestContext } from '../src/context';
+import { PSEUDONYMOUS_TYPES, shownId } from './common/shown-id';
 import { buildSchema } from 'type-graphql';
 import { enforcePolicy, type EnforcementOptions } from '../permissions';
 import { AuditResolver } from './audit/audit.resolver';
@@ -22,8 +24,20 @@ let built: Promise<GraphQLSchema> | undefined;
 
 /** The type-graphql schema as declared, without the policy: for emitting SDL and for tests of the policy itself. */
 export function buildDeclaredSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: RESOLVERS, validate: false });
+  built ??= buildSchema({ resolvers: RESOLVERS, validate: false }).then(showIds);
   return built;
+}
+
+/**
+ * The ids of customers and their records as the caller is shown them (keyed pseudonyms for roles
+ * with `pseudonymousIds`): a plain resolver on every row, without a field resolver's per-call wrapper.
+ */
+function showIds(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of PSEUDONYMOUS_TYPES) {
+    const field = (schema.getType(type) as GraphQLObjectType).getFields().id;
+    field.resolve = (row: { id: string }, _args: unknown, ctx: RequestContext) => shownId(ctx, type, row.id);
+  }
+  return schema;
 }
 
 /** The served schema: the declared one with the policy enforced on it. */

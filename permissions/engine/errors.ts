@@ -2,6 +2,8 @@
 import { GraphQLError } from 'graphql';
 import type { PlannedField, Exposure } from './plan';
 import { alwaysRemoved } from './compile';
+import { ROLE_POLICIES } from '../policy';
+import type { Role } from '../../src/auth/principal';
 
 const HTTP_FORBIDDEN = { status: 403 };
 
@@ -58,4 +60,12 @@ export function exposureLimit(exposure: Exposure, fields: PlannedField[]): Graph
       },
     },
   );
+}
+
+/** PURPOSE_REQUIRED (403): no silent default for an operation that reads or writes customer data. */
+export function purposeRequired(role: Role): GraphQLError {
+  const allowed = ROLE_POLICIES[role].purposes.allowed;
+  return new GraphQLError(`Purpose required: declare why with the X-Purpose header (or extensions.purpose); allowed for role ${role}: ${allowed.join(', ')}`, {
+    extensions: { code: 'PURPOSE_REQUIRED', allowedPurposes: allowed, usual: ROLE_POLICIES[role].purposes.default, http: { status: 403 } },
+  });
 }

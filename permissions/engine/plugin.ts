@@ -4,12 +4,12 @@
  * the explanation to the response.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getVariableValues, GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
+import { getVariableValues, Kind, type FragmentDefinitionNode } from 'graphql';
 import type { RequestContext } from '../../src/context';
 import { touchesCustomerData } from '../defaults';
 import { POLICY_VERSION, ROLE_POLICIES } from '../policy';
 import { PURPOSES, type Purpose } from '../vocabulary';
-import { forbidden } from './errors';
+import { forbidden, purposeRequired } from './errors';
 import { planOperation, type PrivacyPlan } from './plan';
 import { createPrivacyState } from './runtime';
 
@@ -22,7 +22,7 @@ function isDeclared(declared: unknown): boolean {
 
 /**
  * The purpose the caller declared, checked against the role's; undeclared, the role's usual one
- * stands in only for operations that touch no customer data (see `requirePurpose`).
+ * stands in only for operations that touch no customer data (see `purposeRequired`).
  */
 export function settlePurpose(role: RequestContext['principal']['role'], declared: unknown): Purpose {
   const policy = ROLE_POLICIES[role];
@@ -39,14 +39,6 @@ export function settlePurpose(role: RequestContext['principal']['role'], declare
 function dependsOnRelations(plan: PrivacyPlan): boolean {
   for (const field of plan.fields.values()) if (!('fixed' in field.rule)) return true;
   return false;
-}
-
-/** PURPOSE_REQUIRED (403): no silent default for an operation that reads or writes customer data. */
-export function purposeRequired(role: RequestContext['principal']['role']): GraphQLError {
-  const allowed = ROLE_POLICIES[role].purposes.allowed;
-  return new GraphQLError(`Purpose required: declare why with the X-Purpose header (or extensions.purpose); allowed for role ${role}: ${allowed.join(', ')}`, {
-    extensions: { code: 'PURPOSE_REQUIRED', allowedPurposes: allowed, usual: ROLE_POLICIES[role].purposes.default, http: { status: 403 } },
-  });
 }
 
 export const privacyPlugin: ApolloServerPlugin<RequestContext> = {

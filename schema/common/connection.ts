@@ -60,15 +60,29 @@ export function toPage<T extends { id: string }>(
   count: () => Promise<number>,
 ): Page<T> {
   const nodes = rows.slice(0, size);
-  const edges = nodes.map((node) => ({ cursor: cursorOf(node.id), node }));
+  // Cursors are encrypted: made only for the edges a query asks the cursor of (most ask none).
+  const edges = nodes.map((node) => {
+    let cursor: string | undefined;
+    return {
+      node,
+      get cursor() {
+        cursor ??= cursorOf(node.id);
+        return cursor;
+      },
+    };
+  });
   let counted: Promise<number> | undefined;
   return {
     edges,
     pageInfo: {
       hasNextPage: rows.length > size,
       hasPreviousPage: hadCursor,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges[edges.length - 1]?.cursor ?? null;
+      },
     },
     get totalCount() {
       counted ??= count();

@@ -3,6 +3,9 @@ import type { RequestContext } from '../../src/context';
 import { ROLE_POLICIES } from '../../permissions/policy';
 import { recordPseudonym } from '../../permissions/pseudonyms';
 
+/** Customers and the records that belong to one: a stable real id of any of them leads back to the customer. */
+export const PSEUDONYMOUS_TYPES = ['Customer', 'Transaction', 'Contact', 'Complaint'] as const;
+
 export function shownId(ctx: RequestContext, type: string, id: string): string {
   if (!ROLE_POLICIES[ctx.principal.role]?.pseudonymousIds) return id;
   return recordPseudonym(ctx.services.hashValue, ctx.principal.sub, ctx.operation.purpose ?? '', type, id);

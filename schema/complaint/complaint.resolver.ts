@@ -2,18 +2,12 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Complaint, ComplaintEvent, Customer, StaffMember } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
-import { shownId } from '../common/shown-id';
 import { ComplaintConnection } from './complaint.connection';
 import { AssignComplaintInput, ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
 import { assignComplaint, fileComplaint, findComplaint, findComplaints } from './complaint.service';
 
 @Resolver(() => Complaint)
 export class ComplaintResolver {
-  @FieldResolver(() => ID, { description: 'The id; for roles that see no stable identifier (analysts) a pseudonym, stable for the caller and purpose' })
-  id(@Root() complaint: Complaint, @Ctx() ctx: RequestContext) {
-    return shownId(ctx, 'Complaint', complaint.id);
-  }
-
   @Query(() => Complaint, { nullable: true })
   complaint(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
     return findComplaint(ctx.db, id);

@@ -1,19 +1,13 @@
 /** Adding, changing and removing a customer's contact persons (cached contact pages are dropped after each). */
-import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { Contact } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
-import { shownId } from '../common/shown-id';
 import { requireWriteCondition } from '../../permissions';
 import { ContactInput, UpdateContactInput } from './contact.inputs';
 import { addContact, removeContact, updateContact } from './contact.service';
 
 @Resolver(() => Contact)
 export class ContactResolver {
-  @FieldResolver(() => ID, { description: 'The id; for roles that see no stable identifier (analysts) a pseudonym, stable for the caller and purpose' })
-  id(@Root() contact: Contact, @Ctx() ctx: RequestContext) {
-    return shownId(ctx, 'Contact', contact.id);
-  }
-
   @Mutation(() => Contact)
   async addContact(@Arg('customerId', () => ID) customerId: string, @Arg('input', () => ContactInput) input: ContactInput, @Ctx() ctx: RequestContext) {
     await requireWriteCondition(ctx, 'addContact', { customerId });

@@ -17,7 +17,6 @@ import { CreateCustomerInput, CustomersArgs, UpdateCustomerInput } from './custo
 import { createCustomer, findCustomers, updateCustomer } from './customer.service';
 import { MoneyRange } from './generalised';
 import { birthYearOf, moneyRangeOf } from '../../permissions/masks';
-import { shownId } from '../common/shown-id';
 import { complaintConditions } from '../complaint/complaint.service';
 import { transactionConditions } from '../transaction/transaction.service';
 
@@ -33,11 +32,6 @@ export class CustomerResolver {
   @Query(() => CustomerConnection)
   customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: RequestContext) {
     return findCustomers(ctx.db, args);
-  }
-
-  @FieldResolver(() => ID, { description: 'The customer id; for roles that see no stable identifier (analysts) a pseudonym, stable for the caller and purpose' })
-  id(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    return shownId(ctx, 'Customer', customer.id);
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'The year of birthDate; where birthDate is masked (null) the year is here' })

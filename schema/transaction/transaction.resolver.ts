@@ -2,7 +2,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer, Transaction } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
-import { shownId } from '../common/shown-id';
 import { requireWriteCondition } from '../../permissions';
 import { TransactionConnection } from './transaction.connection';
 import { RecordTransactionInput, TransactionsArgs } from './transaction.inputs';
@@ -10,11 +9,6 @@ import { findTransaction, findTransactions, recordTransaction } from './transact
 
 @Resolver(() => Transaction)
 export class TransactionResolver {
-  @FieldResolver(() => ID, { description: 'The id; for roles that see no stable identifier (analysts) a pseudonym, stable for the caller and purpose' })
-  id(@Root() transaction: Transaction, @Ctx() ctx: RequestContext) {
-    return shownId(ctx, 'Transaction', transaction.id);
-  }
-
   @Query(() => Transaction, { nullable: true })
   transaction(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
     return findTransaction(ctx.db, id);
