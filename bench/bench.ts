@@ -25,7 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
-import { loadConfig } from '../src/config';
+import { keyFilesIn, loadConfig } from '../src/config';
+import { loadKeyring } from '../src/crypto/keyring';
 import { locateDatabase } from '../src/db/database';
 import { createLogger } from '../src/logger';
 import { projectRoot } from '../src/project-root';
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const skipped: { target: string; reason: string }[] = [];
   try {
-    const seeded = await ensureData(database.url, customers);
+    const seeded = await ensureData(database.url, customers, loadKeyring(keyFilesIn(dataDir)));
     const running = await startTargets(all.filter((t) => wantedTargets.includes(t.name)), scenarios, database.url, dataDir, skipped);
     try {
       rows.push(...(await runAll(running, scenarios, database.url, load, warmup, rounds)));

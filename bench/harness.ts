@@ -5,17 +5,20 @@ import { Pool } from 'pg';
 import { migrateUp } from '../src/db/migrate';
 import { projectRoot } from '../src/project-root';
 import { seedDatabase } from '../src/seed/seed';
+import type { Keyring } from '../src/crypto/keyring';
+import { sealPlaintext } from '../src/crypto/seal-plaintext';
 
 export const SERVER = path.join(projectRoot(), 'dist', 'bench', 'server.js');
 
 /** Migrates and seeds `customers` (deterministically) unless already there; says what the data is. */
-export async function ensureData(url: string, customers: number): Promise<{ customers: number; transactions: number }> {
+export async function ensureData(url: string, customers: number, keyring: Keyring): Promise<{ customers: number; transactions: number }> {
   const pool = new Pool({ connectionString: url, max: 2 });
   try {
     await migrateUp(url);
+    await sealPlaintext(pool, keyring);
     const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customers');
     if (rows[0].n !== customers) {
-      const report = await seedDatabase(pool, { customers, seed: 42, reset: true });
+      const report = await seedDatabase(pool, { keyring, customers, seed: 42, reset: true });
       console.error(`seeded ${report.customers} customers, ${report.transactions} transactions in ${(report.ms / 1000).toFixed(1)} s`);
     }
     const [counts] = (await pool.query<{ customers: number; transactions: number }>('SELECT (SELECT count(*)::int FROM customers) AS customers, (SELECT count(*)::int FROM transactions) AS transactions')).rows;

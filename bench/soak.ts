@@ -18,7 +18,8 @@ import { ROLE_POLICIES } from '../permissions/policy';
 import type { Role } from '../src/auth/principal';
 import { issueRegisteredPartnerToken } from '../src/auth/partner-dev-token';
 import { issueDevToken } from '../src/auth/token-issuer';
-import { loadConfig, type AppConfig } from '../src/config';
+import { keyFilesIn, loadConfig, type AppConfig } from '../src/config';
+import { loadKeyring } from '../src/crypto/keyring';
 import { locateDatabase } from '../src/db/database';
 import { createLogger } from '../src/logger';
 import { projectRoot } from '../src/project-root';
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   const database = await locateDatabase(config, createLogger('warn'));
   const pool = new Pool({ connectionString: database.url, max: 2 });
   try {
-    await ensureData(database.url, Number(values.customers));
+    await ensureData(database.url, Number(values.customers), loadKeyring(keyFilesIn(config.dataDir)));
     const requests = await requestsFor(config, pool);
     const { server, url, kill } = await spawnServer(database.url, config.dataDir);
     try {

@@ -316,3 +316,14 @@ export function applyMask(strategy: MaskStrategy, value: unknown): string | null
   if (value === null || value === undefined) return null;
   return MASKS[strategy](typeof value === 'string' ? value : String(value));
 }
+
+/** The year in a stored masked birth date (`1985-**-**`), or null: the typed form without decrypting. */
+export function birthYearOfMasked(masked: string | null | undefined): number | null {
+  return masked && /^\d{4}-\*\*-\*\*$/.test(masked) ? Number(masked.slice(0, 4)) : null;
+}
+
+/** The bucket in a stored masked amount (`100000-500000`, `10000000+`), or null. */
+export function moneyRangeOfMasked(masked: string | null | undefined): { min: string; max: string | null } | null {
+  const match = masked ? /^(\d+)(?:-(\d+)|\+)$/.exec(masked) : null;
+  return match ? { min: match[1], max: match[2] ?? null } : null;
+}

@@ -40,6 +40,13 @@ export interface AppConfig {
     /** Months access records are kept; at least MIN_RETENTION_MONTHS (PIPL art. 56). */
     retentionMonths: number;
   };
+  /** Keys of the sealed fields (src/crypto), kept outside the database. */
+  keys: {
+    /** Key-encryption keys (JSON, 0600), generated on first start; the data keys in the key store are wrapped under them. */
+    kekFile: string;
+    /** HMAC key of the blind indexes (exact lookups and uniqueness without plaintext). */
+    blindIndexKeyFile: string;
+  };
   auth: {
     secret: string | undefined;
     jwksUrl: string | undefined;
@@ -76,6 +83,11 @@ export const MIN_RETENTION_MONTHS = 36;
 /** Default five years, the record-keeping period banks apply to customer and transaction records (AML Law). */
 export const DEFAULT_RETENTION_MONTHS = 60;
 
+/** Where the keys of the sealed fields are kept by default: `$DATA_DIR/keys/`. */
+export function keyFilesIn(dataDir: string): { kekFile: string; blindIndexKeyFile: string } {
+  return { kekFile: path.join(dataDir, 'keys', 'kek.json'), blindIndexKeyFile: path.join(dataDir, 'keys', 'blind-index-key') };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV ?? 'production';
   const dataDir = path.resolve(env.DATA_DIR ?? '.data');
@@ -103,6 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       checkpointFile: path.resolve(env.AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit-checkpoints.ndjson')),
       checkpointSeconds: intFromEnv(env, 'AUDIT_CHECKPOINT_SECONDS', 60),
       retentionMonths: intFromEnv(env, 'AUDIT_RETENTION_MONTHS', DEFAULT_RETENTION_MONTHS, MIN_RETENTION_MONTHS),
+    },
+    keys: {
+      kekFile: path.resolve(env.KEK_FILE ?? keyFilesIn(dataDir).kekFile),
+      blindIndexKeyFile: path.resolve(env.BLIND_INDEX_KEY_FILE ?? keyFilesIn(dataDir).blindIndexKeyFile),
     },
     auth: {
       secret: optional(env, 'AUTH_SECRET'),

@@ -15,6 +15,8 @@ import { startAudit } from './audit';
 import { createBudgetStore } from './budget/store';
 import { createLogger, type Logger } from './logger';
 import { seedIfEmpty } from './seed/seed';
+import { attachKeyring, loadKeyring } from './crypto/keyring';
+import { sealAtStart } from './crypto/seal-plaintext';
 import { createHttpServer } from './server/app';
 import { isClusterPrimary, runClusterPrimary } from './server/cluster';
 import { buildAppSchema, buildDeclaredSchema } from '../schema';
@@ -57,11 +59,14 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     (attempt, delayMs) => log.warn({ attempt, retryInMs: delayMs }, 'database unreachable at start: retrying'),
   );
   if (applied.length) log.info({ applied }, 'migrations applied');
+  const keyring = loadKeyring(config.keys);
+  await sealAtStart(database.url, keyring, log);
   const connection = { role: await appRoleFor(database.url, log), statementTimeoutMs: config.statementTimeoutMs, waitMs: config.poolWaitMs };
   const pool = createPool(database.url, config.dbPoolMax, connection);
+  attachKeyring(pool, keyring);
   pool.on('error', (error) => log.warn({ err: { code: (error as { code?: string }).code } }, 'idle database connection failed'));
   if (config.seedCustomers > 0) {
-    const seeded = await seedIfEmpty(pool, { customers: config.seedCustomers, seed: 42 }, log);
+    const seeded = await seedIfEmpty(pool, { keyring, customers: config.seedCustomers, seed: 42 }, log);
     if (seeded) log.info(seeded, 'demo data seeded');
   }
   const audit = await startAudit(config, pool, log);

@@ -10,6 +10,7 @@ import { applyMiddleware, type IMiddlewareFunction } from 'graphql-middleware';
 import { rule, shield, type IRule } from 'graphql-shield';
 import type { RequestContext } from '../../src/context';
 import { applyMask, TYPE_CHANGING_MASKS } from '../masks';
+import { storedMaskedForm } from '../../src/crypto/sealed-rows';
 import { classify, isSensitive, ROLE_POLICIES } from '../policy';
 import { forbidden } from './errors';
 import { decide, plannedOutcome, record, siteOf, type FieldSite } from './runtime';
@@ -92,6 +93,14 @@ function resolveAndMask(resolve: Resolve, parent: unknown, args: unknown, ctx: R
 }
 
 function resolveThenMask(resolve: Resolve, parent: unknown, args: unknown, ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, site?: FieldSite): unknown {
+  // A sealed field masked by its default mask is served from the stored masked form: nothing is decrypted.
+  if (outcome.decision.kind === 'MASK' && outcome.decision.strategy === site?.planned?.cls?.mask) {
+    const stored = storedMaskedForm(parent, info.fieldName);
+    if (stored !== undefined) {
+      record(ctx, info, outcome, parent, stored, site);
+      return TYPE_CHANGING_MASKS.has(outcome.decision.strategy) ? null : stored;
+    }
+  }
   const value: unknown = resolve(parent, args, ctx, info);
   return isPromise(value) ? value.then((v) => maskValue(ctx, info, outcome, parent, v, site)) : maskValue(ctx, info, outcome, parent, value, site);
 }

@@ -1,7 +1,9 @@
 /** Complaint reads and filing: the 7-day clock starts on receipt (seed 002 art. 26). */
 import { selectColumns } from '../../src/db/columns';
 import { Complaint, ComplaintEvent, ComplaintStatus, StaffRole } from '../../src/db/entities';
-import type { RequestDb } from '../../src/db/pool';
+import type { RequestDb, TransactionDb } from '../../src/db/pool';
+import { randomUUID } from 'node:crypto';
+import { customerDataKey, sealFor } from '../../src/crypto/sealed-writes';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
 import { InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
@@ -61,6 +63,20 @@ function refuseSelfAssignment(assigneeId: string | null, actorId: string | null)
   }
 }
 
+/** One step on a complaint's timeline; its note sealed under the customer's key (it may hold numbers). */
+async function addComplaintEvent(
+  tx: TransactionDb,
+  event: { complaintId: string; customerId: string; status: ComplaintStatus; actorId: string | null; note: string | null },
+  dataKey?: Buffer,
+): Promise<void> {
+  const id = randomUUID();
+  const sealed = await sealFor(tx, 'complaint_events', id, event.customerId, { note: event.note }, dataKey);
+  await tx.exec(
+    `INSERT INTO complaint_events (id, complaint_id, occurred_at, status, actor_id, note_sealed, note_masked) VALUES ($1, $2, now(), $3, (SELECT id FROM staff WHERE id = $4::uuid), $5, $6)`,
+    [id, event.complaintId, event.status, event.actorId, sealed.note_sealed ?? null, sealed.note_masked ?? null],
+  );
+}
+
 const ACTIVE_SERVICE_AGENT_SQL = (param: string, role: string) => `EXISTS (SELECT 1 FROM staff WHERE id = ${param} AND role = ${role} AND active)`;
 
 export async function fileComplaint(db: RequestDb, input: FileComplaintInput, actorId: string | null): Promise<Complaint> {
@@ -88,20 +104,19 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
 
     const status = assigneeId ? ComplaintStatus.ASSIGNED : ComplaintStatus.RECEIVED;
     const actor = actorId && isUuid(actorId) ? actorId : null;
+    const id = randomUUID();
+    const dataKey = await customerDataKey(tx, customerId);
+    const sealed = await sealFor(tx, 'complaints', id, customerId, { description: text }, dataKey);
     const [complaint] = await tx.rows<Complaint>(
-      `INSERT INTO complaints AS k (customer_id, channel, category, description, urgency, severity, status, assignee_id, assigned_by, assigned_at, received_at, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8::uuid IS NULL THEN NULL ELSE $9::uuid END, CASE WHEN $8::uuid IS NULL THEN NULL ELSE now() END,
-               now(), now() + make_interval(days => ${COMPLAINT_DEADLINE_DAYS}))
+      `INSERT INTO complaints AS k (id, customer_id, channel, category, urgency, severity, status, assignee_id, assigned_by, assigned_at, received_at, due_at,
+                                    description_sealed, description_masked)
+       VALUES ($10, $1, $2, $3, $5, $6, $7, $8, CASE WHEN $8::uuid IS NULL THEN NULL ELSE $9::uuid END, CASE WHEN $8::uuid IS NULL THEN NULL ELSE now() END,
+               now(), now() + make_interval(days => ${COMPLAINT_DEADLINE_DAYS}), $4, $11)
        RETURNING ${complaintList.columns}`,
-      [customerId, input.channel, input.category, text, input.urgency, input.severity, status, assigneeId, actor],
+      [customerId, input.channel, input.category, sealed.description_sealed, input.urgency, input.severity, status, assigneeId, actor, id, sealed.description_masked],
     );
-    await tx.exec(
-      `INSERT INTO complaint_events (complaint_id, occurred_at, status, actor_id, note)
-       SELECT $1, now(), s.status, (SELECT id FROM staff WHERE id = $2::uuid), s.note
-       FROM (VALUES ('RECEIVED', $3), ('ASSIGNED', NULL)) AS s(status, note)
-       WHERE s.status = 'RECEIVED' OR $4::boolean`,
-      [complaint.id, actor, `Acknowledged via ${input.channel.toLowerCase()}; answer due within ${COMPLAINT_DEADLINE_DAYS} days`, assigneeId !== null],
-    );
+    await addComplaintEvent(tx, { complaintId: id, customerId, status: ComplaintStatus.RECEIVED, actorId: actor, note: `Acknowledged via ${input.channel.toLowerCase()}; answer due within ${COMPLAINT_DEADLINE_DAYS} days` }, dataKey);
+    if (assigneeId !== null) await addComplaintEvent(tx, { complaintId: id, customerId, status: ComplaintStatus.ASSIGNED, actorId: actor, note: null }, dataKey);
     tx.changed({ entity: 'Complaint', entityId: complaint.id, customerId, action: 'CREATE', before: null, after: complaint as never });
     return complaint;
   });
@@ -135,11 +150,13 @@ export async function assignComplaint(db: RequestDb, input: AssignComplaintInput
       [complaintId, assigneeId, actorId, status],
     );
     const reassigned = before.assigneeId !== null;
-    await tx.exec(`INSERT INTO complaint_events (complaint_id, occurred_at, status, actor_id, note) VALUES ($1, now(), 'ASSIGNED', $2, $3)`, [
+    await addComplaintEvent(tx, {
       complaintId,
+      customerId: complaint.customerId,
+      status: ComplaintStatus.ASSIGNED,
       actorId,
-      note ?? (reassigned ? 'Reassigned by a manager' : 'Assigned by a manager'),
-    ]);
+      note: note ?? (reassigned ? 'Reassigned by a manager' : 'Assigned by a manager'),
+    });
     tx.changed({ entity: 'Complaint', entityId: complaintId, customerId: complaint.customerId, action: 'UPDATE', before: before as never, after: complaint as never });
     return complaint;
   });

@@ -6,6 +6,8 @@ import type { RequestDb } from '../../src/db/pool';
 import type { ChildListSpec } from '../../src/loaders/paging';
 import { InputProblems, notFound, requireUuid } from '../common/errors';
 import type { ContactInput, UpdateContactInput } from './contact.inputs';
+import { randomUUID } from 'node:crypto';
+import { sealFor } from '../../src/crypto/sealed-writes';
 
 export const MAX_CONTACTS_PER_CUSTOMER = 20;
 
@@ -46,9 +48,12 @@ export async function addContact(db: RequestDb, customerId: string, input: Conta
     const [{ contacts }] = await tx.rows<{ contacts: number }>(`SELECT count(*)::int AS contacts FROM contacts WHERE customer_id = $1`, [id]);
     problems.check('customerId', contacts < MAX_CONTACTS_PER_CUSTOMER, `this customer already has ${MAX_CONTACTS_PER_CUSTOMER} contacts`);
     problems.throwIfAny();
+    const contactId = randomUUID();
+    const sealed = await sealFor(tx, 'contacts', contactId, id, { phone: input.phone ?? null, email: input.email ?? null });
     const [row] = await tx.rows<Contact>(
-      `INSERT INTO contacts AS ct (customer_id, name, position, phone, email) VALUES ($1, $2, $3, $4, $5) RETURNING ${contactList.columns}`,
-      [id, input.name.trim(), input.position ?? null, input.phone ?? null, input.email ?? null],
+      `INSERT INTO contacts AS ct (id, customer_id, name, position, ${Object.keys(sealed).join(', ')})
+       VALUES ($1, $2, $3, $4, ${Object.keys(sealed).map((_, i) => `$${i + 5}`).join(', ')}) RETURNING ${contactList.columns}`,
+      [contactId, id, input.name.trim(), input.position ?? null, ...Object.values(sealed)],
     );
     tx.changed({ entity: 'Contact', entityId: row.id, customerId: id, action: 'CREATE', before: null, after: row as never });
     return row;
@@ -59,9 +64,7 @@ export async function updateContact(db: RequestDb, contactId: string, input: Upd
   const id = requireUuid(contactId, 'id');
   validateContact(input, false);
   const fields = (['name', 'position', 'phone', 'email'] as const).filter((f) => input[f] !== undefined);
-  const values = fields.map((f) => (f === 'name' ? input.name!.trim() : input[f]));
-  const sets = fields.map((f, i) => `${f} = $${i + 2}`);
-  if (sets.length === 0) {
+  if (fields.length === 0) {
     const [row] = await db.rows<Contact>(`SELECT ${contactList.columns} FROM contacts ct WHERE ct.id = $1`, [id]);
     if (!row) throw notFound('contact');
     return row;
@@ -69,7 +72,11 @@ export async function updateContact(db: RequestDb, contactId: string, input: Upd
   return db.transaction(async (tx) => {
     const [before] = await tx.rows<Contact>(`SELECT ${contactList.columns} FROM contacts ct WHERE ct.id = $1 FOR UPDATE`, [id]);
     if (!before) throw notFound('contact');
-    const [row] = await tx.rows<Contact>(`UPDATE contacts AS ct SET ${sets.join(', ')} WHERE ct.id = $1 RETURNING ${contactList.columns}`, [id, ...values]);
+    const plain = (['name', 'position'] as const).filter((f) => input[f] !== undefined);
+    const columns: Record<string, unknown> = Object.fromEntries(plain.map((f) => [f, f === 'name' ? input.name!.trim() : input[f]]));
+    Object.assign(columns, await sealFor(tx, 'contacts', id, before.customerId, { phone: input.phone, email: input.email }));
+    const sets = Object.keys(columns).map((column, i) => `${column} = $${i + 2}`);
+    const [row] = await tx.rows<Contact>(`UPDATE contacts AS ct SET ${sets.join(', ')} WHERE ct.id = $1 RETURNING ${contactList.columns}`, [id, ...Object.values(columns)]);
     tx.changed({ entity: 'Contact', entityId: row.id, customerId: row.customerId, action: 'UPDATE', before: before as never, after: row as never });
     return row;
   });

@@ -16,7 +16,8 @@ import { TransactionsArgs } from '../transaction/transaction.inputs';
 import { CreateCustomerInput, CustomersArgs, UpdateCustomerInput } from './customer.inputs';
 import { createCustomer, findCustomers, updateCustomer } from './customer.service';
 import { MoneyRange } from './generalised';
-import { birthYearOf, moneyRangeOf } from '../../permissions/masks';
+import { birthYearOf, birthYearOfMasked, moneyRangeOf, moneyRangeOfMasked } from '../../permissions/masks';
+import { storedMaskedForm } from '../../src/crypto/sealed-rows';
 import { complaintConditions } from '../complaint/complaint.service';
 import { transactionConditions } from '../transaction/transaction.service';
 
@@ -36,17 +37,21 @@ export class CustomerResolver {
 
   @FieldResolver(() => Int, { nullable: true, description: 'The year of birthDate; where birthDate is masked (null) the year is here' })
   birthYear(@Root() customer: Customer) {
-    return birthYearOf(customer.birthDate);
+    // From the stored masked form where the row has one: a generalisation never needs the clear value.
+    const masked = storedMaskedForm(customer, 'birthDate');
+    return masked !== undefined ? birthYearOfMasked(masked) : birthYearOf(customer.birthDate);
   }
 
   @FieldResolver(() => MoneyRange, { nullable: true, description: 'The bucket of annualIncome; where annualIncome is masked (null) the bucket is here' })
   annualIncomeRange(@Root() customer: Customer) {
-    return moneyRangeOf(customer.annualIncome);
+    const masked = storedMaskedForm(customer, 'annualIncome');
+    return masked !== undefined ? moneyRangeOfMasked(masked) : moneyRangeOf(customer.annualIncome);
   }
 
   @FieldResolver(() => MoneyRange, { nullable: true, description: 'The bucket of totalAssets; where totalAssets is masked (null) the bucket is here' })
   totalAssetsRange(@Root() customer: Customer) {
-    return moneyRangeOf(customer.totalAssets);
+    const masked = storedMaskedForm(customer, 'totalAssets');
+    return masked !== undefined ? moneyRangeOfMasked(masked) : moneyRangeOf(customer.totalAssets);
   }
 
   @FieldResolver(() => StaffMember, { nullable: true })

@@ -18,6 +18,11 @@ import { validateCreateCustomer, validateUpdateCustomer } from './customer.valid
 import { nationalIdBirthDate, nationalIdGender } from '../../src/domain/national-id';
 import { archiveCategory } from '../../src/domain/archive-number';
 import { createsForReview, openCustomerReview } from '../review/review.service';
+import { randomUUID } from 'node:crypto';
+import type { BlindIndexer } from '../../src/crypto/blind-index';
+import { splitSealed } from '../../src/crypto/sealed-rows';
+import { requireKeyring, sealFor } from '../../src/crypto/sealed-writes';
+import { toScale2 } from '../../src/domain/money';
 
 export const customerList: ListSpec = {
   list: 'customers',
@@ -34,7 +39,7 @@ const ORDER_COLUMNS: Record<CustomerOrderField, string> = {
   [CustomerOrderField.ARCHIVE_NUMBER]: 'c.archive_number',
 };
 
-export function customerConditions(filter: CustomerFilter | null | undefined, params: SqlParams): string[] {
+export function customerConditions(filter: CustomerFilter | null | undefined, params: SqlParams, blindIndex: BlindIndexer): string[] {
   if (!filter) return [];
   const conditions: string[] = [];
   if (filter.kind) conditions.push(`c.kind = ${params.add(filter.kind)}`);
@@ -45,8 +50,9 @@ export function customerConditions(filter: CustomerFilter | null | undefined, pa
   }
   if (filter.archiveNumber) conditions.push(`c.archive_number = ${params.add(filter.archiveNumber)}`);
   // Exact match only: a prefix or pattern search on an identifier would enumerate it.
-  if (filter.idNumber) conditions.push(`c.id_number = ${params.add(filter.idNumber.trim().toUpperCase())}`);
-  if (filter.phone) conditions.push(`c.phone = ${params.add(filter.phone.trim())}`);
+  // Through the blind indexes: the lookup needs no plaintext in the database.
+  if (filter.idNumber) conditions.push(`c.id_number_bidx = ${params.add(blindIndex('idNumber', filter.idNumber))}`);
+  if (filter.phone) conditions.push(`c.phone_bidx = ${params.add(blindIndex('phone', filter.phone.trim()))}`);
   if (filter.createdFrom) conditions.push(`c.created_at >= ${params.add(filter.createdFrom)}`);
   if (filter.createdTo) conditions.push(`c.created_at < ${params.add(filter.createdTo)}`);
   return conditions;
@@ -58,7 +64,7 @@ export function findCustomers(db: RequestDb, args: CustomersArgs): Promise<Page<
     direction: args.orderBy?.direction ?? 'DESC',
   };
   const params = new SqlParams();
-  return fetchPage<Customer>(db, customerList, order, args, customerConditions(args.filter, params), params);
+  return fetchPage<Customer>(db, customerList, order, args, customerConditions(args.filter, params, requireKeyring(db).blindIndex), params);
 }
 
 async function requireRelationshipManager(db: SqlRunner, id: string): Promise<void> {
@@ -81,7 +87,8 @@ function translateUniqueViolation(error: unknown): never {
   throw error;
 }
 
-function assignments(values: Record<string, unknown>, params: SqlParams): { columns: string[]; placeholders: string[] } {
+/** Column assignments: plain properties by their column, sealed ones as already sealed columns. */
+function assignments(values: Record<string, unknown>, sealed: Record<string, unknown>, params: SqlParams): { columns: string[]; placeholders: string[] } {
   const columns: string[] = [];
   const placeholders: string[] = [];
   for (const [property, value] of Object.entries(values)) {
@@ -89,7 +96,21 @@ function assignments(values: Record<string, unknown>, params: SqlParams): { colu
     columns.push(columnName(Customer, property));
     placeholders.push(params.add(value));
   }
+  for (const [column, value] of Object.entries(sealed)) {
+    columns.push(column);
+    placeholders.push(params.add(value));
+  }
   return { columns, placeholders };
+}
+
+/** Amounts as numeric(…, 2) would give them back: the sealed text is what a reader sees. */
+function withMoneyScale(values: Record<string, unknown>): Record<string, unknown> {
+  const scaled = { ...values };
+  for (const field of ['annualIncome', 'totalAssets']) {
+    const value = scaled[field];
+    if (typeof value === 'string') scaled[field] = toScale2(value);
+  }
+  return scaled;
 }
 
 /** Why a request is opened for a new customer's relationship manager. */
@@ -104,23 +125,25 @@ export async function createCustomer(ctx: RequestContext, input: CreateCustomerI
   // Whether the ID number is already a customer's must not shape the answer to a caller who may not read it:
   // such a caller's individual customers all start PENDING_REVIEW, duplicate or not (schema/review).
   const forReview = individual && createsForReview(ctx);
-  const params = new SqlParams();
-  const { columns, placeholders } = assignments(
-    {
-      ...details,
-      name: input.name.trim(),
-      birthDate: individual ? nationalIdBirthDate(input.idNumber!) : undefined,
-      gender: individual ? nationalIdGender(input.idNumber!) : undefined,
-      tier: input.tier ?? undefined,
-      status: forReview ? CustomerStatus.PENDING_REVIEW : undefined,
-    },
-    params,
-  );
-  const category = params.add(archiveCategory(input.kind));
+  const { plain, sealed } = splitSealed('customers', withMoneyScale({
+    ...details,
+    idNumber: input.idNumber?.trim().toUpperCase() ?? input.idNumber,
+    name: input.name.trim(),
+    birthDate: individual ? nationalIdBirthDate(input.idNumber!) : undefined,
+    gender: individual ? nationalIdGender(input.idNumber!) : undefined,
+    tier: input.tier ?? undefined,
+    status: forReview ? CustomerStatus.PENDING_REVIEW : undefined,
+  }));
+  const id = randomUUID();
   try {
     return await db.transaction(async (tx) => {
       // The requester must be a staff record before anything is written.
       const requester = relationshipManagerId ? await requireStaffCaller(tx, ctx) : null;
+      // The customer's own data key first: every sealed value of theirs is under it.
+      const dataKey = await requireKeyring(tx).createCustomerKeys(tx, id);
+      const params = new SqlParams();
+      const { columns, placeholders } = assignments({ id, ...plain }, await sealFor(tx, 'customers', id, id, sealed, dataKey), params);
+      const category = params.add(archiveCategory(input.kind));
       const [row] = await tx.rows<Customer>(
         `INSERT INTO customers AS c (${columns.join(', ')}, archive_number)
          VALUES (${placeholders.join(', ')},
@@ -161,7 +184,8 @@ export async function updateCustomer(db: RequestDb, id: string, input: UpdateCus
       throw forbidden('the relationship manager changes only through requestRelationshipManagerChange and a second manager\'s approval', ['updateCustomer(input.relationshipManagerId)']);
     }
     const params = new SqlParams();
-    const { columns, placeholders } = assignments({ ...input, name: input.name?.trim() }, params);
+    const { plain, sealed } = splitSealed('customers', withMoneyScale({ ...input, name: input.name?.trim() }));
+    const { columns, placeholders } = assignments(plain, await sealFor(tx, 'customers', customerId, customerId, sealed), params);
     const sets = columns.map((column, i) => `${column} = ${placeholders[i]}`);
     sets.push('updated_at = now()');
     const [row] = await tx.rows<Customer>(

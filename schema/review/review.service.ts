@@ -8,6 +8,7 @@
 import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../../src/context';
 import { selectColumns } from '../../src/db/columns';
+import { requireKeyring } from '../../src/crypto/sealed-writes';
 import { Customer, CustomerStatus, ReviewOutcome } from '../../src/db/entities';
 import type { TransactionDb } from '../../src/db/pool';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
@@ -46,11 +47,11 @@ export function createsForReview(ctx: RequestContext): boolean {
  * merged or rejected are no customers. (Two statements shaped for the two partial indexes.)
  */
 async function findDuplicate(tx: TransactionDb, idNumber: string, exceptId: string, customersOnly = false): Promise<string | null> {
-  const established = `SELECT id, 0 AS rank, created_at FROM customers WHERE id_number = $1 AND status <> 'PENDING_REVIEW' AND review_outcome IS NULL AND id <> $2`;
-  const pending = `SELECT id, 1 AS rank, created_at FROM customers WHERE id_number = $1 AND status = 'PENDING_REVIEW' AND id <> $2`;
+  const established = `SELECT id, 0 AS rank, created_at FROM customers WHERE id_number_bidx = $1 AND status <> 'PENDING_REVIEW' AND review_outcome IS NULL AND id <> $2`;
+  const pending = `SELECT id, 1 AS rank, created_at FROM customers WHERE id_number_bidx = $1 AND status = 'PENDING_REVIEW' AND id <> $2`;
   const [row] = await tx.rows<{ id: string }>(
     `${customersOnly ? `(${established})` : `(${established}) UNION ALL (${pending})`} ORDER BY rank, created_at, id LIMIT 1`,
-    [idNumber, exceptId],
+    [requireKeyring(tx).blindIndex('idNumber', idNumber), exceptId],
   );
   return row?.id ?? null;
 }

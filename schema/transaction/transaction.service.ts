@@ -1,6 +1,8 @@
 /** Transaction reads (keyset pages, newest first) and recording a new one. */
-import { selectColumns } from '../../src/db/columns';
-import { Transaction } from '../../src/db/entities';
+import { randomUUID } from 'node:crypto';
+import { selectColumns, selectSomeColumns } from '../../src/db/columns';
+import { Customer, Transaction } from '../../src/db/entities';
+import { sealFor } from '../../src/crypto/sealed-writes';
 import { isLuhnValid } from '../../src/domain/bank-card';
 import { fitsNumeric, numericRule } from '../../src/domain/money';
 import type { RequestDb } from '../../src/db/pool';
@@ -63,26 +65,32 @@ export async function recordTransaction(db: RequestDb, input: RecordTransactionI
   const customerId = requireUuid(input.customerId, 'customerId');
   validateRecordTransaction(input);
   const params = new SqlParams();
-  // One statement: the customer must exist and be active, the account defaults to its card.
+  // The customer must exist and be active (the row locked meanwhile); the account defaults to its card.
   return db.transaction(async (tx) => {
-    const [row] = await tx.rows<Transaction>(
-      `INSERT INTO transactions AS t (customer_id, occurred_at, amount, currency, direction, channel, product, description,
-                                      account_number, counterparty_name, counterparty_account)
-       SELECT c.id, COALESCE(${params.add(input.occurredAt ?? null)}::timestamptz, now()), ${params.add(input.amount)}::numeric,
-              ${params.add(input.currency ?? 'CNY')}, ${params.add(input.direction)}, ${params.add(input.channel)},
-              ${params.add(input.product.trim())}, ${params.add(input.description ?? null)},
-              COALESCE(${params.add(input.accountNumber ?? null)}, c.bank_card_number),
-              ${params.add(input.counterpartyName ?? null)}, ${params.add(input.counterpartyAccount ?? null)}
-       FROM customers c WHERE c.id = ${params.add(customerId)} AND c.status = 'ACTIVE'
-         AND COALESCE(${params.add(input.accountNumber ?? null)}, c.bank_card_number) IS NOT NULL
-       RETURNING ${transactionList.columns}`,
-      params.values,
+    const [customer] = await tx.rows<Customer>(
+      `SELECT ${selectSomeColumns(Customer, 'c', ['id', 'bankCardNumber'])} FROM customers c WHERE c.id = $1 AND c.status = 'ACTIVE' FOR SHARE`,
+      [customerId],
     );
-    if (!row) {
+    const accountNumber = input.accountNumber ?? customer?.bankCardNumber ?? null;
+    if (!customer || accountNumber === null) {
       const problems = new InputProblems();
       problems.add('customerId', 'no active customer with this id, or it has no card and no accountNumber was given');
       problems.throwIfAny();
     }
+    const id = randomUUID();
+    const sealed = await sealFor(tx, 'transactions', id, customerId, {
+      description: input.description ?? null,
+      accountNumber,
+      counterpartyAccount: input.counterpartyAccount ?? null,
+    });
+    const [row] = await tx.rows<Transaction>(
+      `INSERT INTO transactions AS t (id, customer_id, occurred_at, amount, currency, direction, channel, product, counterparty_name, ${Object.keys(sealed).join(', ')})
+       VALUES (${params.add(id)}, ${params.add(customerId)}, COALESCE(${params.add(input.occurredAt ?? null)}::timestamptz, now()),
+               ${params.add(input.amount)}::numeric, ${params.add(input.currency ?? 'CNY')}, ${params.add(input.direction)}, ${params.add(input.channel)},
+               ${params.add(input.product.trim())}, ${params.add(input.counterpartyName ?? null)}, ${Object.values(sealed).map((v) => params.add(v)).join(', ')})
+       RETURNING ${transactionList.columns}`,
+      params.values,
+    );
     tx.changed({ entity: 'Transaction', entityId: row.id, customerId: row.customerId, action: 'CREATE', before: null, after: row as never });
     return row;
   });

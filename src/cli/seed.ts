@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { migrateUp } from '../db/migrate';
 import { seedDatabase } from '../seed/seed';
+import { loadKeyring } from '../crypto/keyring';
 import { runCli, withDatabase } from './run-cli';
 
 runCli(async (ctx) => {
@@ -18,7 +19,7 @@ runCli(async (ctx) => {
   if (!Number.isInteger(seed)) throw new Error('--seed must be a whole number');
   await withDatabase(ctx, async (url, pool) => {
     await migrateUp(url);
-    const report = await seedDatabase(pool, { customers, seed, reset: values.reset });
+    const report = await seedDatabase(pool, { keyring: loadKeyring(ctx.config.keys), customers, seed, reset: values.reset });
     ctx.log.info(report, 'seeded');
     process.stdout.write(`${JSON.stringify(report)}\n`);
   });

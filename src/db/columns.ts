@@ -3,19 +3,29 @@
  * rows already have the GraphQL shape and no column list is written twice.
  */
 import { getMetadataArgsStorage } from 'typeorm';
+import { sealedSelectList } from '../crypto/sealed-rows';
+import { isSealedStorage } from './entities/sealed-columns';
 
 const cache = new Map<string, string>();
 
-/** `alias.db_name AS "property"` for the entity's columns (those in `only`, when given), cached. */
+function tableOf(entity: Function): string {
+  const table = getMetadataArgsStorage().tables.find((t) => t.target === entity);
+  return table?.name ?? entity.name;
+}
+
+/**
+ * `alias.db_name AS "property"` for the entity's columns (those in `only`, when given), cached;
+ * sealed fields as their ciphertext, stored masked form and key reference (src/crypto/sealed-rows).
+ */
 function columnList(entity: Function, alias: string, only: readonly string[] | null): string {
   const key = `${entity.name}:${alias}:${only?.join(',') ?? '*'}`;
   let list = cache.get(key);
   if (list === undefined) {
     const wanted = only && new Set(only);
-    list = getMetadataArgsStorage()
-      .columns.filter((column) => column.target === entity && (!wanted || wanted.has(column.propertyName)))
-      .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`)
-      .join(', ');
+    const plain = getMetadataArgsStorage()
+      .columns.filter((column) => column.target === entity && !isSealedStorage(column.propertyName) && (!wanted || wanted.has(column.propertyName)))
+      .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`);
+    list = [...plain, ...sealedSelectList(tableOf(entity), alias, wanted)].join(', ');
     cache.set(key, list);
   }
   return list;
@@ -35,6 +45,7 @@ export function selectSomeColumns(entity: Function, alias: string, properties: r
 
 /** The database column behind an entity property (for INSERT/UPDATE built from inputs). */
 export function columnName(entity: Function, property: string): string {
+  if (isSealedStorage(property)) throw new Error(`${entity.name}.${property} is storage of a sealed field`);
   const column = getMetadataArgsStorage().columns.find((c) => c.target === entity && c.propertyName === property);
   if (!column) throw new Error(`${entity.name}.${property} is not a column`);
   return column.options.name ?? column.propertyName;

@@ -6,6 +6,8 @@ import { Pool, types, type PoolClient, type QueryResultRow } from 'pg';
 import type { EntityChange } from '../audit/change-log';
 import type { SqlParams } from '../../schema/common/sql';
 import { visibilityCondition, type CustomerVisibility } from './visibility';
+import { keyringOf, type Keyring } from '../crypto/keyring';
+import { clearRecord, openRows } from '../crypto/sealed-rows';
 
 // DATE stays "YYYY-MM-DD" (pg would build a local-midnight Date); NUMERIC and INT8 stay strings.
 types.setTypeParser(types.builtins.DATE, (value: string) => value);
@@ -91,10 +93,14 @@ export class RequestDb implements SqlRunner {
     return visible ? [...conditions, visible] : conditions;
   }
 
+  /** Opens rows with sealed columns (src/crypto); undefined: this pool reads none. */
+  get keyring(): Keyring | undefined {
+    return keyringOf(this.pool);
+  }
+
   async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     this.statementCount++;
-    const result = await this.pool.query<R>(text, values);
-    return result.rows;
+    return openRows(this.keyring, await this.pool.query<R>(text, values));
   }
 
   /**
@@ -126,7 +132,7 @@ export class RequestDb implements SqlRunner {
       runner: {
         async rows<R extends QueryResultRow>(text: string, values: unknown[] = []) {
           counter.statementCount++;
-          return (await client.query<R>(text, values)).rows;
+          return openRows(counter.keyring, await client.query<R>(text, values));
         },
       },
     };
@@ -158,7 +164,7 @@ export class RequestDb implements SqlRunner {
   /** Runs `work` in one transaction: all of it commits, or none of it does. */
   async transaction<T>(work: (tx: TransactionDb) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const tx = new TransactionDb(client, this);
+    const tx = new TransactionDb(client, this, this.keyring);
     try {
       await tx.exec('BEGIN');
       const result = await work(tx);
@@ -182,17 +188,20 @@ export class TransactionDb implements SqlRunner {
   /** Changes made in this transaction: its change history, written before COMMIT. */
   readonly changes: EntityChange[] = [];
 
-  constructor(private readonly client: PoolClient, private readonly counter: { statementCount: number }) {}
+  constructor(
+    private readonly client: PoolClient,
+    private readonly counter: { statementCount: number },
+    readonly keyring?: Keyring,
+  ) {}
 
   async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     this.counter.statementCount++;
-    const result = await this.client.query<R>(text, values);
-    return result.rows;
+    return openRows(this.keyring, await this.client.query<R>(text, values));
   }
 
-  /** Registers a changed record; every write in a transaction calls this. */
+  /** Registers a changed record (its sealed fields read clear, for the history); every write in a transaction calls this. */
   changed(change: EntityChange): void {
-    this.changes.push(change);
+    this.changes.push({ ...change, before: clearRecord(change.before), after: clearRecord(change.after) });
   }
 
   async exec(text: string, values: unknown[] = []): Promise<number> {

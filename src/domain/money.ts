@@ -11,3 +11,10 @@ export function fitsNumeric(value: string, precision: number, scale: number): bo
 export function numericRule(precision: number, scale: number): string {
   return `must have at most ${precision - scale} digits before the decimal point and ${scale} after it`;
 }
+
+/** A validated decimal as numeric(…, 2) returns it: `0120.5` → `120.50`. */
+export function toScale2(value: string): string {
+  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(value.trim());
+  if (!match) return value;
+  return `${match[1]}${match[2].replace(/^0+(?=\d)/, '')}.${(match[3] ?? '').padEnd(2, '0')}`;
+}

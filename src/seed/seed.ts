@@ -3,6 +3,9 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../logger';
 import { inTransaction } from '../db/pool';
 import { generateDataset, type Dataset } from './generate';
+import type { Keyring } from '../crypto/keyring';
+import { SEALED_TABLES } from '../crypto/sealed-fields';
+import { sealedColumns } from '../crypto/sealed-rows';
 
 const CHUNK = 5000;
 
@@ -44,8 +47,47 @@ const TABLES: Record<keyof Dataset, { table: string; columns: Record<string, str
   },
 };
 
+/** A table's columns as stored: each sealed field as its ciphertext, masked form and blind index. */
+function storedColumns(table: string, columns: Record<string, string>): Record<string, string> {
+  const spec = SEALED_TABLES[table];
+  if (!spec) return columns;
+  const stored = { ...columns };
+  for (const field of spec.fields) {
+    delete stored[field.column];
+    stored[`${field.column}_sealed`] = 'bytea';
+    stored[`${field.column}_masked`] = 'text';
+    if (field.blindIndex) stored[`${field.column}_bidx`] = 'bytea';
+  }
+  return stored;
+}
+
+/** Every customer's keys into the key store, and each sealed table's rows sealed under them. */
+async function sealDataset(client: PoolClient, keyring: Keyring, data: Dataset): Promise<Record<keyof Dataset, readonly object[]>> {
+  const dataKeys = new Map<string, Buffer>();
+  const runner = { rows: async <R,>(text: string, values?: unknown[]) => (await client.query(text, values)).rows as R[] };
+  for (const customer of data.customers) dataKeys.set(customer.id, await keyring.createCustomerKeys(runner as never, customer.id));
+  const customerOfComplaint = new Map(data.complaints.map((c) => [c.id, c.customer_id]));
+  const sealedRows = (key: keyof Dataset, customerOf: (row: Record<string, unknown>) => string) => {
+    const { table } = TABLES[key];
+    const spec = SEALED_TABLES[table];
+    return (data[key] as unknown as Record<string, unknown>[]).map((row) => {
+      const values = Object.fromEntries(spec.fields.map((f) => [f.property, row[f.column] ?? null]));
+      return { ...row, ...sealedColumns(keyring, dataKeys.get(customerOf(row))!, table, String(row.id), values) };
+    });
+  };
+  return {
+    staff: data.staff,
+    customers: sealedRows('customers', (row) => String(row.id)),
+    contacts: sealedRows('contacts', (row) => String(row.customer_id)),
+    transactions: sealedRows('transactions', (row) => String(row.customer_id)),
+    complaints: sealedRows('complaints', (row) => String(row.customer_id)),
+    complaintEvents: sealedRows('complaintEvents', (row) => customerOfComplaint.get(String(row.complaint_id))!),
+  };
+}
+
 async function insertRows(client: PoolClient, key: keyof Dataset, rows: readonly object[]): Promise<void> {
-  const { table, columns } = TABLES[key];
+  const { table } = TABLES[key];
+  const columns = storedColumns(table, TABLES[key].columns);
   const names = Object.keys(columns);
   const casts = names.map((name, i) => `$${i + 1}::${columns[name]}[]`).join(', ');
   const sql = `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${casts})`;
@@ -56,6 +98,8 @@ async function insertRows(client: PoolClient, key: keyof Dataset, rows: readonly
 }
 
 export interface SeedOptions {
+  /** Seals the sensitive fields under each customer's new data key. */
+  keyring: Keyring;
   customers: number;
   seed: number;
   reset?: boolean;
@@ -82,11 +126,13 @@ export async function seedDatabase(pool: Pool, options: SeedOptions): Promise<Se
     if (options.reset) {
       // Consents and relationship-manager requests name customers: a reset demo database starts without them too.
       await client.query('TRUNCATE consents, relationship_manager_changes, customer_duplicate_reviews, complaint_events, complaints, transactions, contacts, customers, staff');
+      await client.query('TRUNCATE keystore.customer_keys');
     } else {
       const { rows } = await client.query<{ n: number }>('SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM staff) AS n');
       if (Number(rows[0].n) > 0) throw new DatabaseNotEmptyError('the database already has data; pass --reset to replace it');
     }
-    for (const key of Object.keys(TABLES) as (keyof Dataset)[]) await insertRows(client, key, data[key]);
+    const sealed = await sealDataset(client, options.keyring, data);
+    for (const key of Object.keys(TABLES) as (keyof Dataset)[]) await insertRows(client, key, sealed[key]);
     // New archive numbers continue after the seeded ones.
     await client.query(`SELECT setval('customer_archive_seq', GREATEST($1::bigint, 1))`, [data.customers.length]);
   });

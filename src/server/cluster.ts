@@ -13,6 +13,8 @@ import { locateDatabase } from '../db/database';
 import { migrateUp } from '../db/migrate';
 import type { Logger } from '../logger';
 import { seedIfEmpty } from '../seed/seed';
+import { loadKeyring } from '../crypto/keyring';
+import { sealAtStart } from '../crypto/seal-plaintext';
 
 export function isClusterPrimary(config: AppConfig): boolean {
   return config.workers > 1 && cluster.isPrimary;
@@ -26,10 +28,12 @@ export async function runClusterPrimary(config: AppConfig, log: Logger): Promise
       () => migrateUp(database.url),
       (attempt, delayMs) => log.warn({ attempt, retryInMs: delayMs }, 'database unreachable at start: retrying'),
     );
+    const keyring = loadKeyring(config.keys);
+    await sealAtStart(database.url, keyring, log);
     if (config.seedCustomers > 0) {
       const pool = new Pool({ connectionString: database.url, max: 2 });
       try {
-        const seeded = await seedIfEmpty(pool, { customers: config.seedCustomers, seed: 42 }, log);
+        const seeded = await seedIfEmpty(pool, { keyring, customers: config.seedCustomers, seed: 42 }, log);
         if (seeded) log.info(seeded, 'demo data seeded');
       } finally {
         await pool.end();

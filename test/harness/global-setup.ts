@@ -7,6 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { migrateUp } from '../../src/db/migrate';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import { loadKeyring } from '../../src/crypto/keyring';
 import { seedDatabase } from '../../src/seed/seed';
 import { templateDatabase, TEST_SEED, TEST_STAFF_ROLES, withDatabaseName } from './constants';
 
@@ -38,6 +41,11 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_RUN_ID = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
   process.env.AUTH_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
   process.env.NODE_ENV = 'test';
+  // One set of sealing keys for the run: the template is sealed with them, every test server opens with them.
+  const keysDir = mkdtempSync(path.join(os.tmpdir(), 'cr-keys-'));
+  process.env.TEST_KEYS_DIR = keysDir;
+  process.env.KEK_FILE = path.join(keysDir, 'kek.json');
+  process.env.BLIND_INDEX_KEY_FILE = path.join(keysDir, 'blind-index-key');
 
   const admin = new Client({ connectionString: withDatabaseName(serverUrl, 'postgres') });
   await admin.connect();
@@ -51,7 +59,8 @@ export default async function globalSetup(): Promise<void> {
   await migrateUp(templateUrl);
   const pool = new Pool({ connectionString: templateUrl, max: 2 });
   try {
-    await seedDatabase(pool, { customers: TEST_SEED.customers, seed: TEST_SEED.seed, now: TEST_SEED.now });
+    const keyring = loadKeyring({ kekFile: process.env.KEK_FILE!, blindIndexKeyFile: process.env.BLIND_INDEX_KEY_FILE! });
+    await seedDatabase(pool, { keyring, customers: TEST_SEED.customers, seed: TEST_SEED.seed, now: TEST_SEED.now });
     await addTestPrincipals(pool);
   } finally {
     await pool.end();

@@ -1,10 +1,12 @@
 /** Drops the test databases; stops the embedded cluster if this run started one. */
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 import { withDatabaseName } from './constants';
 import { dropTestDatabases } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {
+  if (process.env.TEST_KEYS_DIR) rmSync(process.env.TEST_KEYS_DIR, { recursive: true, force: true });
   const cluster = (globalThis as Record<string, unknown>).__TEST_CLUSTER__ as ChildProcess | undefined;
   if (cluster) {
     const exited = new Promise((resolve) => cluster.once('exit', resolve));

@@ -26,6 +26,8 @@ import { createLogger } from '../../src/logger';
 import { createHttpServer } from '../../src/server/app';
 import { buildAppSchema } from '../../schema';
 import { testPrincipal } from './constants';
+import { attachKeyring, loadKeyring, type Keyring } from '../../src/crypto/keyring';
+import { clearRowsOf, type ClearRows } from './clear-rows';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface GqlResult<T = Record<string, unknown>> {
@@ -57,6 +59,10 @@ export interface TestServer {
   db: TestDatabase;
   /** The server's pool: connections act as the app's restricted role. `db.pool` is the superuser's. */
   pool: Pool;
+  /** The keys the server opens sealed fields with. */
+  keyring: Keyring;
+  /** Stored rows of a table with sealed fields clear under their plaintext column names (test ground truth). */
+  clearRows: ClearRows;
   audit: AuditServices;
   /** The server's budget counters (PostgreSQL, or Redis under this server's own prefix). */
   budgets: BudgetStore;
@@ -100,6 +106,9 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   const log = logTo ? createLogger('debug', logTo) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const pool = createPool(db.url, 5, { role: await appRoleFor(db.url, log), statementTimeoutMs: config.statementTimeoutMs, waitMs: config.poolWaitMs });
   pool.on('error', () => undefined); // as in main.ts: an idle connection dropped by the server is not a crash
+  // The keys the template database was sealed with (global-setup: KEK_FILE, BLIND_INDEX_KEY_FILE).
+  const keyring = loadKeyring(config.keys);
+  attachKeyring(pool, keyring);
   const schema = await buildAppSchema();
   const audit = await startAudit(config, pool, log);
   const verifier = createTokenVerifier(config, principalDirectory(pool));
@@ -141,6 +150,8 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
     config,
     db,
     pool,
+    keyring,
+    clearRows: clearRowsOf(db.pool, keyring),
     audit,
     budgets,
     async resetBreadth() {

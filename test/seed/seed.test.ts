@@ -4,6 +4,10 @@ import { isValidCreditCode } from '../../src/domain/credit-code';
 import { isValidNationalId, nationalIdBirthDate, nationalIdGender } from '../../src/domain/national-id';
 import { generateDataset } from '../../src/seed/generate';
 import { DatabaseNotEmptyError, seedDatabase } from '../../src/seed/seed';
+import { loadKeyring } from '../../src/crypto/keyring';
+import { loadConfig } from '../../src/config';
+
+const testKeyring = () => loadKeyring(loadConfig().keys);
 import { TEST_SEED } from '../harness/constants';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 
@@ -81,8 +85,8 @@ describe('Seed data', () => {
   });
 
   it('refuses to seed over existing data unless asked to reset', async () => {
-    await expect(seedDatabase(db.pool, { customers: 10, seed: 1 })).rejects.toBeInstanceOf(DatabaseNotEmptyError);
-    const report = await seedDatabase(db.pool, { customers: 10, seed: 1, reset: true });
+    await expect(seedDatabase(db.pool, { keyring: testKeyring(), customers: 10, seed: 1 })).rejects.toBeInstanceOf(DatabaseNotEmptyError);
+    const report = await seedDatabase(db.pool, { keyring: testKeyring(), customers: 10, seed: 1, reset: true });
     expect(report.customers).toBe(10);
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM customers`);
     expect(rows[0].n).toBe(10);

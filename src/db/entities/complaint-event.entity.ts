@@ -3,10 +3,12 @@ import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedCo
 import { Complaint } from './complaint.entity';
 import { StaffMember } from './staff-member.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { SealedColumns } from './sealed-columns';
 import { ComplaintStatus, sqlEnumList } from './enums';
 
 @ObjectType('ComplaintEvent')
 @Entity({ name: 'complaint_events' })
+@SealedColumns('complaint_events')
 @Check('complaint_events_status_check', `status IN ${sqlEnumList(ComplaintStatus)}`)
 @Index('complaint_events_complaint_idx', ['complaintId', 'occurredAt'])
 @Index('complaint_events_actor_idx', ['actorId'])
@@ -38,6 +40,5 @@ export class ComplaintEvent {
   actorRow?: StaffMember;
 
   @Field(() => String, { nullable: true })
-  @Column({ type: 'text', nullable: true })
   note!: string | null;
 }

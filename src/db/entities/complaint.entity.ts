@@ -3,10 +3,12 @@ import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedCo
 import { Customer } from './customer.entity';
 import { StaffMember } from './staff-member.entity';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { SealedColumns } from './sealed-columns';
 import { ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintStatus, ComplaintUrgency, sqlEnumList } from './enums';
 
 @ObjectType('Complaint')
 @Entity({ name: 'complaints' })
+@SealedColumns('complaints')
 @Check('complaints_channel_check', `channel IN ${sqlEnumList(ComplaintChannel)}`)
 @Check('complaints_category_check', `category IN ${sqlEnumList(ComplaintCategory)}`)
 @Check('complaints_urgency_check', `urgency IN ${sqlEnumList(ComplaintUrgency)}`)
@@ -45,7 +47,6 @@ export class Complaint {
   category!: ComplaintCategory;
 
   @Field(() => String, { nullable: true, description: 'Free text; may contain phone or ID numbers' })
-  @Column({ type: 'text' })
   description!: string | null;
 
   @Field(() => ComplaintUrgency)
@@ -96,11 +97,9 @@ export class Complaint {
   closedAt!: Date | null;
 
   @Field(() => String, { nullable: true })
-  @Column({ type: 'text', nullable: true })
   resolution!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Why it took longer than 7 days, when it did' })
-  @Column({ name: 'delay_reason', type: 'text', nullable: true })
   delayReason!: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Follow-up survey, 1 (poor) to 5 (excellent)' })

@@ -2,9 +2,11 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Customer } from './customer.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { SealedColumns } from './sealed-columns';
 
 @ObjectType('Contact')
 @Entity({ name: 'contacts' })
+@SealedColumns('contacts')
 @Index('contacts_customer_idx', ['customerId', 'createdAt', 'id'])
 export class Contact {
   @Field(() => ID)
@@ -27,11 +29,9 @@ export class Contact {
   position!: string | null;
 
   @Field(() => String, { nullable: true })
-  @Column({ type: 'text', nullable: true })
   phone!: string | null;
 
   @Field(() => String, { nullable: true })
-  @Column({ type: 'text', nullable: true })
   email!: string | null;
 
   @Field(() => Date)

@@ -7,9 +7,15 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { DateScalar, DecimalScalar } from '../../../schema/common/scalars';
 import { CreditRating, CustomerKind, CustomerStatus, CustomerTier, Gender, ReviewOutcome, sqlEnumList } from './enums';
 import { StaffMember } from './staff-member.entity';
+import { SealedColumns } from './sealed-columns';
 
 @ObjectType('Customer')
 @Entity({ name: 'customers' })
+@SealedColumns('customers', {
+  birthDate: { type: 'date' },
+  annualIncome: { type: 'numeric', precision: 18, scale: 2 },
+  totalAssets: { type: 'numeric', precision: 20, scale: 2 },
+})
 @Unique('customers_archive_number_key', ['archiveNumber'])
 @Check('customers_kind_check', `kind IN ${sqlEnumList(CustomerKind)}`)
 @Check('customers_tier_check', `tier IN ${sqlEnumList(CustomerTier)}`)
@@ -27,7 +33,11 @@ import { StaffMember } from './staff-member.entity';
 @Index('customers_tier_idx', ['tier', 'createdAt'])
 @Index('customers_status_idx', ['status', 'createdAt'])
 // Customers awaiting review by ID number: the duplicate check looks among them too.
-@Index('customers_id_number_pending_idx', ['idNumber'], { where: `status = 'PENDING_REVIEW'` })
+@Index('customers_id_number_pending_idx', ['idNumberBidx'], { where: `status = 'PENDING_REVIEW'` })
+// One customer per ID number (by its blind index); rows awaiting review, and rows a review merged or rejected, are not customers (yet).
+@Index('customers_id_number_key', ['idNumberBidx'], { unique: true, where: `id_number_bidx IS NOT NULL AND status <> 'PENDING_REVIEW' AND review_outcome IS NULL` })
+@Index('customers_phone_idx', ['phoneBidx'])
+@Index('customers_bank_card_idx', ['bankCardNumberBidx'])
 export class Customer {
   @Field(() => ID)
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'customers_pkey' })
@@ -46,13 +56,10 @@ export class Customer {
   name!: string | null;
 
   @Field(() => String, { nullable: true, description: 'National ID number (GB 11643), individuals' })
-  // One customer per ID number; rows awaiting review, and rows a review merged or rejected, are not customers (yet).
-  @Index('customers_id_number_key', { unique: true, where: `id_number IS NOT NULL AND status <> 'PENDING_REVIEW' AND review_outcome IS NULL` })
-  @Column({ name: 'id_number', type: 'text', nullable: true })
+  // Sealed (src/crypto/sealed-fields.ts), like every L2/L3 field: read through the row's getter.
   idNumber!: string | null;
 
   @Field(() => DateScalar, { nullable: true })
-  @Column({ name: 'birth_date', type: 'date', nullable: true })
   birthDate!: string | null;
 
   @Field(() => Gender, { nullable: true })
@@ -60,16 +67,12 @@ export class Customer {
   gender!: Gender | null;
 
   @Field(() => String, { nullable: true })
-  @Index('customers_phone_idx')
-  @Column({ type: 'text', nullable: true })
   phone!: string | null;
 
   @Field(() => String, { nullable: true })
-  @Column({ type: 'text', nullable: true })
   email!: string | null;
 
   @Field(() => String, { nullable: true })
-  @Column({ type: 'text', nullable: true })
   address!: string | null;
 
   @Field(() => String, { nullable: true })
@@ -77,15 +80,12 @@ export class Customer {
   employer!: string | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Annual income in CNY' })
-  @Column({ name: 'annual_income', type: 'numeric', precision: 18, scale: 2, nullable: true })
   annualIncome!: string | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Total assets held in CNY' })
-  @Column({ name: 'total_assets', type: 'numeric', precision: 20, scale: 2, nullable: true })
   totalAssets!: string | null;
 
   @Field(() => String, { nullable: true })
-  @Column({ name: 'bank_card_number', type: 'text', nullable: true })
   bankCardNumber!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Unified social credit code (GB 32100), corporates' })
@@ -110,7 +110,6 @@ export class Customer {
   tier!: CustomerTier;
 
   @Field(() => CreditRating, { nullable: true })
-  @Column({ name: 'credit_rating', type: 'text', nullable: true })
   creditRating!: CreditRating | null;
 
   @Column({ name: 'relationship_manager_id', type: 'uuid', nullable: true })

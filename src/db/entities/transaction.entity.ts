@@ -3,10 +3,12 @@ import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedCo
 import { Customer } from './customer.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../../../schema/common/scalars';
+import { SealedColumns } from './sealed-columns';
 import { sqlEnumList, TransactionChannel, TransactionDirection, TransactionStatus } from './enums';
 
 @ObjectType('Transaction')
 @Entity({ name: 'transactions' })
+@SealedColumns('transactions')
 @Check('transactions_amount_check', 'amount > 0')
 @Check('transactions_currency_check', `currency ~ '^[A-Z]{3}$'`)
 @Check('transactions_direction_check', `direction IN ${sqlEnumList(TransactionDirection)}`)
@@ -54,11 +56,9 @@ export class Transaction {
   product!: string;
 
   @Field(() => String, { nullable: true })
-  @Column({ type: 'text', nullable: true })
   description!: string | null;
 
   @Field(() => String, { nullable: true, description: "The customer's account or card number" })
-  @Column({ name: 'account_number', type: 'text' })
   accountNumber!: string | null;
 
   @Field(() => String, { nullable: true })
@@ -66,7 +66,6 @@ export class Transaction {
   counterpartyName!: string | null;
 
   @Field(() => String, { nullable: true })
-  @Column({ name: 'counterparty_account', type: 'text', nullable: true })
   counterpartyAccount!: string | null;
 
   @Field(() => TransactionStatus)
