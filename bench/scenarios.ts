@@ -101,7 +101,7 @@ const S1: Scenario = {
       statements: 1,
       run: async (client, i) => {
         await client.query(
-          `SELECT id, archive_number, name, id_number, phone, email, address, birth_date, annual_income, bank_card_number, tier, status FROM customers WHERE id = $1`,
+          `SELECT id, archive_number, name, id_number_sealed, phone_sealed, email_sealed, address_sealed, birth_date_sealed, annual_income_sealed, bank_card_number_sealed, tier, status FROM customers WHERE id = $1`,
           [ids[i % ids.length]],
         );
       },
@@ -126,11 +126,11 @@ function s2(role: Role, note: string): Scenario {
     },
     async floor() {
       return { statements: 3, run: async (client) => {
-        const { rows } = await client.query<{ id: string }>(`SELECT id, name, phone FROM customers ORDER BY created_at DESC, id DESC LIMIT 101`);
+        const { rows } = await client.query<{ id: string }>(`SELECT id, name, phone_sealed, phone_masked FROM customers ORDER BY created_at DESC, id DESC LIMIT 101`);
         const ids = rows.slice(0, 100).map((r) => r.id);
         await client.query(
           `SELECT x.* FROM unnest($1::uuid[]) AS p(parent_id) CROSS JOIN LATERAL (
-             SELECT ct.customer_id, ct.name, ct.phone FROM contacts ct WHERE ct.customer_id = p.parent_id ORDER BY ct.created_at, ct.id LIMIT 6) x`,
+             SELECT ct.customer_id, ct.name, ct.phone_sealed, ct.phone_masked FROM contacts ct WHERE ct.customer_id = p.parent_id ORDER BY ct.created_at, ct.id LIMIT 6) x`,
           [ids],
         );
         await client.query(
@@ -161,7 +161,7 @@ const S3: Scenario = {
   async floor() {
     return { statements: 1, run: async (client) => {
       await client.query(
-        `SELECT id, occurred_at, amount, currency, direction, channel, product, description, account_number, counterparty_name, counterparty_account, status
+        `SELECT id, occurred_at, amount, currency, direction, channel, product, description_masked, account_number_sealed, counterparty_name, counterparty_account_sealed, status
          FROM transactions ORDER BY occurred_at DESC, id DESC LIMIT 1001`,
       );
     } };
