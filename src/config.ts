@@ -1,4 +1,5 @@
 /** Every setting the server and CLIs read from the environment, parsed once. */
+import net from 'node:net';
 import path from 'node:path';
 
 export interface AppConfig {
@@ -7,6 +8,10 @@ export interface AppConfig {
   isDevelopment: boolean;
   host: string;
   port: number;
+  /** Serve HTTPS with this certificate chain and private key (PEM files); undefined: plain HTTP. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** A proxy in front terminates TLS (TRUSTED_TLS_PROXY): plain HTTP here is allowed in production, and HSTS is sent. */
+  trustedTlsProxy: boolean;
   dataDir: string;
   databaseUrl: string | undefined;
   /** Budget counters in Redis instead of PostgreSQL. */
@@ -78,6 +83,40 @@ function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** TLS_CERT_FILE and TLS_KEY_FILE: both (HTTPS) or neither (plain HTTP). */
+function tlsFromEnv(env: NodeJS.ProcessEnv): AppConfig['tls'] {
+  const certFile = optional(env, 'TLS_CERT_FILE');
+  const keyFile = optional(env, 'TLS_KEY_FILE');
+  if (!certFile && !keyFile) return undefined;
+  if (!keyFile) throw new Error('TLS_CERT_FILE is set but TLS_KEY_FILE is not: set both to serve HTTPS, or neither');
+  if (!certFile) throw new Error('TLS_KEY_FILE is set but TLS_CERT_FILE is not: set both to serve HTTPS, or neither');
+  return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
+}
+
+/** The server would send customer data in clear where a network could read it. */
+export class InsecureTransportError extends Error {
+  override name = 'InsecureTransportError';
+}
+
+/** 127.0.0.0/8, ::1 (also as an IPv4-mapped address) and the name localhost: traffic that never leaves the machine. */
+export function isLoopbackHost(host: string): boolean {
+  const address = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (address === 'localhost' || address === '::1') return true;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return net.isIPv4(v4) && v4.startsWith('127.');
+}
+
+/**
+ * Seed 003 四(三)1, TLS in transit: in production the server refuses to listen on an address
+ * other machines reach without TLS, unless a proxy in front terminates it (TRUSTED_TLS_PROXY).
+ */
+export function assertTransportSecurity(config: AppConfig): void {
+  if (config.nodeEnv !== 'production' || config.tls || config.trustedTlsProxy || isLoopbackHost(config.host)) return;
+  throw new InsecureTransportError(
+    `refusing to serve customer data over plain HTTP on ${config.host || '(all interfaces)'}: set TLS_CERT_FILE and TLS_KEY_FILE, or TRUSTED_TLS_PROXY=true when a proxy terminates TLS`,
+  );
+}
+
 /** PIPL art. 56: records of personal-information processing are kept at least three years. */
 export const MIN_RETENTION_MONTHS = 36;
 /** Default five years, the record-keeping period banks apply to customer and transaction records (AML Law). */
@@ -96,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     isDevelopment: nodeEnv === 'development',
     host: env.HOST ?? '127.0.0.1',
     port: intFromEnv(env, 'PORT', 4000),
+    tls: tlsFromEnv(env),
+    trustedTlsProxy: boolFromEnv(env, 'TRUSTED_TLS_PROXY', false),
     dataDir,
     databaseUrl: optional(env, 'DATABASE_URL'),
     redisUrl: optional(env, 'REDIS_URL'),

@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { createTokenVerifier, principalDirectory } from './auth/verifier';
-import { loadConfig, type AppConfig } from './config';
+import { assertTransportSecurity, loadConfig, type AppConfig } from './config';
 import { locateDatabase, type DatabaseLocation } from './db/database';
 import { migrateUp } from './db/migrate';
 import { createPool } from './db/pool';
@@ -41,6 +41,8 @@ export interface BenchSwitches {
 }
 
 export async function startServer(config: AppConfig, log: Logger, switches: BenchSwitches = {}): Promise<RunningServer> {
+  // Before anything starts: no database, migration or port for a server that must not serve.
+  assertTransportSecurity(config);
   const started = Date.now();
   const database = await locateDatabase(config, log);
   try {
@@ -92,7 +94,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     httpServer.listen(config.port, config.host, resolve);
   });
   const { port } = httpServer.address() as AddressInfo;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, graphiql: `${url}/graphiql`, embeddedDatabase: database.embedded, ms: Date.now() - started }, 'listening');
 
   let stopping: Promise<void> | undefined;

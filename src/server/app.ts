@@ -4,7 +4,6 @@
  * (loaders) → policy plan for the operation → execution (shield + masking) → response.
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -35,6 +34,7 @@ import { graphiqlRouter } from './graphiql';
 import { jitGateway } from './jit-executor';
 import { UnknownDirectivesRule } from './unknown-directives-rule';
 import { healthRouter } from './health';
+import { createServerFor, servedOverTls, strictTransportSecurity } from './tls';
 
 export interface HttpServerDeps {
   config: AppConfig;
@@ -167,8 +167,12 @@ export async function createHttpServer(deps: HttpServerDeps) {
   configureCursorKey(Buffer.from(audit.hashValue('\u0000cursor-key/v1'), 'hex'));
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  // HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set; the rest of the server is the same either way.
+  const httpServer = await createServerFor(config, app);
   let stopping = false;
+
+  // First, so every response carries it: health checks, 404s and error pages too.
+  if (servedOverTls(config)) app.use(strictTransportSecurity());
 
   app.use(
     pinoHttp({

@@ -7,7 +7,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { Pool } from 'pg';
-import type { AppConfig } from '../config';
+import { assertTransportSecurity, type AppConfig } from '../config';
 import { whenDatabaseAnswers } from '../db/availability';
 import { locateDatabase } from '../db/database';
 import { migrateUp } from '../db/migrate';
@@ -22,6 +22,7 @@ export function isClusterPrimary(config: AppConfig): boolean {
 
 /** Runs the primary until SIGINT/SIGTERM: workers drain and stop first, then the embedded database. */
 export async function runClusterPrimary(config: AppConfig, log: Logger): Promise<void> {
+  assertTransportSecurity(config); // each worker checks too; refused here, nothing is started or forked
   const database = await locateDatabase(config, log);
   try {
     await whenDatabaseAnswers(

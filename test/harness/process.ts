@@ -22,7 +22,7 @@ export function spawnServer(overrides: Record<string, string | undefined>, optio
     new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
       const check = () => {
-        const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+        const match = /"url":"(https?:\/\/[^"]+)"/.exec(output);
         if (!match) return;
         clearTimeout(timer);
         child.stdout.off('data', check);
@@ -30,7 +30,10 @@ export function spawnServer(overrides: Record<string, string | undefined>, optio
       };
       child.stdout.on('data', check);
       check();
-      void exited.then((code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited with ${code}:\n${output}`));
+      });
     });
   return { child, exited, listening, output: () => output };
 }

@@ -116,7 +116,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   const budgets = await createBudgetStore(config.redisUrl, pool, `budget-${db.name}`);
   const server = await createHttpServer({ config, log, pool, schema, verifier, audit, budgets });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
+  const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
   // Partner tokens are registered (with the partner, on first use), as the server accepts no other.
   const token = (request: TokenRequest) =>
     request.role === 'partner'
