@@ -31,8 +31,8 @@ export class CustomerResolver {
   }
 
   @Query(() => CustomerConnection)
-  customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: RequestContext) {
-    return findCustomers(ctx.db, args);
+  customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return findCustomers(ctx.db, args, selectedNodeFields(info));
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'The year of birthDate; where birthDate is masked (null) the year is here' })

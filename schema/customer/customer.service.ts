@@ -3,7 +3,7 @@
  * relationship manager is never written here directly: naming one on a new customer opens a
  * change request that a second manager decides (schema/relationship).
  */
-import { columnName, selectColumns } from '../../src/db/columns';
+import { columnName, selectColumns, selectColumnsFor } from '../../src/db/columns';
 import { Customer, CustomerKind, CustomerStatus, StaffRole } from '../../src/db/entities';
 import type { RequestDb, SqlRunner } from '../../src/db/pool';
 import type { RequestContext } from '../../src/context';
@@ -58,13 +58,15 @@ export function customerConditions(filter: CustomerFilter | null | undefined, pa
   return conditions;
 }
 
-export function findCustomers(db: RequestDb, args: CustomersArgs): Promise<Page<Customer>> {
+/** `selected`: the node fields the operation asks for (sealed columns of the others are not read). */
+export function findCustomers(db: RequestDb, args: CustomersArgs, selected?: readonly string[]): Promise<Page<Customer>> {
   const order: KeysetOrder = {
     column: ORDER_COLUMNS[args.orderBy?.field ?? CustomerOrderField.CREATED_AT],
     direction: args.orderBy?.direction ?? 'DESC',
   };
   const params = new SqlParams();
-  return fetchPage<Customer>(db, customerList, order, args, customerConditions(args.filter, params, requireKeyring(db).blindIndex), params);
+  return fetchPage<Customer>(db, customerList, order, args, customerConditions(args.filter, params, requireKeyring(db).blindIndex), params,
+    selected ? selectColumnsFor(Customer, 'c', selected) : undefined);
 }
 
 async function requireRelationshipManager(db: SqlRunner, id: string): Promise<void> {

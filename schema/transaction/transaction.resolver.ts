@@ -1,5 +1,7 @@
 /** Transaction queries, recording a transaction, and Transaction.customer. */
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { selectedNodeFields } from '../../src/loaders/selection';
 import { Customer, Transaction } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
 import { requireWriteCondition } from '../../permissions';
@@ -15,8 +17,8 @@ export class TransactionResolver {
   }
 
   @Query(() => TransactionConnection, { description: 'Newest first' })
-  transactions(@Args(() => TransactionsArgs) args: TransactionsArgs, @Ctx() ctx: RequestContext) {
-    return findTransactions(ctx.db, args);
+  transactions(@Args(() => TransactionsArgs) args: TransactionsArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return findTransactions(ctx.db, args, selectedNodeFields(info));
   }
 
   @FieldResolver(() => Customer, { nullable: true })

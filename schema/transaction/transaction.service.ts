@@ -1,6 +1,6 @@
 /** Transaction reads (keyset pages, newest first) and recording a new one. */
 import { randomUUID } from 'node:crypto';
-import { selectColumns, selectSomeColumns } from '../../src/db/columns';
+import { selectColumns, selectColumnsFor, selectSomeColumns } from '../../src/db/columns';
 import { Customer, Transaction } from '../../src/db/entities';
 import { sealFor } from '../../src/crypto/sealed-writes';
 import { isLuhnValid } from '../../src/domain/bank-card';
@@ -38,9 +38,11 @@ export function transactionConditions(filter: TransactionFilter | null | undefin
   return conditions;
 }
 
-export function findTransactions(db: RequestDb, args: TransactionsArgs): Promise<Page<Transaction>> {
+/** `selected`: the node fields the operation asks for (sealed columns of the others are not read). */
+export function findTransactions(db: RequestDb, args: TransactionsArgs, selected?: readonly string[]): Promise<Page<Transaction>> {
   const params = new SqlParams();
-  return fetchPage<Transaction>(db, transactionList, transactionList.order, args, transactionConditions(args.filter, params), params);
+  return fetchPage<Transaction>(db, transactionList, transactionList.order, args, transactionConditions(args.filter, params), params,
+    selected ? selectColumnsFor(Transaction, 't', selected) : undefined);
 }
 
 function validateRecordTransaction(input: RecordTransactionInput): void {

@@ -5,6 +5,8 @@
 import { getMetadataArgsStorage } from 'typeorm';
 import { sealedSelectList } from '../crypto/sealed-rows';
 import { isSealedStorage } from './entities/sealed-columns';
+import { SEALED_TABLES } from '../crypto/sealed-fields';
+import { CLASSIFICATION } from '../../permissions/classification';
 
 const cache = new Map<string, string>();
 
@@ -26,6 +28,32 @@ function columnList(entity: Function, alias: string, only: readonly string[] | n
       .columns.filter((column) => column.target === entity && !isSealedStorage(column.propertyName) && (!wanted || wanted.has(column.propertyName)))
       .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`);
     list = [...plain, ...sealedSelectList(tableOf(entity), alias, wanted)].join(', ');
+    cache.set(key, list);
+  }
+  return list;
+}
+
+/**
+ * Every plain column (relationship rules read them), but of the sealed fields only those a
+ * selection names (and the fields its generalisations are computed from): a sealed column not
+ * asked for is neither read nor parsed.
+ */
+export function selectColumnsFor(entity: Function, alias: string, selected: readonly string[]): string {
+  const table = tableOf(entity);
+  const typeFields = CLASSIFICATION[SEALED_TABLES[table]?.typeName ?? ''] ?? {};
+  const wanted = new Set<string>();
+  for (const field of selected) {
+    wanted.add(field);
+    const source = typeFields[field]?.generalises;
+    if (source) wanted.add(source);
+  }
+  const key = `${entity.name}:${alias}:for:${[...wanted].sort().join(',')}`;
+  let list = cache.get(key);
+  if (list === undefined) {
+    const plain = getMetadataArgsStorage()
+      .columns.filter((column) => column.target === entity && !isSealedStorage(column.propertyName))
+      .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`);
+    list = [...plain, ...sealedSelectList(table, alias, wanted)].join(', ');
     cache.set(key, list);
   }
   return list;

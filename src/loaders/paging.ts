@@ -28,6 +28,8 @@ export async function fetchPage<T extends { id: string }>(
   args: PageArgs,
   filterConditions: string[],
   params: SqlParams,
+  /** The SELECT list when not every column is wanted (e.g. `selectColumnsFor` the selection). */
+  columns: string = spec.columns,
 ): Promise<Page<T>> {
   const size = pageSize(args.first, db.maxPageSize);
   const afterId = args.after ? decodeCursor(spec.list, args.after) : null;
@@ -38,7 +40,7 @@ export async function fetchPage<T extends { id: string }>(
   const where = [...conditions];
   if (afterId) where.push(afterCondition(spec.table, spec.alias, order, params.add(afterId), db.visible(spec.table, 'cur', params)));
   const rows = await db.rows<T>(
-    `SELECT ${spec.columns} FROM ${spec.table} ${spec.alias} ${whereClause(where)}
+    `SELECT ${columns} FROM ${spec.table} ${spec.alias} ${whereClause(where)}
      ORDER BY ${orderByClause(spec.alias, order)} LIMIT ${params.add(size + 1)}`,
     params.values,
   );
