@@ -4,8 +4,8 @@ import { ROLE_POLICIES } from '../../permissions/policy';
 import { RELATIONSHIP_GRANTS } from '../../permissions/relationship-grants';
 import type { Role } from '../../src/auth/principal';
 import { createTokenSigner } from '../../src/auth/token-issuer';
-import { sealedColumns } from '../../src/crypto/sealed-rows';
 import { windows } from '../../src/budget/budget-plugin';
+import { sealedValuesOf } from '../harness/sealed-values';
 import { startTestServer, type TestServer } from '../harness/server';
 
 /**
@@ -217,8 +217,7 @@ describe('Self-granted access', () => {
       const assignedToMember = strangers[5];
       // The description is free text, stored sealed under the customer's key with the row id as associated data.
       const complaintId = randomUUID();
-      const dataKey = (await server.keyring.customerKey({ rows: async (text, values) => (await server.db.pool.query(text, values)).rows }, assignedToMember.id))!;
-      const { description_sealed, description_masked } = sealedColumns(server.keyring, dataKey, 'complaints', complaintId, { description: 'x' });
+      const { description_sealed, description_masked } = await sealedValuesOf(server.db.pool, server.keyring, 'complaints', complaintId, assignedToMember.id, { description: 'x' });
       await sql(
         `INSERT INTO complaints (id, customer_id, channel, category, description_sealed, description_masked, urgency, severity, status, assignee_id, assigned_by, assigned_at, received_at, due_at)
          VALUES ($1, $2, 'HOTLINE', 'FEES', $3, $4, 'NORMAL', 'MODERATE', 'ASSIGNED', $5, $6, now(), now(), now() + interval '7 days')`,
