@@ -19,10 +19,14 @@ export function clearRowsOf(pool: Pool, keyring: Keyring): ClearRows {
     const extra = spec ? `, ${sealedSelectList(table, 't', null).join(', ')}` : '';
     const result = await pool.query(`SELECT t.*${extra} FROM ${table} t WHERE ${where} ${tail}`, values);
     const rows = await openRows(keyring, result);
+    // `t.*` brings the emptied plaintext columns too; where one is named like its property (`phone`,
+    // `email`, `note`, …) it is an own property that hides the row's getter: read the getter itself.
+    const plaintext = new Set(spec?.fields.map((f) => f.column));
     return rows.map((row) => {
       const clear: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(row)) if (!STORAGE.test(name) && !name.includes('$')) clear[name] = value;
-      for (const field of spec?.fields ?? []) clear[field.column] = (row as Record<string, unknown>)[field.property] ?? null;
+      for (const [name, value] of Object.entries(row)) if (!STORAGE.test(name) && !name.includes('$') && !plaintext.has(name)) clear[name] = value;
+      const getters = Object.getPrototypeOf(row) as object;
+      for (const field of spec?.fields ?? []) clear[field.column] = Reflect.get(getters, field.property, row) ?? null;
       return clear as R;
     });
   };

@@ -21,13 +21,16 @@ describe('Clear breadth holds across the requests of a day', () => {
   /** A rep of their own (a day of their own), made the relationship manager of one customer. */
   async function freshRep(label: string) {
     const rep = await server.member('sales', `breadth-${label}-${Date.now()}`);
-    [own] = (await server.db.pool.query(
+    const [{ id }] = (await server.db.pool.query<{ id: string }>(
       `UPDATE customers SET relationship_manager_id = $1
-       WHERE id = (SELECT id FROM customers WHERE kind = 'INDIVIDUAL' AND phone IS NOT NULL AND email IS NOT NULL AND status = 'ACTIVE'
-                   AND relationship_manager_id IS DISTINCT FROM $1 ORDER BY random() LIMIT 1)
-       RETURNING id, name, phone, email, address`,
+       WHERE id = (SELECT id FROM customers WHERE kind = 'INDIVIDUAL' AND phone_sealed IS NOT NULL AND email_sealed IS NOT NULL AND address_sealed IS NOT NULL
+                   AND status = 'ACTIVE' AND relationship_manager_id IS DISTINCT FROM $1 ORDER BY random() LIMIT 1)
+       RETURNING id`,
       [rep],
     )).rows;
+    // Ground truth: the stored row with its sealed fields opened (the plaintext columns are NULL).
+    [own] = await server.clearRows<typeof own>('customers', 't.id = $1', [id]);
+    expect([own.phone, own.email, own.address]).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
     return rep;
   }
 

@@ -30,7 +30,6 @@ interface CustomerRow {
   relationship_manager_id: string | null;
 }
 
-const CUSTOMER_COLUMNS = 'id, name, id_number, phone, email, address, bank_card_number, birth_date, relationship_manager_id';
 
 /** The explanation the response carries: one entry per path, decision and reason. */
 function privacyOf(body: unknown): Tally[] {
@@ -72,8 +71,11 @@ describe('Bypass attempts', () => {
     return (await server.pool.query(text, values)).rows as T[];
   }
 
+  /** Ground truth: stored customers with their sealed fields opened (the plaintext columns are NULL). */
+  const customers = (where: string, values: unknown[] = [], tail = '') => server.clearRows<CustomerRow>('customers', where, values, tail);
+
   async function customersById(ids: string[]): Promise<Map<string, CustomerRow>> {
-    const rows = await sql<CustomerRow>(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows = await customers(`t.id = ANY($1::uuid[])`, [ids]);
     return new Map(rows.map((r) => [r.id, r]));
   }
 
@@ -105,21 +107,19 @@ describe('Bypass attempts', () => {
   beforeAll(async () => {
     server = await startTestServer();
     rep = (await sql<{ id: string }>(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`))[0].id;
-    [foreign] = await sql<CustomerRow>(
-      `SELECT ${CUSTOMER_COLUMNS} FROM customers c
-       WHERE kind = 'INDIVIDUAL' AND relationship_manager_id <> $1
-         AND id_number IS NOT NULL AND phone IS NOT NULL AND email IS NOT NULL AND bank_card_number IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id)
-         AND EXISTS (SELECT 1 FROM transactions t WHERE t.customer_id = c.id AND t.counterparty_account IS NOT NULL)
-       ORDER BY archive_number LIMIT 1`,
+    [foreign] = await customers(
+      `t.kind = 'INDIVIDUAL' AND t.relationship_manager_id <> $1
+       AND t.id_number_sealed IS NOT NULL AND t.phone_sealed IS NOT NULL AND t.email_sealed IS NOT NULL AND t.bank_card_number_sealed IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = t.id)
+       AND EXISTS (SELECT 1 FROM transactions x WHERE x.customer_id = t.id AND x.counterparty_account_sealed IS NOT NULL)`,
       [rep],
+      'ORDER BY t.archive_number LIMIT 1',
     );
-    [own] = await sql<CustomerRow>(
-      `SELECT ${CUSTOMER_COLUMNS} FROM customers
-       WHERE kind = 'INDIVIDUAL' AND relationship_manager_id = $1
-         AND phone IS NOT NULL AND email IS NOT NULL AND address IS NOT NULL
-       ORDER BY archive_number LIMIT 1`,
+    [own] = await customers(
+      `t.kind = 'INDIVIDUAL' AND t.relationship_manager_id = $1
+       AND t.phone_sealed IS NOT NULL AND t.email_sealed IS NOT NULL AND t.address_sealed IS NOT NULL`,
       [rep],
+      'ORDER BY t.archive_number LIMIT 1',
     );
     serviceAgent = (await sql<{ id: string }>(`SELECT id FROM staff WHERE role = 'service' ORDER BY username LIMIT 1`))[0].id;
     expect(foreign).toBeDefined();
@@ -263,7 +263,7 @@ describe('Bypass attempts', () => {
       const { body } = await sales<any>(ownPage, { variables: { n: 100, rm: rep } });
       expect(body.errors).toBeUndefined();
       const nodes: { id: string; phone: string }[] = body.data.customers.edges.map((e: any) => e.node);
-      const mine = await sql<CustomerRow>(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE relationship_manager_id = $1`, [rep]);
+      const mine = await customers(`t.relationship_manager_id = $1`, [rep]);
       expect(mine.length).toBeGreaterThan(20);
       expect(nodes).toHaveLength(mine.length);
       const byId = new Map(mine.map((r) => [r.id, r]));
@@ -292,10 +292,8 @@ describe('Bypass attempts', () => {
       const { body } = await sales<any>(ownPage, { variables: { n: 1, rm: rep } });
       expect(body.errors).toBeUndefined();
       const [node] = body.data.customers.edges.map((e: any) => e.node);
-      const [newest] = await sql<{ id: string; phone: string }>(
-        `SELECT id, phone FROM customers WHERE relationship_manager_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`,
-        [rep],
-      );
+      const [newest] = await customers(`t.relationship_manager_id = $1`, [rep], 'ORDER BY t.created_at DESC, t.id DESC LIMIT 1');
+      expect(newest.phone).toEqual(expect.any(String));
       expect(node).toEqual({ id: newest.id, phone: newest.phone });
       expect(entriesAt(body, 'customers.edges.node.phone')).toEqual([expect.objectContaining({ decision: 'CLEAR', reason: 'OWN_CUSTOMER', count: 1 })]);
     });
@@ -435,8 +433,9 @@ describe('Bypass attempts', () => {
       expect(body.errors).toBeUndefined();
       const nodes: any[] = body.data.customer.transactions.edges.map((e: any) => e.node);
       expect(nodes.length).toBeGreaterThan(0);
-      const txRows = await sql<{ id: string; account_number: string; counterparty_account: string | null }>(
-        `SELECT id, account_number, counterparty_account FROM transactions WHERE id = ANY($1::uuid[])`,
+      const txRows = await server.clearRows<{ id: string; account_number: string; counterparty_account: string | null }>(
+        'transactions',
+        `t.id = ANY($1::uuid[])`,
         [nodes.map((n) => n.id)],
       );
       const byId = new Map(txRows.map((t) => [t.id, t]));

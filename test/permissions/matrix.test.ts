@@ -2,6 +2,8 @@ import { applyMask, TYPE_CHANGING_MASKS, type MaskStrategy } from '../../permiss
 import type { Role } from '../../src/auth/principal';
 import { OPEN_COMPLAINT_STATUSES } from '../../permissions/relationship-grants';
 import { encodeCursor } from '../../schema/common/cursor';
+import { sealedField } from '../../src/crypto/sealed-fields';
+import { sealedValuesOf } from '../harness/sealed-values';
 import { startTestServer, type TestServer } from '../harness/server';
 
 /**
@@ -97,10 +99,15 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
       `SELECT assignee_id AS id FROM complaints WHERE status IN ('RECEIVED', 'ASSIGNED', 'INVESTIGATING') AND assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
     );
     // One of the agent's complaints was late and resolved, its texts quoting a phone number (this file's own database copy).
-    await sql(
-      `UPDATE complaints SET delay_reason = '客户电话13812345678多次无法接通，延期处理', resolution = '已退还费用，客户号码13812345678确认'
-       WHERE id = (SELECT id FROM complaints WHERE assignee_id = $1 ORDER BY id LIMIT 1)`,
-      [agent],
+    // Free texts are stored sealed under the customer's key (the plaintext columns refuse values).
+    const [late] = await sql<{ id: string; customer_id: string }>(`SELECT id, customer_id FROM complaints WHERE assignee_id = $1 ORDER BY id LIMIT 1`, [agent]);
+    const texts = await sealedValuesOf(server.db.pool, server.keyring, 'complaints', late.id, late.customer_id, {
+      delayReason: '客户电话13812345678多次无法接通，延期处理',
+      resolution: '已退还费用，客户号码13812345678确认',
+    });
+    await server.db.pool.query(
+      `UPDATE complaints SET delay_reason_sealed = $2, delay_reason_masked = $3, resolution_sealed = $4, resolution_masked = $5 WHERE id = $1`,
+      [late.id, texts.delay_reason_sealed, texts.delay_reason_masked, texts.resolution_sealed, texts.resolution_masked],
     );
   });
   afterAll(() => server.stop());
@@ -140,9 +147,23 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
 
   /** A record of this type whose field has a value and for which the relationship holds (or not). */
   async function subject(role: Role, f: FieldSpec, own: boolean): Promise<string | undefined> {
-    const candidates = await sql<{ id: string }>(`SELECT id FROM ${TABLE[f.type]} WHERE ${f.column.replace('::text', '')} IS NOT NULL ORDER BY id LIMIT 400`);
+    const sealed = sealedField(TABLE[f.type], f.field);
+    const present = sealed ? `${sealed.column}_sealed` : f.column.replace('::text', '');
+    const candidates = await sql<{ id: string }>(`SELECT id FROM ${TABLE[f.type]} WHERE ${present} IS NOT NULL ORDER BY id LIMIT 400`);
     for (const { id } of candidates) if ((await related(role, f.type, id)) === own) return id;
     return undefined;
+  }
+
+  /** The field's value as stored: a sealed field opened (its plaintext column is NULL), any other as its column reads. */
+  async function storedValue(f: FieldSpec, id: string): Promise<string | null> {
+    const sealed = sealedField(TABLE[f.type], f.field);
+    if (sealed) {
+      const [row] = await server.clearRows(TABLE[f.type], 't.id = $1', [id]);
+      expect(row).toBeDefined();
+      return (row[sealed.column] as string | null) ?? null;
+    }
+    const [{ value }] = await sql<{ value: string | null }>(`SELECT ${f.column} AS value FROM ${TABLE[f.type]} WHERE id = $1`, [id]);
+    return value;
   }
 
   function oneRecordQuery(f: FieldSpec): string {
@@ -211,7 +232,7 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
   }
 
   async function expected(role: Role, f: FieldSpec, id: string, rows: number): Promise<unknown> {
-    const [{ value }] = await sql<{ value: string | null }>(`SELECT ${f.column} AS value FROM ${TABLE[f.type]} WHERE id = $1`, [id]);
+    const value = await storedValue(f, id);
     let decision = spec(role, f)[(await related(role, f.type, id)) ? 0 : 1];
     // Over the clear budget a clear value comes back masked.
     if (decision === 'clear' && rows > (CLEAR_BUDGET[role] ?? 0)) decision = DEFAULT(f);

@@ -14,14 +14,18 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
   beforeAll(async () => {
     server = await startTestServer();
     [{ id: rep }] = await sql(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
-    [own] = await sql(`SELECT id, phone, birth_date::text FROM customers WHERE relationship_manager_id = $1 AND kind = 'INDIVIDUAL' AND phone IS NOT NULL ORDER BY id LIMIT 1`, [rep]);
+    // Ground truth with the sealed fields opened (the plaintext columns are NULL).
+    [own] = await server.clearRows('customers', `t.relationship_manager_id = $1 AND t.kind = 'INDIVIDUAL' AND t.phone_sealed IS NOT NULL`, [rep], 'ORDER BY t.id LIMIT 1');
     [other] = await sql(`SELECT id FROM customers WHERE relationship_manager_id <> $1 ORDER BY id LIMIT 1`, [rep]);
     [{ id: agent }] = await sql(`SELECT assignee_id AS id FROM complaints WHERE status IN ('RECEIVED', 'ASSIGNED', 'INVESTIGATING') AND assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
-    [assigned] = await sql(
-      `SELECT c.id, c.phone, c.birth_date::text FROM customers c JOIN complaints k ON k.customer_id = c.id
-       WHERE k.assignee_id = $1 AND k.status IN ('RECEIVED', 'ASSIGNED', 'INVESTIGATING') AND c.kind = 'INDIVIDUAL' ORDER BY c.id LIMIT 1`,
+    [assigned] = await server.clearRows(
+      'customers',
+      `EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = t.id AND k.assignee_id = $1 AND k.status IN ('RECEIVED', 'ASSIGNED', 'INVESTIGATING'))
+       AND t.kind = 'INDIVIDUAL' AND t.phone_sealed IS NOT NULL AND t.birth_date_sealed IS NOT NULL`,
       [agent],
+      'ORDER BY t.id LIMIT 1',
     );
+    expect([own.phone, assigned.phone, assigned.birth_date]).toEqual([expect.any(String), expect.any(String), expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/)]);
   });
   afterAll(() => server.stop());
 

@@ -20,7 +20,14 @@ describe('Probes are reads', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    [target] = await sql(`SELECT id, id_number, phone FROM customers WHERE kind = 'INDIVIDUAL' AND id_number IS NOT NULL AND phone IS NOT NULL ORDER BY id LIMIT 1`);
+    // Ground truth with the sealed fields opened (the plaintext columns are NULL).
+    [target] = await server.clearRows(
+      'customers',
+      `t.kind = 'INDIVIDUAL' AND t.id_number_sealed IS NOT NULL AND t.phone_sealed IS NOT NULL`,
+      [],
+      'ORDER BY t.id LIMIT 1',
+    );
+    expect([target.id_number, target.phone]).toEqual([expect.any(String), expect.any(String)]);
   });
   afterAll(() => server.stop());
 

@@ -5,6 +5,7 @@ import { RELATIONSHIP_GRANTS } from '../../permissions/relationship-grants';
 import type { Role } from '../../src/auth/principal';
 import { createTokenSigner } from '../../src/auth/token-issuer';
 import { windows } from '../../src/budget/budget-plugin';
+import { sealedValuesOf } from '../harness/sealed-values';
 import { startTestServer, type TestServer } from '../harness/server';
 
 /**
@@ -34,13 +35,16 @@ describe('Self-granted access', () => {
     agent = await staffOf('service', 0);
     otherAgent = await staffOf('service', 1);
     manager = await staffOf('manager', 0);
-    strangers = await sql(
-      `SELECT c.id, c.name, c.phone FROM customers c
-       WHERE c.kind = 'INDIVIDUAL' AND c.phone IS NOT NULL AND c.status = 'ACTIVE'
-         AND NOT EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id AND k.assignee_id = ANY($1::uuid[]))
-       ORDER BY c.id LIMIT 12`,
+    // Ground truth with the sealed fields opened (the plaintext columns are NULL).
+    strangers = await server.clearRows(
+      'customers',
+      `t.kind = 'INDIVIDUAL' AND t.phone_sealed IS NOT NULL AND t.status = 'ACTIVE'
+       AND NOT EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = t.id AND k.assignee_id = ANY($1::uuid[]))`,
       [[agent.id, otherAgent.id]],
+      'ORDER BY t.id LIMIT 12',
     );
+    expect(strangers).toHaveLength(12);
+    for (const c of strangers) expect(c.phone).toEqual(expect.any(String));
   });
   afterAll(() => server.stop());
 
@@ -211,10 +215,13 @@ describe('Self-granted access', () => {
       const token = await server.token({ role: 'service', sub: member.id });
       const second = await server.token({ role: 'service', sub: member.username });
       const assignedToMember = strangers[5];
+      // The description is free text, stored sealed under the customer's key with the row id as associated data.
+      const complaintId = randomUUID();
+      const { description_sealed, description_masked } = await sealedValuesOf(server.db.pool, server.keyring, 'complaints', complaintId, assignedToMember.id, { description: 'x' });
       await sql(
-        `INSERT INTO complaints (customer_id, channel, category, description, urgency, severity, status, assignee_id, assigned_by, assigned_at, received_at, due_at)
-         VALUES ($1, 'HOTLINE', 'FEES', 'x', 'NORMAL', 'MODERATE', 'ASSIGNED', $2, $3, now(), now(), now() + interval '7 days')`,
-        [assignedToMember.id, member.id, manager.id],
+        `INSERT INTO complaints (id, customer_id, channel, category, description_sealed, description_masked, urgency, severity, status, assignee_id, assigned_by, assigned_at, received_at, due_at)
+         VALUES ($1, $2, 'HOTLINE', 'FEES', $3, $4, 'NORMAL', 'MODERATE', 'ASSIGNED', $5, $6, now(), now(), now() + interval '7 days')`,
+        [complaintId, assignedToMember.id, description_sealed, description_masked, member.id, manager.id],
       );
       expect((await server.gql<any>(CUSTOMER, { token, variables: { id: assignedToMember.id } })).body.data.customer.phone).toBe(assignedToMember.phone);
 

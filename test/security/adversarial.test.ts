@@ -154,7 +154,15 @@ describe('Adversarial requests', () => {
     server = await startTestServer();
     rep = (await sql<{ id: string }>(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`))[0].id;
     agent = (await sql<{ id: string }>(`SELECT assignee_id AS id FROM complaints WHERE assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`))[0].id;
-    seeded = await sql(`SELECT id::text, relationship_manager_id::text, id_number, phone, email, bank_card_number FROM customers ORDER BY archive_number`);
+    // Ground truth with the sealed fields opened (the plaintext columns are NULL).
+    seeded = (await server.clearRows('customers', 'TRUE', [], 'ORDER BY t.archive_number')).map((c) => ({
+      id: c.id,
+      relationship_manager_id: c.relationship_manager_id,
+      id_number: c.id_number,
+      phone: c.phone,
+      email: c.email,
+      bank_card_number: c.bank_card_number,
+    }));
     someCustomer = seeded[0].id;
     someTransaction = (await sql<{ id: string }>(`SELECT id::text FROM transactions ORDER BY id LIMIT 1`))[0].id;
     someComplaint = (await sql<{ id: string }>(`SELECT id::text FROM complaints ORDER BY id LIMIT 1`))[0].id;
@@ -917,10 +925,10 @@ describe('Adversarial requests', () => {
          FROM customers WHERE status = 'ACTIVE' ORDER BY archive_number LIMIT 20`,
       );
       const own = seeded.filter((c) => c.relationship_manager_id === rep);
-      const ownContacts = await sql<{ phone: string | null; email: string | null }>(`SELECT phone, email FROM contacts WHERE customer_id = ANY($1::uuid[])`, [own.map((c) => c.id)]);
+      const ownContacts = await server.clearRows<{ phone: string | null; email: string | null }>('contacts', `t.customer_id = ANY($1::uuid[])`, [own.map((c) => c.id)]);
       const salesEntitled = new Set([...own.flatMap((c) => [c.phone, c.email]), ...ownContacts.flatMap((c) => [c.phone, c.email])].filter((v): v is string => !!v));
       // Every customer with any complaint assigned to the agent (a superset of "open and assigned").
-      const assigned = await sql<{ phone: string | null }>(`SELECT c.phone FROM customers c WHERE EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id AND k.assignee_id = $1)`, [agent]);
+      const assigned = await server.clearRows<{ phone: string | null }>('customers', `EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = t.id AND k.assignee_id = $1)`, [agent]);
       const serviceEntitled = new Set(assigned.map((c) => c.phone).filter((v): v is string => !!v));
       const caller = (label: string, role: Role, token: string | null, entitled = new Set<string>()): Caller => ({
         label,

@@ -24,7 +24,15 @@ describe('Logs', () => {
 
   it('record each operation with its request id and SQL count, but no token, query text, variable or value', async () => {
     // The rep of this customer reads its phone clear: the clear value is in the response, never in the log.
-    const { rows } = await server.pool.query(`SELECT id, id_number, phone, relationship_manager_id FROM customers WHERE kind = 'INDIVIDUAL' AND relationship_manager_id IS NOT NULL LIMIT 1`);
+    // Ground truth from the stored row, sealed fields opened (the plaintext columns are NULL).
+    const rows = await server.clearRows<{ id: string; id_number: string; phone: string; relationship_manager_id: string }>(
+      'customers',
+      `t.kind = 'INDIVIDUAL' AND t.relationship_manager_id IS NOT NULL AND t.id_number_sealed IS NOT NULL AND t.phone_sealed IS NOT NULL`,
+      [],
+      'LIMIT 1',
+    );
+    expect(rows[0].id_number).toEqual(expect.any(String));
+    expect(rows[0].phone).toEqual(expect.any(String));
     const token = await server.token({ role: 'sales', sub: rows[0].relationship_manager_id });
     const query = encodeURIComponent(`query ($id: ID!) { customer(id: $id) { idNumber phone } }`);
     const variables = encodeURIComponent(JSON.stringify({ id: rows[0].id }));
