@@ -180,7 +180,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     errorCodes: { level: 'INTERNAL', listEstimate: 2 },
     durationMs: INTERNAL, hash: INTERNAL, prevHash: INTERNAL,
   },
-  FieldChange: { field: INTERNAL, sensitive: INTERNAL, old: INTERNAL, new: INTERNAL, oldHash: INTERNAL, newHash: INTERNAL },
+  FieldChange: { field: INTERNAL, sensitive: INTERNAL, old: INTERNAL, new: INTERNAL, oldHash: INTERNAL, newHash: INTERNAL, sealing: INTERNAL },
   ChangeRecord: {
     seq: INTERNAL, occurredAt: INTERNAL, requestId: INTERNAL, principal: INTERNAL, operationName: INTERNAL, entity: INTERNAL,
     entityId: INTERNAL, customerId: INTERNAL, action: INTERNAL, changes: { level: 'INTERNAL', listEstimate: 10 }, hash: INTERNAL,

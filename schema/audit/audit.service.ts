@@ -1,6 +1,7 @@
 /** Reads of the audit register for auditors: newest first, keyset-paged, every filter in SQL. */
 import type { RequestDb } from '../../src/db/pool';
 import { selectList, type Stream } from '../../src/audit/chain';
+import { historyKeyOpener, openEntries, type StoredFieldChange } from '../../src/audit/history-sealing';
 import { pageSize, type Page } from '../common/connection';
 import { SqlParams } from '../common/sql';
 import { badUserInput, requireUuid } from '../common/errors';
@@ -31,7 +32,7 @@ async function fetchPage<R extends Keyed, N>(
   conditions: string[],
   params: SqlParams,
   args: { first?: number | null; after?: string | null },
-  toNode: (row: R) => N,
+  toNode: (row: R) => N | Promise<N>,
 ): Promise<Page<N>> {
   const size = pageSize(args.first, db.maxPageSize);
   const where = [...conditions];
@@ -43,7 +44,7 @@ async function fetchPage<R extends Keyed, N>(
   }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const rows = await db.rows<R>(`SELECT ${select} FROM ${table} r ${clause} ORDER BY r.occurred_at DESC, r.seq DESC LIMIT ${size + 1}`, params.values);
-  const edges = rows.slice(0, size).map((row) => ({ cursor: encodeAuditCursor(list, row), node: toNode(row) }));
+  const edges = await Promise.all(rows.slice(0, size).map(async (row) => ({ cursor: encodeAuditCursor(list, row), node: await toNode(row) })));
   let counted: Promise<number> | undefined;
   return {
     edges,
@@ -74,8 +75,25 @@ function toAccessRecord(row: StoredRow<'access'>): AccessRecord {
   };
 }
 
-function toChangeRecord(row: StoredRow<'change'>): ChangeRecord {
-  return { ...(row as never as ChangeRecord), principal: principalOf(row), hash: hex(row.hash) };
+/** The wrapped history key of a change record's customer, read with the record (no statement of its own); null: destroyed (erased). */
+const HISTORY_KEY_SELECT = `(SELECT hk.history_kek_id FROM keystore.customer_keys hk WHERE hk.customer_id = r.customer_id) AS "$historyKek",
+  (SELECT hk.history_key FROM keystore.customer_keys hk WHERE hk.customer_id = r.customer_id) AS "$historyKey"`;
+
+type ChangeRow = StoredRow<'change'> & { customerId: string | null; changes: StoredFieldChange[]; $historyKek: string | null; $historyKey: Buffer | null };
+
+/** A change record with its sealed entries opened under the customer's history key (or marked erased). */
+function changeRecordReader(db: RequestDb) {
+  const historyKey = historyKeyOpener(db.keyring);
+  return async (row: ChangeRow): Promise<ChangeRecord> => {
+    const { $historyKek, $historyKey, ...stored } = row;
+    const key = row.customerId === null ? undefined : await historyKey(row.customerId, $historyKek, $historyKey);
+    return {
+      ...(stored as never as ChangeRecord),
+      changes: openEntries(key, row.seq, row.changes, row.customerId !== null) as ChangeRecord['changes'],
+      principal: principalOf(row),
+      hash: hex(row.hash),
+    };
+  };
 }
 
 const DECISION_COLUMN: Record<AuditDecision, string> = {
@@ -128,5 +146,5 @@ export function changeHistory(db: RequestDb, entity: AuditedEntity, id: string, 
   // Partners and their operations have text keys; every other record a uuid.
   const key = entity === 'Partner' || entity === 'PartnerOperation' ? id : requireUuid(id, 'id');
   const conditions = [`r.entity = ${params.add(entity)}`, `r.entity_id = ${params.add(key)}`];
-  return fetchPage(db, 'change', 'audit_changes', selectList('change'), conditions, params, args, toChangeRecord);
+  return fetchPage(db, 'change', 'audit_changes', `${selectList('change')}, ${HISTORY_KEY_SELECT}`, conditions, params, args, changeRecordReader(db));
 }

@@ -129,7 +129,24 @@ export class AccessRecord extends RegisterEntry {
   prevHash!: string;
 }
 
-@ObjectType({ description: 'One field of a changed record; sensitive values only masked and as keyed hashes' })
+export enum HistorySealing {
+  NOT_SEALED = 'NOT_SEALED',
+  OPENED = 'OPENED',
+  ERASED = 'ERASED',
+  UNREADABLE = 'UNREADABLE',
+}
+registerEnumType(HistorySealing, {
+  name: 'HistorySealing',
+  description: "How a changed field's values were kept: sealed under the customer's history key or not, and whether they could be read back",
+  valuesConfig: {
+    NOT_SEALED: { description: 'Stored as shown: a non-sensitive value, or a record not about a customer (masks and keyed hashes only)' },
+    OPENED: { description: "Sealed under the customer's history key and opened for this answer" },
+    ERASED: { description: "The customer's history key was destroyed (erasure): nothing of the person can be read back" },
+    UNREADABLE: { description: 'Sealed, but it does not open: the record was altered (npm run audit:verify names it)' },
+  },
+});
+
+@ObjectType({ description: "One field of a changed record; sensitive values only masked and as keyed hashes, sealed under the customer's history key" })
 export class FieldChange {
   @Field(() => String)
   field!: string;
@@ -148,6 +165,9 @@ export class FieldChange {
 
   @Field(() => String, { nullable: true, description: 'HMAC-SHA-256 of the new value (sensitive fields)' })
   newHash!: string | null;
+
+  @Field(() => HistorySealing, { description: 'Whether old/new/hashes were sealed, and opened; ERASED: null for good' })
+  sealing!: HistorySealing;
 }
 
 @ObjectType({ description: 'One registered change to a record' })

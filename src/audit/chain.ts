@@ -109,16 +109,22 @@ interface SqlExec {
  * Appends records to a stream inside the caller's transaction: the head row's lock orders
  * appenders across processes, so the chain stays one line however many servers write.
  */
-export async function appendToChain(tx: SqlExec, stream: Stream, records: Omit<ChainedRow, 'seq' | 'prevHash'>[]): Promise<(ChainedRow & { hash: Buffer })[]> {
+export async function appendToChain(
+  tx: SqlExec,
+  stream: Stream,
+  records: Omit<ChainedRow, 'seq' | 'prevHash'>[],
+  /** Completes a record once its sequence number is known, before it is hashed (the change history seals with it). */
+  complete: (row: ChainedRow, index: number) => ChainedRow = (row) => row,
+): Promise<(ChainedRow & { hash: Buffer })[]> {
   if (records.length === 0) return [];
   const spec = STREAM_TABLES[stream];
   const [head] = await tx.rows<{ seq: string; hash: Buffer }>(`SELECT seq, hash FROM audit_chain_heads WHERE stream = $1 FOR UPDATE`, [stream]);
   if (!head) throw new Error(`audit chain head for ${stream} is missing`);
   let seq = BigInt(head.seq);
   let prevHash = head.hash;
-  const chained = records.map((record) => {
+  const chained = records.map((record, index) => {
     seq += 1n;
-    const row = { ...record, seq: seq.toString(), prevHash } as ChainedRow;
+    const row = complete({ ...record, seq: seq.toString(), prevHash } as ChainedRow, index);
     const hash = chainHash(prevHash, row);
     prevHash = hash;
     return { ...row, hash };

@@ -1,13 +1,15 @@
 /**
  * Change history: who changed which fields of which record, written by the mutation's own
  * transaction just before it commits — no change without its history, no history of a change
- * that rolled back. Sensitive values appear only masked and as keyed hashes.
+ * that rolled back. Sensitive values appear only masked and as keyed hashes — and for records
+ * about a customer those are sealed under the customer's history key (see history-sealing.ts).
  */
 import type { Principal } from '../auth/principal';
 import type { TransactionDb } from '../db/pool';
 import { classify, isSensitive } from '../../permissions/policy';
 import { applyMask } from '../../permissions/masks';
 import { appendToChain } from './chain';
+import { historyKeys, sealEntries, type StoredFieldChange } from './history-sealing';
 import type { ValueHasher } from './keys';
 
 export type AuditedEntity =
@@ -85,15 +87,27 @@ export interface ChangeActor {
   operationName(): string | null;
 }
 
+/**
+ * The entries of a change about a customer that are the person's: sensitive fields, and the
+ * operator's free-text reason (written about this customer: it may name them).
+ */
+function personalEntries(change: EntityChange, entries: FieldChange[]): (entry: FieldChange) => boolean {
+  const reason = change.reason ? entries[entries.length - 1] : undefined;
+  return (entry) => entry.sensitive || entry === reason;
+}
+
 /** Appends a transaction's changes to the change chain, inside that transaction. */
 export function changeRecorder(actor: ChangeActor, hashValue: ValueHasher) {
   return async (tx: TransactionDb, changes: EntityChange[]): Promise<void> => {
     const occurredAt = new Date();
     const { principal } = actor;
+    // One key-store read for every customer of the transaction (a customer created in it already has its row).
+    const keys = await historyKeys(tx, [...new Set(changes.map((c) => c.customerId).filter((id): id is string => id !== null))]);
+    const entries = changes.map((change) => fieldChanges(change, hashValue));
     await appendToChain(
       tx,
       'change',
-      changes.map((change) => ({
+      changes.map((change, i) => ({
         occurredAt,
         requestId: actor.requestId,
         principalSub: principal.sub,
@@ -105,8 +119,14 @@ export function changeRecorder(actor: ChangeActor, hashValue: ValueHasher) {
         entityId: change.entityId,
         customerId: change.customerId,
         action: change.action,
-        changes: fieldChanges(change, hashValue),
+        changes: entries[i] as StoredFieldChange[],
       })),
+      // Sealed once the record's sequence number is known: it is part of each sealed entry's associated data.
+      (row, i) => {
+        const change = changes[i];
+        if (change.customerId === null) return row;
+        return { ...row, changes: sealEntries(keys.get(change.customerId) ?? null, row.seq, entries[i], personalEntries(change, entries[i])) };
+      },
     );
   };
 }
