@@ -125,19 +125,24 @@ describe('Auditor API', () => {
   beforeAll(async () => {
     server = await startTestServer();
     rep = (await sql<{ id: string }>(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`))[0].id;
-    const columns = 'id, name, id_number, phone, email, address, bank_card_number';
-    own = await sql<CustomerRow>(
-      `SELECT ${columns} FROM customers
-       WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND relationship_manager_id = $1 AND phone IS NOT NULL AND email IS NOT NULL AND id_number IS NOT NULL
-       ORDER BY archive_number LIMIT 4`,
-      [rep],
-    );
-    foreign = await sql<CustomerRow>(
-      `SELECT ${columns} FROM customers
-       WHERE kind = 'INDIVIDUAL' AND relationship_manager_id <> $1 AND phone IS NOT NULL AND id_number IS NOT NULL
-       ORDER BY archive_number LIMIT 3`,
-      [rep],
-    );
+    // Ground truth through the test keys: the plaintext columns are NULL since sealing.
+    const columns = ({ id, name, id_number, phone, email, address, bank_card_number }: Record<string, any>): CustomerRow => ({ id, name, id_number, phone, email, address, bank_card_number });
+    own = (
+      await server.clearRows(
+        'customers',
+        `t.kind = 'INDIVIDUAL' AND t.status = 'ACTIVE' AND t.relationship_manager_id = $1 AND t.phone_sealed IS NOT NULL AND t.email_sealed IS NOT NULL AND t.id_number_sealed IS NOT NULL`,
+        [rep],
+        'ORDER BY t.archive_number LIMIT 4',
+      )
+    ).map(columns);
+    foreign = (
+      await server.clearRows(
+        'customers',
+        `t.kind = 'INDIVIDUAL' AND t.relationship_manager_id <> $1 AND t.phone_sealed IS NOT NULL AND t.id_number_sealed IS NOT NULL`,
+        [rep],
+        'ORDER BY t.archive_number LIMIT 3',
+      )
+    ).map(columns);
     manager = (await sql<{ id: string }>(`SELECT id FROM staff WHERE role = 'manager' ORDER BY username LIMIT 1`))[0].id;
     serviceAgent = (await sql<{ id: string }>(`SELECT id FROM staff WHERE role = 'service' ORDER BY username LIMIT 1`))[0].id;
     AUDITOR = await server.member('auditor', 'auditor-ann');

@@ -11,6 +11,7 @@ import { buildNationalId } from '../../src/domain/national-id';
 import { maskCard, maskEmail, maskFreeText, maskIdNumber, maskName, maskPhone } from '../../permissions/masks';
 import type { Role } from '../../src/auth/principal';
 import { example } from '../harness/examples';
+import { openedChanges } from '../harness/history';
 import { startTestServer, type CallOptions, type TestServer } from '../harness/server';
 
 interface FieldChangeRow {
@@ -63,14 +64,19 @@ describe('Change history', () => {
     return { ...result, requestId };
   }
 
+  /** A request's change records as stored, the entries sealed under the customer's history key opened (ground truth). */
   const recordsOf = async (requestId: string): Promise<ChangeRow[]> =>
-    (
-      await server.db.pool.query<ChangeRow>(
-        `SELECT seq, entity, entity_id, customer_id, action, principal_sub, principal_role, request_id, operation_name, changes
-         FROM audit_changes WHERE request_id = $1 ORDER BY seq`,
-        [requestId],
-      )
-    ).rows;
+    openedChanges(
+      server.db.pool,
+      server.keyring,
+      (
+        await server.db.pool.query<ChangeRow>(
+          `SELECT seq, entity, entity_id, customer_id, action, principal_sub, principal_role, request_id, operation_name, changes
+           FROM audit_changes WHERE request_id = $1 ORDER BY seq`,
+          [requestId],
+        )
+      ).rows as never,
+    ) as Promise<ChangeRow[]>;
 
   const changeCount = async () => Number((await server.db.pool.query(`SELECT count(*) AS n FROM audit_changes`)).rows[0].n);
   const changeHead = async () => (await server.db.pool.query<{ seq: string }>(`SELECT seq FROM audit_chain_heads WHERE stream = 'change'`)).rows[0].seq;
@@ -170,9 +176,11 @@ describe('Change history', () => {
     });
 
     it('updateCustomer: UPDATE naming only the changed fields, phone masked with keyed hashes, tier clear', async () => {
-      const { rows } = await server.db.pool.query(
-        `SELECT id, phone, email FROM customers WHERE kind = 'INDIVIDUAL' AND tier = 'GENERAL' AND status = 'ACTIVE' AND phone IS NOT NULL AND relationship_manager_id = $1 LIMIT 1`,
+      const rows = await server.clearRows(
+        'customers',
+        `t.kind = 'INDIVIDUAL' AND t.tier = 'GENERAL' AND t.status = 'ACTIVE' AND t.phone_sealed IS NOT NULL AND t.relationship_manager_id = $1`,
         [salesRepId],
+        'LIMIT 1',
       );
       const customer = rows[0];
       const phone = uniquePhone();
@@ -252,9 +260,11 @@ describe('Change history', () => {
     });
 
     it('recordTransaction: CREATE of the Transaction, the account number masked', async () => {
-      const { rows } = await server.db.pool.query(
-        `SELECT id, bank_card_number FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND bank_card_number IS NOT NULL AND relationship_manager_id = $1 LIMIT 1`,
+      const rows = await server.clearRows(
+        'customers',
+        `t.kind = 'INDIVIDUAL' AND t.status = 'ACTIVE' AND t.bank_card_number_sealed IS NOT NULL AND t.relationship_manager_id = $1`,
         [salesRepId],
+        'LIMIT 1',
       );
       const customer = rows[0];
       const { body, requestId } = await call(example('RecordTransaction'), {
@@ -330,7 +340,7 @@ describe('Change history', () => {
     });
 
     it('a request with several mutations writes one record per changed record, all under its request id', async () => {
-      const { rows } = await server.db.pool.query(`SELECT id FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND bank_card_number IS NOT NULL AND relationship_manager_id = $1 LIMIT 1`, [salesRepId]);
+      const { rows } = await server.db.pool.query(`SELECT id FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND bank_card_number_sealed IS NOT NULL AND relationship_manager_id = $1 LIMIT 1`, [salesRepId]);
       const record = `recordTransaction(input: { customerId: $id, amount: "1.00", direction: CREDIT, channel: ATM, product: "现金存入" }) { id }`;
       const { body, requestId } = await call(`mutation Two($id: ID!) { a: ${record} b: ${record} }`, { variables: { id: rows[0].id } });
       expect(body.errors).toBeUndefined();
@@ -387,11 +397,9 @@ describe('Change history', () => {
     });
 
     it('a change whose history cannot be written is not made', async () => {
-      const { rows } = await server.db.pool.query(
-        `SELECT id, phone, tier, updated_at FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND tier = 'GENERAL' AND relationship_manager_id = $1 LIMIT 1`,
-        [salesRepId],
-      );
-      const before = rows[0];
+      const pick = ({ id, phone, tier, updated_at }: Record<string, any>) => ({ id, phone, tier, updated_at });
+      const rows = await server.clearRows('customers', `t.kind = 'INDIVIDUAL' AND t.status = 'ACTIVE' AND t.tier = 'GENERAL' AND t.relationship_manager_id = $1`, [salesRepId], 'LIMIT 1');
+      const before = pick(rows[0]);
       const changes = await changeCount();
       const head = await changeHead();
       await server.db.pool.query(`REVOKE INSERT ON audit_changes FROM customer_records_app`);
@@ -404,8 +412,8 @@ describe('Change history', () => {
       expect(result.body.errors).toBeDefined();
       expect(result.body.errors![0].extensions!.code).toBe('INTERNAL_SERVER_ERROR');
       expect(result.body.data?.updateCustomer ?? null).toBeNull();
-      const after = (await server.db.pool.query(`SELECT phone, tier, updated_at FROM customers WHERE id = $1`, [before.id])).rows[0];
-      expect(after).toEqual({ phone: before.phone, tier: before.tier, updated_at: before.updated_at });
+      const after = pick((await server.clearRows('customers', 't.id = $1', [before.id]))[0]);
+      expect(after).toEqual(before);
       expect(await changeCount()).toBe(changes);
       expect(await changeHead()).toBe(head);
 

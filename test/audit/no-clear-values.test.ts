@@ -96,18 +96,19 @@ describe('The access register holds no clear sensitive value', () => {
     server = await startTestServer();
     rep = (await sql<{ id: string }>(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`))[0].id;
     manager = (await sql<{ id: string }>(`SELECT id FROM staff WHERE role = 'manager' ORDER BY username LIMIT 1`))[0].id;
-    own = await sql(
-      `SELECT c.id, c.id_number, c.phone FROM customers c
-       WHERE c.kind = 'INDIVIDUAL' AND c.status = 'ACTIVE' AND c.relationship_manager_id = $1 AND c.phone IS NOT NULL AND c.id_number IS NOT NULL
-         AND c.bank_card_number IS NOT NULL
-       ORDER BY EXISTS (SELECT 1 FROM transactions t WHERE t.customer_id = c.id AND t.counterparty_account IS NOT NULL) DESC, c.archive_number LIMIT 3`,
+    // Ground truth through the test keys: the plaintext columns are NULL since sealing.
+    own = await server.clearRows(
+      'customers',
+      `t.kind = 'INDIVIDUAL' AND t.status = 'ACTIVE' AND t.relationship_manager_id = $1 AND t.phone_sealed IS NOT NULL AND t.id_number_sealed IS NOT NULL
+         AND t.bank_card_number_sealed IS NOT NULL`,
       [rep],
+      `ORDER BY EXISTS (SELECT 1 FROM transactions x WHERE x.customer_id = t.id AND x.counterparty_account_sealed IS NOT NULL) DESC, t.archive_number LIMIT 3`,
     );
-    foreign = await sql(
-      `SELECT id, id_number, phone FROM customers
-       WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND relationship_manager_id <> $1 AND phone IS NOT NULL AND id_number IS NOT NULL
-       ORDER BY archive_number LIMIT 2`,
+    foreign = await server.clearRows(
+      'customers',
+      `t.kind = 'INDIVIDUAL' AND t.status = 'ACTIVE' AND t.relationship_manager_id <> $1 AND t.phone_sealed IS NOT NULL AND t.id_number_sealed IS NOT NULL`,
       [rep],
+      'ORDER BY t.archive_number LIMIT 2',
     );
     ownCorporate = (await sql<{ id: string }>(`SELECT id FROM customers WHERE kind = 'CORPORATE' AND status = 'ACTIVE' AND relationship_manager_id = $1 ORDER BY archive_number LIMIT 1`, [rep]))[0].id;
     const [open] = await sql<{ assignee_id: string; customer_id: string }>(
@@ -115,22 +116,20 @@ describe('The access register holds no clear sensitive value', () => {
        WHERE k.status IN ('RECEIVED', 'ASSIGNED', 'INVESTIGATING') AND s.role = 'service' ORDER BY k.received_at LIMIT 1`,
     );
     serviceAgent = open.assignee_id;
-    [assigned] = await sql(`SELECT id, id_number, phone FROM customers WHERE id = $1`, [open.customer_id]);
+    [assigned] = await server.clearRows('customers', 't.id = $1', [open.customer_id]);
     expect(own).toHaveLength(3);
     expect(foreign).toHaveLength(2);
     expect(ownCorporate).toBeDefined();
 
     // The seeded L2/L3 values, before any write changes some of them.
-    const column = async (kind: string, text: string) => seeded.set(kind, (await sql<{ v: string | null }>(text)).map((r) => r.v).filter((v): v is string => v !== null));
-    await column('customers.id_number', `SELECT id_number AS v FROM customers`);
-    await column('customers.phone', `SELECT phone AS v FROM customers`);
-    await column('customers.email', `SELECT email AS v FROM customers`);
-    await column('customers.address', `SELECT address AS v FROM customers`);
-    await column('customers.bank_card_number', `SELECT bank_card_number AS v FROM customers`);
-    await column('contacts.phone', `SELECT phone AS v FROM contacts`);
-    await column('contacts.email', `SELECT email AS v FROM contacts`);
-    await column('transactions.account_number', `SELECT account_number AS v FROM transactions`);
-    await column('transactions.counterparty_account', `SELECT counterparty_account AS v FROM transactions`);
+    const column = async (kind: string) => {
+      const [table, name] = kind.split('.');
+      const values = (await server.clearRows(table)).map((r) => r[name] as string | null);
+      seeded.set(kind, values.filter((v): v is string => v !== null));
+    };
+    for (const kind of ['customers.id_number', 'customers.phone', 'customers.email', 'customers.address', 'customers.bank_card_number', 'contacts.phone', 'contacts.email', 'transactions.account_number', 'transactions.counterparty_account']) {
+      await column(kind);
+    }
 
     // --- Reads: the example operations for every role that reads customer data.
     const readers: Role[] = ['sales', 'service', 'manager', 'analyst', 'auditor', 'admin'];

@@ -64,7 +64,7 @@ async function middleSeq(server: TestServer, stream: Stream): Promise<string> {
 async function traffic(server: TestServer): Promise<void> {
   const rep = (await server.db.pool.query(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].id;
   const { rows: own } = await server.db.pool.query(
-    `SELECT id FROM customers WHERE relationship_manager_id = $1 AND kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND bank_card_number IS NOT NULL ORDER BY archive_number LIMIT 3`,
+    `SELECT id FROM customers WHERE relationship_manager_id = $1 AND kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND bank_card_number_sealed IS NOT NULL ORDER BY archive_number LIMIT 3`,
     [rep],
   );
   expect(own).toHaveLength(3);
@@ -226,7 +226,7 @@ describe('Tamper evidence', () => {
     it('stays one unbroken chain per stream under concurrent requests', async () => {
       const rep = (await server.db.pool.query(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].id;
       const { rows } = await server.db.pool.query(
-        `SELECT id FROM customers WHERE relationship_manager_id = $1 AND status = 'ACTIVE' AND bank_card_number IS NOT NULL ORDER BY archive_number LIMIT 8`,
+        `SELECT id FROM customers WHERE relationship_manager_id = $1 AND status = 'ACTIVE' AND bank_card_number_sealed IS NOT NULL ORDER BY archive_number LIMIT 8`,
         [rep],
       );
       const changesBefore = (await seqs(server, 'change')).length;
