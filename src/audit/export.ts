@@ -1,4 +1,8 @@
-/** Exports a time range of one register stream as NDJSON or CSV, streamed (bounded memory). */
+/**
+ * Exports a time range of one register stream as NDJSON or CSV, streamed (bounded memory). Records
+ * go out as stored — the change history's sealed parts as ciphertext — so the chain recomputes from
+ * the export alone, and a copy outlives no erasure: without the customer's history key it opens nothing.
+ */
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import type { Pool } from 'pg';
