@@ -43,8 +43,8 @@ describe('Mutations', () => {
       // A rep may not read ID numbers clear: every individual they create awaits a manager's de-duplication review.
       expect(body.data.createCustomer).toMatchObject({ kind: 'INDIVIDUAL', name: maskName('测试用户'), birthDate: null, gender: 'MALE', tier: 'GENERAL', status: 'PENDING_REVIEW' });
       expect(body.data.createCustomer.archiveNumber).toMatch(/^P\d{15}$/);
-      const stored = await server.pool.query(`SELECT name, birth_date, relationship_manager_id FROM customers WHERE id = $1`, [body.data.createCustomer.id]);
-      expect(stored.rows[0]).toEqual({ name: '测试用户', birth_date: '1990-07-15', relationship_manager_id: null });
+      const [stored] = await server.clearRows('customers', 't.id = $1', [body.data.createCustomer.id]);
+      expect({ name: stored.name, birth_date: stored.birth_date, relationship_manager_id: stored.relationship_manager_id }).toEqual({ name: '测试用户', birth_date: '1990-07-15', relationship_manager_id: null });
     });
 
     it('creates a corporate customer with a valid credit code', async () => {
@@ -128,7 +128,8 @@ describe('Mutations', () => {
 
   describe('updateCustomer', () => {
     it('changes only the given fields and moves updatedAt', async () => {
-      const { rows } = await server.pool.query(`SELECT id, email, updated_at FROM customers WHERE kind = 'INDIVIDUAL' AND relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const rows = await server.clearRows('customers', `t.kind = 'INDIVIDUAL' AND t.relationship_manager_id = $1 AND t.email_sealed IS NOT NULL`, [salesRepId], 'LIMIT 1');
+      expect(rows[0].email).toMatch(/@/);
       const { body } = await gql<any>(
         `mutation ($id: ID!) { updateCustomer(id: $id, input: { phone: "13700001111", tier: KEY }) { phone tier email updatedAt } }`,
         { variables: { id: rows[0].id } },
@@ -221,15 +222,16 @@ describe('Mutations', () => {
 
   describe('recordTransaction', () => {
     it('records a transaction on the customer card by default, amount as an exact decimal', async () => {
-      const { rows } = await server.pool.query(`SELECT id, bank_card_number FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND relationship_manager_id = '${salesRepId}' LIMIT 1`);
+      const rows = await server.clearRows('customers', `t.kind = 'INDIVIDUAL' AND t.status = 'ACTIVE' AND t.relationship_manager_id = $1 AND t.bank_card_number_sealed IS NOT NULL`, [salesRepId], 'LIMIT 1');
+      expect(rows[0].bank_card_number).toMatch(/^62\d+$/);
       const { body } = await gql<any>(example('RecordTransaction'), {
         variables: { input: { customerId: rows[0].id, amount: '1234567.89', direction: 'DEBIT', channel: 'MOBILE', product: '转账汇出' } },
       });
       expect(body.errors).toBeUndefined();
       // Sales read card numbers masked (L3), so the stored row is checked too.
       expect(body.data.recordTransaction).toMatchObject({ amount: '1234567.89', currency: 'CNY', accountNumber: maskCard(rows[0].bank_card_number), customer: { id: rows[0].id } });
-      const stored = await server.pool.query(`SELECT account_number FROM transactions WHERE id = $1`, [body.data.recordTransaction.id]);
-      expect(stored.rows[0].account_number).toBe(rows[0].bank_card_number);
+      const [stored] = await server.clearRows('transactions', 't.id = $1', [body.data.recordTransaction.id]);
+      expect(stored.account_number).toBe(rows[0].bank_card_number);
     });
 
     it.each([
