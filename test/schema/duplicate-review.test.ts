@@ -51,7 +51,8 @@ describe('createCustomer is no oracle of ID numbers: a de-duplication review a m
     [{ id: rep }] = await sql(`SELECT id FROM staff WHERE role = 'sales' AND active AND username NOT LIKE 'test-%' ORDER BY username LIMIT 1`);
     managers = (await sql(`SELECT id FROM staff WHERE role = 'manager' AND active AND username NOT LIKE 'test-%' ORDER BY username`)).map((r) => r.id);
     expect(managers.length).toBeGreaterThanOrEqual(2);
-    [existing] = await sql(`SELECT id, id_number FROM customers WHERE kind = 'INDIVIDUAL' AND status = 'ACTIVE' AND id_number IS NOT NULL ORDER BY archive_number LIMIT 1`);
+    [existing] = await server.clearRows(`customers`, `t.kind = 'INDIVIDUAL' AND t.status = 'ACTIVE' AND t.id_number_sealed IS NOT NULL`, [], 'ORDER BY t.archive_number LIMIT 1');
+    expect(existing.id_number).toMatch(/^\d{17}[\dX]$/);
     existingRow = await customerRow(existing.id);
   });
 
@@ -73,7 +74,7 @@ describe('createCustomer is no oracle of ID numbers: a de-duplication review a m
 
   it('answers a rep the same, in shape and masks, whether or not the ID number is a customer’s', async () => {
     // Same birth date and gender as the existing number (both derived from it), so only the number differs.
-    const [{ birth, gender }] = await sql(`SELECT to_char(birth_date, 'YYYY-MM-DD') AS birth, gender FROM customers WHERE id = $1`, [existing.id]);
+    const [{ birth_date: birth, gender }] = await server.clearRows<{ birth_date: string; gender: 'MALE' | 'FEMALE' }>('customers', 't.id = $1', [existing.id]);
     freshNumber = buildNationalId('320102', birth, 990 + (gender === 'MALE' ? 1 : 0), gender);
     expect(freshNumber).not.toBe(existing.id_number);
     duplicate = await create(existing.id_number);
