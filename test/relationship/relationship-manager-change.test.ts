@@ -53,7 +53,7 @@ describe('Relationship-manager changes: one requests, a second manager approves'
   const taken = new Set<string>();
   async function customerOf(rep: string): Promise<string> {
     const rows = await sql<{ id: string }>(
-      `SELECT c.id FROM customers c WHERE c.status = 'ACTIVE' AND c.kind = 'INDIVIDUAL' AND c.phone IS NOT NULL
+      `SELECT c.id FROM customers c WHERE c.status = 'ACTIVE' AND c.kind = 'INDIVIDUAL' AND c.phone_sealed IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM relationship_manager_changes r WHERE r.customer_id = c.id) ORDER BY c.id LIMIT 200`,
     );
     const row = rows.find((r) => !taken.has(r.id));
@@ -108,7 +108,7 @@ describe('Relationship-manager changes: one requests, a second manager approves'
       expect(change).toMatchObject({ status: 'PENDING', fromManagerId: reps[0], toManagerId: reps[1], requestedBy: managers[0] });
       expect(await rmOf(customerId)).toBe(reps[0]);
       const { body } = await server.gql<any>(CUSTOMER, as('sales', reps[1], { id: customerId }));
-      const [{ name, phone }] = await sql(`SELECT name, phone FROM customers WHERE id = $1`, [customerId]);
+      const [{ name, phone }] = await server.clearRows('customers', 't.id = $1', [customerId]);
       expect(body.data.customer).toMatchObject({ name: maskName(name), phone: maskPhone(phone), relationshipManager: { id: reps[0] } });
     });
   });
@@ -207,7 +207,7 @@ describe('Relationship-manager changes: one requests, a second manager approves'
       const customerId = await customerOf(reps[0]);
       const change = await request(as('manager', managers[0]), customerId, reps[1]);
       await server.gql(APPROVE, as('manager', managers[1], { id: change.id }));
-      const [{ name, phone }] = await sql(`SELECT name, phone FROM customers WHERE id = $1`, [customerId]);
+      const [{ name, phone }] = await server.clearRows('customers', 't.id = $1', [customerId]);
       const forNew = await server.gql<any>(CUSTOMER, as('sales', reps[1], { id: customerId }));
       expect(forNew.body.data.customer).toMatchObject({ name, phone });
       const forOld = await server.gql<any>(CUSTOMER, as('sales', reps[0], { id: customerId }));
@@ -305,7 +305,7 @@ describe('Relationship-manager changes: one requests, a second manager approves'
         const { body } = await server.gql<any>(example('CreateIndividualCustomer'), as('sales', reps[3], { input }));
         expect(body.errors![0].extensions!.code).toBe('INTERNAL_SERVER_ERROR');
         expect((await sql(`SELECT count(*)::int AS n FROM customers`))[0].n).toBe(customersBefore);
-        expect(await sql(`SELECT 1 FROM customers WHERE id_number = $1`, [input.idNumber])).toEqual([]);
+        expect(await sql(`SELECT 1 FROM customers WHERE id_number_bidx = $1`, [server.keyring.blindIndex('idNumber', input.idNumber)])).toEqual([]);
         expect((await sql(`SELECT count(*)::int AS n FROM audit_changes`))[0].n).toBe(historyBefore);
       } finally {
         await sql(`DROP TRIGGER fail_rm_change ON relationship_manager_changes; DROP FUNCTION fail_rm_change()`);
