@@ -115,14 +115,17 @@ describe('Partner integrations', () => {
   /** Distinct active individual customers with every identifying field set, not used by another section. */
   const taken = new Set<string>();
   async function pickCustomers(n: number, condition = 'TRUE'): Promise<CustomerRow[]> {
-    const rows = await sql<CustomerRow>(
-      `SELECT id, name, id_number, phone, bank_card_number, birth_date::text AS birth_date, archive_number FROM customers c
-       WHERE status = 'ACTIVE' AND kind = 'INDIVIDUAL' AND id_number IS NOT NULL AND phone IS NOT NULL AND bank_card_number IS NOT NULL
+    // Chosen by which sealed values are stored, then read clear (test ground truth: clearRows).
+    const chosen = await sql<{ id: string }>(
+      `SELECT id FROM customers c
+       WHERE status = 'ACTIVE' AND kind = 'INDIVIDUAL' AND id_number_sealed IS NOT NULL AND phone_sealed IS NOT NULL AND bank_card_number_sealed IS NOT NULL
          AND NOT (id = ANY($1::uuid[])) AND ${condition}
        ORDER BY archive_number LIMIT $2`,
       [[...taken], n],
     );
+    const rows = await server.clearRows<CustomerRow>('customers', 't.id = ANY($1::uuid[])', [chosen.map((r) => r.id)], 'ORDER BY t.archive_number');
     expect(rows).toHaveLength(n);
+    for (const r of rows) for (const value of [r.id_number, r.phone, r.bank_card_number]) expect(value).toEqual(expect.any(String));
     for (const r of rows) taken.add(r.id);
     return rows;
   }
@@ -575,7 +578,7 @@ describe('Partner integrations', () => {
     let customer: CustomerRow;
 
     beforeAll(async () => {
-      [customer] = await pickCustomers(1, `birth_date IS NOT NULL`);
+      [customer] = await pickCustomers(1, `birth_date_sealed IS NOT NULL`);
       await server.token({ role: 'partner', partner: PARTNER, scopes: ['customers:read'] });
       await consent(customer.id, PARTNER);
     });
