@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { budgetPlugin, windows } from '../../src/budget/budget-plugin';
 import { createBudgetStore, PostgresBudgetStore, RedisBudgetStore, type BudgetStore, type DayUsage } from '../../src/budget/store';
 import { ROLE_POLICIES } from '../../permissions/policy';
+import { SEALED_TABLES } from '../../src/crypto/sealed-fields';
 import { startTestServer, type CallOptions, type GqlResult, type TestServer } from '../harness/server';
 
 /**
@@ -143,9 +144,13 @@ describe('Partner budgets, allow-list and scoped schema', () => {
 
   /** Active customers with the columns set, consented to `partnerId` for partner_service (superuser insert). */
   const taken = new Set<string>();
+  /** The column holding a value as stored: a sealed field's ciphertext (its plaintext column is emptied). */
+  const sealedCustomerColumns = new Set(SEALED_TABLES.customers.fields.map((f) => f.column));
+  const storedColumn = (column: string) => (sealedCustomerColumns.has(column) ? `${column}_sealed` : column);
+
   async function consentedCustomers(partnerId: string, n: number, columns: string[]): Promise<string[]> {
     const rows = await sql<{ id: string }>(
-      `SELECT id FROM customers WHERE status = 'ACTIVE' AND ${columns.map((c) => `${c} IS NOT NULL`).join(' AND ')}
+      `SELECT id FROM customers WHERE status = 'ACTIVE' AND ${columns.map((c) => `${storedColumn(c)} IS NOT NULL`).join(' AND ')}
          AND NOT (id = ANY($1::uuid[])) ORDER BY archive_number LIMIT $2`,
       [[...taken], n],
     );
@@ -421,13 +426,17 @@ describe('Partner budgets, allow-list and scoped schema', () => {
     let reps: { rep: string; customer: { id: string; name: string; phone: string } }[];
 
     beforeAll(async () => {
-      const rows = await sql<{ rep: string; id: string; name: string; phone: string }>(
-        `SELECT DISTINCT ON (relationship_manager_id) relationship_manager_id AS rep, id, name, phone FROM customers
-         WHERE status = 'ACTIVE' AND relationship_manager_id IS NOT NULL AND phone IS NOT NULL
+      const chosen = await sql<{ id: string }>(
+        `SELECT DISTINCT ON (relationship_manager_id) id FROM customers
+         WHERE status = 'ACTIVE' AND relationship_manager_id IS NOT NULL AND phone_sealed IS NOT NULL
          ORDER BY relationship_manager_id, archive_number LIMIT 2`,
       );
+      const rows = await server.clearRows<{ relationship_manager_id: string; id: string; name: string; phone: string }>(
+        'customers', 't.id = ANY($1::uuid[])', [chosen.map((r) => r.id)], 'ORDER BY t.relationship_manager_id',
+      );
       expect(rows).toHaveLength(2);
-      reps = rows.map(({ rep, ...customer }) => ({ rep, customer }));
+      reps = rows.map(({ relationship_manager_id: rep, id, name, phone }) => ({ rep, customer: { id, name, phone } }));
+      for (const { customer } of reps) expect(customer.phone).toEqual(expect.any(String));
     });
 
     // The contract of every store this machine has: PostgreSQL always, Redis when REDIS_URL is set.
