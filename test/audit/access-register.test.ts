@@ -126,22 +126,24 @@ describe('Access register', () => {
   beforeAll(async () => {
     server = await startTestServer();
     rep = (await sql<{ id: string }>(`SELECT relationship_manager_id AS id FROM customers GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`))[0].id;
-    [own] = await sql<CustomerRow>(
-      `SELECT id, name, id_number, phone FROM customers c
-       WHERE kind = 'INDIVIDUAL' AND relationship_manager_id = $1 AND phone IS NOT NULL AND id_number IS NOT NULL
-         AND (SELECT count(*) FROM contacts ct WHERE ct.customer_id = c.id) < 19
-       ORDER BY archive_number LIMIT 1`,
+    // Chosen by their stored (sealed) values, read clear as test ground truth.
+    [own] = await server.clearRows<CustomerRow>(
+      'customers',
+      `t.kind = 'INDIVIDUAL' AND t.relationship_manager_id = $1 AND t.phone_sealed IS NOT NULL AND t.id_number_sealed IS NOT NULL
+         AND (SELECT count(*) FROM contacts ct WHERE ct.customer_id = t.id) < 19`,
       [rep],
+      'ORDER BY t.archive_number LIMIT 1',
     );
-    [foreign] = await sql<CustomerRow>(
-      `SELECT id, name, id_number, phone FROM customers
-       WHERE kind = 'INDIVIDUAL' AND relationship_manager_id <> $1 AND phone IS NOT NULL AND id_number IS NOT NULL
-       ORDER BY archive_number LIMIT 1`,
+    [foreign] = await server.clearRows<CustomerRow>(
+      'customers',
+      `t.kind = 'INDIVIDUAL' AND t.relationship_manager_id <> $1 AND t.phone_sealed IS NOT NULL AND t.id_number_sealed IS NOT NULL`,
       [rep],
+      'ORDER BY t.archive_number LIMIT 1',
     );
     serviceAgent = (await sql<{ id: string }>(`SELECT id FROM staff WHERE role = 'service' ORDER BY username LIMIT 1`))[0].id;
     expect(own).toBeDefined();
     expect(foreign).toBeDefined();
+    for (const row of [own, foreign]) expect([typeof row.phone, typeof row.id_number]).toEqual(['string', 'string']);
   });
 
   afterAll(() => server.stop());
