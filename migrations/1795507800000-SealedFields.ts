@@ -64,6 +64,15 @@ export class SealedFields1795507800000 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    // Sealed values cannot be brought back here (the keys are outside SQL), and dropping the key
+    // store would destroy every one of them: nothing is discarded to go down.
+    const sealedRows = Object.entries(SEALED_COLUMNS).map(
+      ([table, columns]) => `(SELECT count(*) FROM "${table}" WHERE ${columns.map(([c]) => `"${c}_sealed" IS NOT NULL`).join(' OR ')})`,
+    );
+    const [{ keys, sealed }] = await queryRunner.query(`SELECT (SELECT count(*) FROM keystore.customer_keys)::int AS keys, (${sealedRows.join(' + ')})::int AS sealed`);
+    if (keys > 0 || sealed > 0) {
+      throw new Error(`SealedFields down(): ${sealed} rows hold sealed values and ${keys} customers have keys; going down would destroy them (export or erase the data first)`);
+    }
     await queryRunner.query(`DROP INDEX "customers_bank_card_idx"`);
     await queryRunner.query(`DROP INDEX "customers_phone_idx"`);
     await queryRunner.query(`DROP INDEX "customers_id_number_pending_idx"`);
@@ -75,10 +84,12 @@ export class SealedFields1795507800000 implements MigrationInterface {
       ]);
       await queryRunner.query(`ALTER TABLE "${table}" ${drops.join(', ')}`);
     }
-    // Sealed values cannot be brought back here (the keys are outside SQL): going down loses them.
     await queryRunner.query(`CREATE UNIQUE INDEX "customers_id_number_key" ON "customers" ("id_number") WHERE id_number IS NOT NULL AND status <> 'PENDING_REVIEW' AND review_outcome IS NULL`);
     await queryRunner.query(`CREATE INDEX "customers_id_number_pending_idx" ON "customers" ("id_number") WHERE status = 'PENDING_REVIEW'`);
     await queryRunner.query(`CREATE INDEX "customers_phone_idx" ON "customers" ("phone")`);
+    // What up() relaxed: these two were required before sealing.
+    await queryRunner.query(`ALTER TABLE "transactions" ALTER COLUMN "account_number" SET NOT NULL`);
+    await queryRunner.query(`ALTER TABLE "complaints" ALTER COLUMN "description" SET NOT NULL`);
     await queryRunner.query(`DROP SCHEMA keystore CASCADE`);
   }
 }
