@@ -13,6 +13,12 @@ export interface KeyEncryptionProvider {
   currentKekId(): string;
   wrap(dataKey: Buffer, associatedData: string): Promise<{ kekId: string; wrapped: Buffer }>;
   unwrap(kekId: string, wrapped: Buffer, associatedData: string): Promise<Buffer>;
+  /**
+   * Where the KEK is local (a key file), unwrapping at the moment a value is read: a row whose
+   * sealed fields are all served masked then unwraps no key. A remote provider (HSM, KMS) leaves
+   * this out, and the rows of a result have their keys unwrapped before they are handed out.
+   */
+  unwrapNow?(kekId: string, wrapped: Buffer, associatedData: string): Buffer;
   /** KEK ids this provider can still unwrap with. */
   kekIds(): string[];
 }
@@ -81,6 +87,10 @@ export class FileKeyProvider implements RotatableKeyProvider {
   }
 
   async unwrap(kekId: string, wrapped: Buffer, associatedData: string): Promise<Buffer> {
+    return this.unwrapNow(kekId, wrapped, associatedData);
+  }
+
+  unwrapNow(kekId: string, wrapped: Buffer, associatedData: string): Buffer {
     return open(this.key(kekId), wrapped, associatedData);
   }
 

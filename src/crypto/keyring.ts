@@ -39,6 +39,22 @@ export class Keyring {
     return this.cache.get(reference);
   }
 
+  /** Whether keys can be unwrapped when a value is read (a local KEK) rather than before rows are handed out. */
+  get unwrapsOnRead(): boolean {
+    return typeof this.provider.unwrapNow === 'function';
+  }
+
+  /** The data key of a reference, unwrapped now if need be (local KEKs only; see `unwrapsOnRead`). */
+  keyFor(reference: KeyReference): Buffer {
+    let key = this.cache.get(reference);
+    if (!key) {
+      const [customerId, kekId, hex] = reference.split(' ');
+      key = this.provider.unwrapNow!(kekId, Buffer.from(hex, 'hex'), wrappingPlace(customerId, 'data'));
+      this.remember(reference, key);
+    }
+    return key;
+  }
+
   /** Unwraps the data keys not yet in the cache (one provider call each). */
   async prefetch(references: Iterable<KeyReference | null>): Promise<void> {
     const missing = new Set<KeyReference>();

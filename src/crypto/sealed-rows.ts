@@ -14,6 +14,7 @@ export const KEY_COLUMN = '$key';
 const SEALED_SUFFIX = '$sealed';
 const MASKED_SUFFIX = '$masked';
 const DATA_KEY = Symbol('dataKey');
+const KEYRING = Symbol('keyring');
 
 const sealedAlias = (table: string, property: string) => `${table}.${property}${SEALED_SUFFIX}`;
 export const maskedAlias = (property: string) => `${property}${MASKED_SUFFIX}`;
@@ -35,9 +36,10 @@ type OpenedRow = Record<string | symbol, unknown> & { id?: string };
 function openField(row: OpenedRow, spec: SealedTable, field: SealedField): string | null | undefined {
   const sealed = row[sealedAlias(spec.table, field.property)] as Buffer | null | undefined;
   if (sealed === undefined || sealed === null) return sealed;
-  const key = row[DATA_KEY] as Buffer | undefined;
+  const reference = row[KEY_COLUMN] as KeyReference | null;
   // The customer's key is gone (erased): nothing of them can be read back.
-  if (!key) return null;
+  if (!reference) return null;
+  const key = (row[DATA_KEY] as Buffer | undefined) ?? (row[KEYRING] as Keyring).keyFor(reference);
   return open(key, sealed, placeOf(spec.table, field.column, String(row.id))).toString('utf8');
 }
 
@@ -73,8 +75,16 @@ export async function openRows<R extends QueryResultRow>(keyring: Keyring | unde
   if (!spec) return result.rows;
   if (!keyring) throw new Error('rows with sealed columns were read through a pool without a keyring');
   const rows = result.rows as unknown as OpenedRow[];
-  await keyring.prefetch(rows.map((row) => row[KEY_COLUMN] as KeyReference | null));
   const prototype = rowPrototype(spec);
+  if (keyring.unwrapsOnRead) {
+    // Unwrapped when a value is first read: a page served masked unwraps nothing.
+    for (const row of rows) {
+      row[KEYRING] = keyring;
+      Object.setPrototypeOf(row, prototype);
+    }
+    return result.rows;
+  }
+  await keyring.prefetch(rows.map((row) => row[KEY_COLUMN] as KeyReference | null));
   for (const row of rows) {
     const reference = row[KEY_COLUMN] as KeyReference | null;
     if (reference) row[DATA_KEY] = keyring.cached(reference);
