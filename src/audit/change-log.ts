@@ -14,7 +14,9 @@ import type { ValueHasher } from './keys';
 
 export type AuditedEntity =
   | 'Customer' | 'Contact' | 'Transaction' | 'Complaint' | 'Consent' | 'Partner' | 'PartnerToken' | 'PartnerOperation' | 'StaffMember'
-  | 'RelationshipManagerChange' | 'CustomerDuplicateReview';
+  | 'RelationshipManagerChange' | 'CustomerDuplicateReview'
+  // Key management steps (npm run keys): counts and key ids in `reason`, never key material.
+  | 'KeyRotation';
 export type ChangeAction = 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** One changed record, as the service saw it before and after (rows in their GraphQL shape). */

@@ -36,11 +36,23 @@ interface KeyFile {
 
 const newKekId = () => `kek-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
 
+/**
+ * How long a process may still unwrap with a KEK it had loaded after the file stopped naming it: a
+ * request that read a key reference just before `rotate-kek` retired its KEK still opens its rows.
+ * New keys are never wrapped under it, and no other process ever gets it back from the file.
+ */
+export const RETIRED_KEK_GRACE_MS = 60_000;
+
 /** KEKs in one JSON file: `{ current, keys: { id: base64 } }`, rewritten atomically on rotation. */
 export class FileKeyProvider implements RotatableKeyProvider {
   private file: KeyFile;
+  /** KEKs that left the file while this process held them, with when they stop opening anything. */
+  private readonly retiring = new Map<string, { key: string; until: number }>();
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.file = FileKeyProvider.parse(
       readOrCreateSecretFile(path, () => {
         const id = newKekId();
@@ -61,12 +73,23 @@ export class FileKeyProvider implements RotatableKeyProvider {
 
   /** Another process rotated: read the file again (a KEK id we do not know is the sign). */
   private reload(): void {
-    if (existsSync(this.path)) this.file = FileKeyProvider.parse(readFileSync(this.path, 'utf8'), this.path);
+    if (existsSync(this.path)) this.replace(FileKeyProvider.parse(readFileSync(this.path, 'utf8'), this.path));
   }
 
-  private key(kekId: string): Buffer {
+  private replace(file: KeyFile): void {
+    for (const [id, { until }] of this.retiring) if (until <= this.now()) this.retiring.delete(id);
+    for (const [id, key] of Object.entries(this.file.keys)) {
+      if (!file.keys[id] && !this.retiring.has(id)) this.retiring.set(id, { key, until: this.now() + RETIRED_KEK_GRACE_MS });
+    }
+    this.file = file;
+  }
+
+  /** `unwrapping`: a KEK retired moments ago still opens (see RETIRED_KEK_GRACE_MS); wrapping never uses one. */
+  private key(kekId: string, unwrapping = false): Buffer {
     if (!this.file.keys[kekId]) this.reload();
-    const key = this.file.keys[kekId];
+    let key = this.file.keys[kekId];
+    const retired = this.retiring.get(kekId);
+    if (!key && unwrapping && retired && retired.until > this.now()) key = retired.key;
     if (!key) throw new Error(`key-encryption key ${kekId} is not in ${this.path}`);
     return Buffer.from(key, 'base64');
   }
@@ -91,7 +114,7 @@ export class FileKeyProvider implements RotatableKeyProvider {
   }
 
   unwrapNow(kekId: string, wrapped: Buffer, associatedData: string): Buffer {
-    return open(this.key(kekId), wrapped, associatedData);
+    return open(this.key(kekId, true), wrapped, associatedData);
   }
 
   addKek(): string {
@@ -113,6 +136,6 @@ export class FileKeyProvider implements RotatableKeyProvider {
     const temporary = `${this.path}.${process.pid}.tmp`;
     writeFileSync(temporary, JSON.stringify(file), { mode: 0o600 });
     renameSync(temporary, this.path);
-    this.file = file;
+    this.replace(file);
   }
 }

@@ -89,12 +89,18 @@ export class Keyring {
     return dataKey;
   }
 
-  /** A customer's key of one kind, from the key store (null: none — erased, or never made). */
-  async customerKey(db: SqlRunner, customerId: string, kind: CustomerKeyKind = 'data'): Promise<Buffer | null> {
+  /**
+   * A customer's key of one kind, from the key store (null: none — erased, or never made).
+   * `forSealing`: the caller seals with it in its transaction, so the key row is share-locked until
+   * that commits — a data-key rotation (which locks the row for update) waits for it, and it waits
+   * for a rotation under way and then reads the new key: nothing is ever sealed under a key that a
+   * rotation has just replaced.
+   */
+  async customerKey(db: SqlRunner, customerId: string, kind: CustomerKeyKind = 'data', options: { forSealing?: boolean } = {}): Promise<Buffer | null> {
     const column = kind === 'data' ? 'data_key' : 'history_key';
     const kekColumn = kind === 'data' ? 'kek_id' : 'history_kek_id';
     const [row] = await db.rows<{ kek: string; wrapped: Buffer }>(
-      `SELECT ${kekColumn} AS kek, ${column} AS wrapped FROM keystore.customer_keys WHERE customer_id = $1`,
+      `SELECT ${kekColumn} AS kek, ${column} AS wrapped FROM keystore.customer_keys WHERE customer_id = $1${options.forSealing ? ' FOR SHARE' : ''}`,
       [customerId],
     );
     return row ? this.provider.unwrap(row.kek, row.wrapped, wrappingPlace(customerId, kind)) : null;

@@ -46,7 +46,7 @@ async function sealTable(pool: Pool, keyring: Keyring, spec: SealedTable, batch:
         [batch],
       );
       for (const row of rows) {
-        const dataKey = await keyring.customerKey(runnerOf(client), row.customer!, 'data');
+        const dataKey = await keyring.customerKey(runnerOf(client), row.customer!, 'data', { forSealing: true });
         if (!dataKey) throw new Error(`${spec.table} ${row.id}: its customer has no data key`);
         const values = Object.fromEntries(spec.fields.map((f) => [f.property, row[f.property]]));
         const columns = { ...sealedColumns(keyring, dataKey, spec.table, row.id!, values), ...Object.fromEntries(spec.fields.map((f) => [f.column, null])) };

@@ -12,9 +12,9 @@ export function requireKeyring(db: KeyedRunner): Keyring {
   return db.keyring;
 }
 
-/** The customer's data key; a customer whose key was destroyed (erased) takes no new personal data. */
+/** The customer's data key, share-locked for the caller's transaction (see `Keyring.customerKey`); a customer whose key was destroyed (erased) takes no new personal data. */
 export async function customerDataKey(db: KeyedRunner, customerId: string): Promise<Buffer> {
-  const key = await requireKeyring(db).customerKey(db, customerId, 'data');
+  const key = await requireKeyring(db).customerKey(db, customerId, 'data', { forSealing: true });
   if (!key) throw new Error(`customer ${customerId} has no data key (erased)`);
   return key;
 }
