@@ -10,6 +10,27 @@ import { CLASSIFICATION } from '../../permissions/classification';
 
 const cache = new Map<string, string>();
 
+/**
+ * Every row of a customer's records carries `$hold`: 'RESTRICTED' or 'ERASED' when its customer
+ * is (the erasure flow), else null — the policy then withholds the row's sensitive fields
+ * (permissions/engine/enforcement.ts) with no statement of its own.
+ */
+export const HOLD_COLUMN = '$hold';
+
+/** 'RESTRICTED' or 'ERASED' when a row read with `selectColumns` belongs to such a customer, else null. */
+export function heldStatus(row: unknown): string | null {
+  const hold = row !== null && typeof row === 'object' ? (row as Record<string, unknown>)[HOLD_COLUMN] : null;
+  return typeof hold === 'string' ? hold : null;
+}
+
+function holdSelectList(table: string, alias: string): string[] {
+  const spec = SEALED_TABLES[table];
+  if (!spec) return [];
+  if (table === 'customers') return [`CASE WHEN ${alias}.status IN ('RESTRICTED', 'ERASED') THEN ${alias}.status END AS "${HOLD_COLUMN}"`];
+  // The condition is the predicate of the partial index customers_held_idx: an empty probe for almost every row.
+  return [`(SELECT held.status FROM customers held WHERE held.id = ${spec.customerOf(alias)} AND held.status IN ('RESTRICTED', 'ERASED')) AS "${HOLD_COLUMN}"`];
+}
+
 function tableOf(entity: Function): string {
   const table = getMetadataArgsStorage().tables.find((t) => t.target === entity);
   return table?.name ?? entity.name;
@@ -17,7 +38,8 @@ function tableOf(entity: Function): string {
 
 /**
  * `alias.db_name AS "property"` for the entity's columns (those in `only`, when given), cached;
- * sealed fields as their ciphertext, stored masked form and key reference (src/crypto/sealed-rows).
+ * sealed fields as their ciphertext, stored masked form and key reference (src/crypto/sealed-rows);
+ * rows of a customer's records also whether the customer is restricted or erased (`$hold`).
  */
 function columnList(entity: Function, alias: string, only: readonly string[] | null): string {
   const key = `${entity.name}:${alias}:${only?.join(',') ?? '*'}`;
@@ -27,7 +49,7 @@ function columnList(entity: Function, alias: string, only: readonly string[] | n
     const plain = getMetadataArgsStorage()
       .columns.filter((column) => column.target === entity && !isSealedStorage(column.propertyName) && (!wanted || wanted.has(column.propertyName)))
       .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`);
-    list = [...plain, ...sealedSelectList(tableOf(entity), alias, wanted)].join(', ');
+    list = [...plain, ...sealedSelectList(tableOf(entity), alias, wanted), ...holdSelectList(tableOf(entity), alias)].join(', ');
     cache.set(key, list);
   }
   return list;
@@ -53,7 +75,7 @@ export function selectColumnsFor(entity: Function, alias: string, selected: read
     const plain = getMetadataArgsStorage()
       .columns.filter((column) => column.target === entity && !isSealedStorage(column.propertyName))
       .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`);
-    list = [...plain, ...sealedSelectList(table, alias, wanted)].join(', ');
+    list = [...plain, ...sealedSelectList(table, alias, wanted), ...holdSelectList(table, alias)].join(', ');
     cache.set(key, list);
   }
   return list;

@@ -8,6 +8,7 @@ import type { SqlParams } from '../../schema/common/sql';
 import { visibilityCondition, type CustomerVisibility } from './visibility';
 import { keyringOf, type Keyring } from '../crypto/keyring';
 import { clearRecord, openRows } from '../crypto/sealed-rows';
+import { HOLD_COLUMN } from './columns';
 
 // DATE stays "YYYY-MM-DD" (pg would build a local-midnight Date); NUMERIC and INT8 stay strings.
 types.setTypeParser(types.builtins.DATE, (value: string) => value);
@@ -184,6 +185,13 @@ export class RequestDb implements SqlRunner {
   }
 }
 
+/** A row as the change history records it: sealed fields clear, no read markers (`$hold`). */
+function historyRecord(row: Record<string, unknown> | null): Record<string, unknown> | null {
+  const record = clearRecord(row);
+  if (record) delete record[HOLD_COLUMN];
+  return record;
+}
+
 export class TransactionDb implements SqlRunner {
   /** Changes made in this transaction: its change history, written before COMMIT. */
   readonly changes: EntityChange[] = [];
@@ -201,7 +209,7 @@ export class TransactionDb implements SqlRunner {
 
   /** Registers a changed record (its sealed fields read clear, for the history); every write in a transaction calls this. */
   changed(change: EntityChange): void {
-    this.changes.push({ ...change, before: clearRecord(change.before), after: clearRecord(change.after) });
+    this.changes.push({ ...change, before: historyRecord(change.before), after: historyRecord(change.after) });
   }
 
   async exec(text: string, values: unknown[] = []): Promise<number> {

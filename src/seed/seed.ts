@@ -124,8 +124,8 @@ export async function seedDatabase(pool: Pool, options: SeedOptions): Promise<Se
     // Two processes starting on one empty database: the second waits, then finds data.
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('customer-records:seed'))`);
     if (options.reset) {
-      // Consents and relationship-manager requests name customers: a reset demo database starts without them too.
-      await client.query('TRUNCATE consents, relationship_manager_changes, customer_duplicate_reviews, complaint_events, complaints, transactions, contacts, customers, staff');
+      // Consents, relationship-manager and erasure requests name customers: a reset demo database starts without them too.
+      await client.query('TRUNCATE deletion_records, erasure_requests, consents, relationship_manager_changes, customer_duplicate_reviews, complaint_events, complaints, transactions, contacts, customers, staff');
       await client.query('TRUNCATE keystore.customer_keys');
     } else {
       const { rows } = await client.query<{ n: number }>('SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM staff) AS n');

@@ -26,12 +26,18 @@ import { SealedColumns } from './sealed-columns';
 @Check('customers_credit_rating_check', `credit_rating IN ${sqlEnumList(CreditRating)}`)
 @Check('customers_archive_number_check', `archive_number ~ '^[PE][0-9]{15}$' AND (kind = 'INDIVIDUAL') = (archive_number LIKE 'P%')`)
 @Check('customers_money_check', 'annual_income >= 0 AND total_assets >= 0')
+// An erased customer's row stays (the facts the law keeps hang off it); its name goes (schema/erasure).
+@Check('customers_name_check', `name IS NOT NULL OR status = 'ERASED'`)
+@Check('customers_restricted_check', `(status = 'RESTRICTED') = (restricted_until IS NOT NULL)`)
 @Index('customers_created_at_idx', ['createdAt', 'id'])
 @Index('customers_updated_at_idx', ['updatedAt', 'id'])
 @Index('customers_rm_idx', ['relationshipManagerId', 'createdAt'])
 @Index('customers_kind_idx', ['kind', 'createdAt'])
 @Index('customers_tier_idx', ['tier', 'createdAt'])
 @Index('customers_status_idx', ['status', 'createdAt'])
+// Rows read carry whether their customer is restricted or erased (src/db/columns.ts): a lookup in this small index.
+@Index('customers_held_idx', ['id'], { where: `status IN ('RESTRICTED', 'ERASED')` })
+@Index('customers_restricted_until_idx', ['restrictedUntil'], { where: `status = 'RESTRICTED'` })
 // Customers awaiting review by ID number: the duplicate check looks among them too.
 @Index('customers_id_number_pending_idx', ['idNumberBidx'], { where: `status = 'PENDING_REVIEW'` })
 // One customer per ID number (by its blind index); rows awaiting review, and rows a review merged or rejected, are not customers (yet).
@@ -51,8 +57,8 @@ export class Customer {
   @Column({ name: 'archive_number', type: 'text' })
   archiveNumber!: string;
 
-  @Field(() => String, { nullable: true, description: 'Personal or registered company name' })
-  @Column({ type: 'text' })
+  @Field(() => String, { nullable: true, description: 'Personal or registered company name (null once erased)' })
+  @Column({ type: 'text', nullable: true })
   name!: string | null;
 
   @Field(() => String, { nullable: true, description: 'National ID number (GB 11643), individuals' })
@@ -123,6 +129,10 @@ export class Customer {
   @Field(() => CustomerStatus)
   @Column({ type: 'text', default: CustomerStatus.ACTIVE })
   status!: CustomerStatus;
+
+  @Field(() => Date, { nullable: true, description: 'RESTRICTED: until when a legal retention period holds the erasure back (then it is erased)' })
+  @Column({ name: 'restricted_until', type: 'timestamptz', nullable: true })
+  restrictedUntil!: Date | null;
 
   // Not in the schema: set when a de-duplication review merges or rejects the row.
   @Column({ name: 'review_outcome', type: 'text', nullable: true })

@@ -1,10 +1,14 @@
 /** Enumerations shared by the database (CHECK constraints) and the GraphQL schema. */
 import { registerEnumType } from 'type-graphql';
+import type { Designation } from '../../../permissions/erasure';
 
 export enum CustomerKind { INDIVIDUAL = 'INDIVIDUAL', CORPORATE = 'CORPORATE' }
 export enum CustomerTier { KEY = 'KEY', GENERAL = 'GENERAL' }
-/** PENDING_REVIEW: created by a caller who may not read ID numbers clear, until a manager resolves its de-duplication review. */
-export enum CustomerStatus { ACTIVE = 'ACTIVE', CLOSED = 'CLOSED', ERASED = 'ERASED', PENDING_REVIEW = 'PENDING_REVIEW' }
+/**
+ * PENDING_REVIEW: created by a caller who may not read ID numbers clear, until a manager resolves its de-duplication review.
+ * RESTRICTED: erasure approved while a legal retention period runs (nobody reads their data but under legal_hold); ERASED: keys destroyed, personal columns cleared.
+ */
+export enum CustomerStatus { ACTIVE = 'ACTIVE', CLOSED = 'CLOSED', ERASED = 'ERASED', PENDING_REVIEW = 'PENDING_REVIEW', RESTRICTED = 'RESTRICTED' }
 /** How a de-duplication review closed a customer row that never became a customer. */
 export enum ReviewOutcome { MERGED = 'MERGED', REJECTED = 'REJECTED' }
 export enum Gender { MALE = 'MALE', FEMALE = 'FEMALE' }
@@ -13,6 +17,12 @@ export enum StaffRole {
   SALES = 'sales', SERVICE = 'service', MANAGER = 'manager',
   ANALYST = 'analyst', AUDITOR = 'auditor', ADMIN = 'admin',
 }
+/** Designations of permissions/erasure.ts (DESIGNATIONS), as a database and GraphQL enumeration. */
+export enum StaffDesignation { INFORMATION_MANAGEMENT_HEAD = 'INFORMATION_MANAGEMENT_HEAD' }
+// The policy's designations, no more and no fewer: a compile error otherwise.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const SAME_DESIGNATIONS: Same<`${StaffDesignation}`, Designation> = true;
+void SAME_DESIGNATIONS;
 export enum TransactionDirection { DEBIT = 'DEBIT', CREDIT = 'CREDIT' }
 export enum TransactionChannel {
   COUNTER = 'COUNTER', ATM = 'ATM', ONLINE = 'ONLINE', MOBILE = 'MOBILE', POS = 'POS', TRANSFER = 'TRANSFER',
@@ -33,10 +43,20 @@ export enum ComplaintStatus {
 
 registerEnumType(CustomerKind, { name: 'CustomerKind', description: 'Individual person or corporate body' });
 registerEnumType(CustomerTier, { name: 'CustomerTier', description: 'KEY customers are contacted monthly, GENERAL quarterly' });
-registerEnumType(CustomerStatus, { name: 'CustomerStatus' });
+registerEnumType(CustomerStatus, {
+  name: 'CustomerStatus',
+  valuesConfig: {
+    RESTRICTED: { description: 'Erasure approved while a legal retention period runs: personal fields removed for every role except under the legal_hold purpose' },
+    ERASED: { description: 'Erased: keys destroyed, every personal field null; non-personal transaction facts stay' },
+  },
+});
 registerEnumType(Gender, { name: 'Gender' });
 registerEnumType(CreditRating, { name: 'CreditRating' });
 registerEnumType(StaffRole, { name: 'StaffRole' });
+registerEnumType(StaffDesignation, {
+  name: 'StaffDesignation',
+  valuesConfig: { INFORMATION_MANAGEMENT_HEAD: { description: 'Information-management head (信息管理部门负责人): the second approval of an erasure; a manager' } },
+});
 registerEnumType(TransactionDirection, { name: 'TransactionDirection', description: 'DEBIT: money out of the customer account; CREDIT: money in' });
 registerEnumType(TransactionChannel, { name: 'TransactionChannel' });
 registerEnumType(TransactionStatus, { name: 'TransactionStatus' });
