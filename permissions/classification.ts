@@ -32,6 +32,8 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     consents: INTERNAL,
     relationshipManagerChanges: INTERNAL,
     customerReviews: INTERNAL,
+    erasureRequests: INTERNAL,
+    deletionRecords: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -60,6 +62,13 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     rejectRelationshipManagerChange: INTERNAL,
     cancelRelationshipManagerChange: INTERNAL,
     resolveCustomerReview: INTERNAL,
+    setStaffDesignations: INTERNAL,
+    requestErasure: INTERNAL,
+    approveErasure: INTERNAL,
+    approveErasureAsInformationHead: INTERNAL,
+    rejectErasure: INTERNAL,
+    cancelErasure: INTERNAL,
+    executeErasure: INTERNAL,
   },
   Customer: {
     id: INTERNAL,
@@ -88,6 +97,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     tier: INTERNAL,
     creditRating: { level: 'L2' },
     status: INTERNAL,
+    restrictedUntil: INTERNAL,
     createdAt: INTERNAL,
     updatedAt: INTERNAL,
     relationshipManager: INTERNAL,
@@ -156,6 +166,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     tokensValidAfter: INTERNAL,
     // Written by administrators about a staff account, not about a customer.
     statusReason: INTERNAL,
+    designations: { level: 'INTERNAL', listEstimate: 2 },
   },
   Viewer: {
     sub: PUBLIC,
@@ -219,6 +230,24 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     createdBy: INTERNAL, createdAt: INTERNAL, decidedBy: INTERNAL, decidedAt: INTERNAL,
     note: { level: 'L1', mask: 'freeText' },
   },
+  // Who asked, who approved, who executed and when stay clear (accountability); the staff's free texts are masked.
+  ErasureRequest: {
+    id: INTERNAL, customerId: INTERNAL, basis: INTERNAL, reason: { level: 'L1', mask: 'freeText' }, status: INTERNAL,
+    requestedBy: INTERNAL, requestedAt: INTERNAL, departmentApprovedBy: INTERNAL, departmentApprovedAt: INTERNAL,
+    informationHeadApprovedBy: INTERNAL, informationHeadApprovedAt: INTERNAL, rejectedBy: INTERNAL, rejectedAt: INTERNAL,
+    rejectionReason: { level: 'L1', mask: 'freeText' }, cancelledAt: INTERNAL, executedBy: INTERNAL, executedAt: INTERNAL,
+    restrictedUntil: INTERNAL, erasedAt: INTERNAL,
+  },
+  // Nothing of the person: ids, times and field coordinates (seed 001 五(四)3).
+  DeletionRecord: {
+    id: INTERNAL, requestId: INTERNAL, customerId: INTERNAL, basis: INTERNAL, requestedBy: INTERNAL, requestedAt: INTERNAL,
+    departmentApprovedBy: INTERNAL, departmentApprovedAt: INTERNAL, informationHeadApprovedBy: INTERNAL, informationHeadApprovedAt: INTERNAL,
+    executedBy: INTERNAL, executedAt: INTERNAL, restrictedUntil: INTERNAL, erasedAt: INTERNAL, categories: { level: 'INTERNAL', listEstimate: 30 },
+  },
+  ErasureRequestConnection: CONNECTION,
+  ErasureRequestEdge: EDGE,
+  DeletionRecordConnection: CONNECTION,
+  DeletionRecordEdge: EDGE,
   CustomerDuplicateReviewConnection: CONNECTION,
   CustomerDuplicateReviewEdge: EDGE,
   RelationshipManagerChangeConnection: CONNECTION,

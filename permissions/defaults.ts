@@ -55,7 +55,7 @@ export const PARTNER_ADMIN_OPERATIONS = [
 
 /** The directory of who may be served: administrators only (deactivation, token revocation). */
 export const DIRECTORY_ADMIN_OPERATIONS = [
-  'Query.staffMembers', 'Mutation.deactivateStaffMember', 'Mutation.activateStaffMember', 'Mutation.revokeStaffTokens',
+  'Query.staffMembers', 'Mutation.deactivateStaffMember', 'Mutation.activateStaffMember', 'Mutation.revokeStaffTokens', 'Mutation.setStaffDesignations',
   'Mutation.deactivatePartner', 'Mutation.activatePartner',
 ] as const;
 

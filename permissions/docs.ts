@@ -7,6 +7,8 @@ import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
 import { MASK_DESCRIPTIONS } from './masks';
 import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
+import { DESIGNATIONS, ERASURE_READS, ERASURE_STEPS, LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES, type ErasureActor, type ErasureStep } from './erasure';
+import { RETENTION_PERIODS } from './retention';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
 
 const ROLES = Object.keys(ROLE_POLICIES) as Role[];
@@ -24,6 +26,50 @@ export function describeRule(rule: FieldRule): string {
 
 function row(cells: string[]): string {
   return `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+}
+
+const ACTORS: Record<ErasureActor, string> = {
+  requester: 'the requester',
+  departmentApprover: 'the department head who approved',
+  informationHeadApprover: 'the information-management head who approved',
+  executor: 'the executing administrator',
+};
+
+function performer(step: ErasureStep): string {
+  if (step.roles.length === 0) return 'the job `npm run retention` (no person)';
+  if (step.actsAs) return `whoever may take the approval it replaces (${step.actsAs.map((s) => ERASURE_STEPS[s].operation?.split('.')[1]).join(' / ')})`;
+  const who = step.roles.join(' or ');
+  return step.designation ? `${who} designated ${DESIGNATIONS[step.designation].title}` : who;
+}
+
+/** The erasure flow (permissions/erasure.ts, permissions/retention.ts): steps, who takes each, and what holds it back. */
+function erasureSection(): string[] {
+  const out: string[] = [];
+  out.push('## Erasure', '');
+  out.push('Deletion on the customer\'s request or at the end of the relationship, unrecoverable, backups included, recorded (seed 000 二(五), seed 003 二(四), seed 001 五(四)). Each step is one mutation (or `npm run erasure`), decided by this table, in the change history (`ErasureRequest`, `DeletionRecord`) and the access register. A step not allowed from the request\'s state is refused `STEP_NOT_ALLOWED` naming both states; a person of the request taking another of its steps is refused `FORBIDDEN` (reason `SAME_PERSON`); the database\'s CHECKs hold the same.', '');
+  out.push(row(['step', 'operation', 'from → to', 'taken by', 'never by', 'rule']));
+  out.push(row(['---', '---', '---', '---', '---', '---']));
+  for (const [name, step] of Object.entries(ERASURE_STEPS)) {
+    const never = [...step.notBy.map((a) => ACTORS[a]), ...(step.onlyBy ? [`anyone but ${ACTORS[step.onlyBy]}`] : [])];
+    out.push(row([name, step.operation?.split('.')[1] ?? '—', `${step.from.join(', ') || '(new)'} → ${step.to.join(' or ')}`, performer(step), never.join(', ') || '—', step.rule]));
+  }
+  out.push('');
+  out.push(row(['read', 'roles', 'what']));
+  out.push(row(['---', '---', '---']));
+  for (const [operation, read] of Object.entries(ERASURE_READS)) out.push(row([operation.split('.')[1], read.roles.join(', '), read.what]));
+  out.push('');
+  out.push('Designations (duties on top of a role, set only through `setStaffDesignations` / `npm run staff -- designate`, never by the member):', '');
+  out.push(row(['designation', 'title', 'held by role', 'given by', 'duty']));
+  out.push(row(['---', '---', '---', '---', '---']));
+  for (const [name, d] of Object.entries(DESIGNATIONS)) out.push(row([name, d.title, d.eligibleRoles.join(', '), d.assignedBy.join(', '), d.duty]));
+  out.push('');
+  out.push('Execution erases when no legal retention period runs: the customer\'s data and history keys are destroyed, every sealed, masked and blind-index column and every clear personal column of their records is cleared, status `ERASED`; transaction amounts, dates, channel and currency stay on the empty customer row. While a period runs the customer is `RESTRICTED` instead, and `npm run retention` erases them when it ends:', '');
+  out.push(row(['records kept', 'years', 'from', 'source']));
+  out.push(row(['---', '---', '---', '---']));
+  for (const p of RETENTION_PERIODS) out.push(row([p.records, String(p.years), p.runsFrom, p.source]));
+  out.push('');
+  out.push(`A restricted customer's sensitive fields are removed for every role (reason \`RESTRICTED\`; an erased customer's: \`ERASED\`), except under the purpose \`${LEGAL_HOLD_PURPOSE}\`, allowed to ${LEGAL_HOLD_ROLES.join(' and ')} only: it lifts the restriction and nothing more — the role's own rules above still decide (masked for both), and the read is registered under that purpose.`, '');
+  return out;
 }
 
 export function renderPolicyDoc(): string {
@@ -91,6 +137,8 @@ export function renderPolicyDoc(): string {
     out.push(row([grant.relation, grant.establishedBy.join(', '), grant.requestedBy?.join(', ') ?? '—', grant.grantedBy.join(', '), grant.notBy.join(', '), grant.beneficiaries.join(', '), grant.endsWhen]));
   }
   out.push('');
+
+  out.push(...erasureSection());
 
   out.push('## Writes', '');
   out.push(row(['role', 'mutation', 'input fields', 'record condition']));

@@ -51,6 +51,8 @@ export const PURPOSES = [
   'administration',
   'partner_service',
   'credit_assessment',
+  // A restricted customer's data (erasure held back by a retention period) is read under this purpose only (permissions/erasure.ts).
+  'legal_hold',
 ] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
@@ -94,6 +96,8 @@ export const REASONS = {
   NOT_IN_POLICY: 'deny by default: the policy does not grant this field to the role',
   NOT_PLANNED: 'deny by default: the field was not in the operation’s plan',
   PROBE: 'a lookup, filter or uniqueness check on the field: a read of it for every row it can match',
+  RESTRICTED: 'the customer is restricted (erasure approved, a legal retention period still runs): read only under the legal_hold purpose',
+  ERASED: 'the customer is erased: nothing of them is served',
 } as const;
 export type Reason = keyof typeof REASONS;
 

@@ -9,6 +9,7 @@ import { AuditResolver } from './audit/audit.resolver';
 import { ComplaintResolver } from './complaint/complaint.resolver';
 import { ContactResolver } from './contact/contact.resolver';
 import { CustomerResolver } from './customer/customer.resolver';
+import { ErasureResolver } from './erasure/erasure.resolver';
 import { PartnerResolver } from './partner/partner.resolver';
 import { RelationshipResolver } from './relationship/relationship.resolver';
 import { ReviewResolver } from './review/review.resolver';
@@ -18,6 +19,7 @@ import { TransactionResolver } from './transaction/transaction.resolver';
 
 export const RESOLVERS = [
   CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver, ReviewResolver,
+  ErasureResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -10,6 +10,7 @@ import type { Logger } from './logger';
 import type { PrivacyState } from '../permissions/engine/runtime';
 import type { Purpose } from '../permissions/vocabulary';
 import type { BreadthLedger } from './budget/breadth';
+import type { Clock } from './clock';
 import { ROLE_POLICIES } from '../permissions/policy';
 
 /**
@@ -44,6 +45,8 @@ export interface RequestServices {
   signToken: TokenSigner;
   /** How far back a recorded consent may say it was granted (CONSENT_BACKDATE_DAYS). */
   consentBackdateDays: number;
+  /** "Now" for the services that decide by time (the erasure flow's retention); the system clock when absent. */
+  clock?: Clock;
 }
 
 export interface RequestOrigin {

@@ -11,6 +11,8 @@ import { rule, shield, type IRule } from 'graphql-shield';
 import type { RequestContext } from '../../src/context';
 import { applyMask, TYPE_CHANGING_MASKS } from '../masks';
 import { storedMaskedForm } from '../../src/crypto/sealed-rows';
+import { heldStatus } from '../../src/db/columns';
+import { LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES } from '../erasure';
 import { classify, isSensitive, ROLE_POLICIES } from '../policy';
 import { forbidden } from './errors';
 import { decide, plannedOutcome, record, siteOf, type FieldSite } from './runtime';
@@ -105,6 +107,21 @@ function resolveThenMask(resolve: Resolve, parent: unknown, args: unknown, ctx: 
   return isPromise(value) ? value.then((v) => maskValue(ctx, info, outcome, parent, v, site)) : maskValue(ctx, info, outcome, parent, value, site);
 }
 
+const RESTRICTED: Outcome = { decision: { kind: 'REMOVE' }, reason: 'RESTRICTED' };
+const ERASED: Outcome = { decision: { kind: 'REMOVE' }, reason: 'ERASED' };
+
+/**
+ * A record of a restricted or erased customer (the row's `$hold`, read with it): its sensitive
+ * fields are removed for every role, whatever the role's rule — except, for a restricted customer,
+ * under the legal_hold purpose, where the role's own rule applies (permissions/erasure.ts).
+ */
+function withheld(ctx: RequestContext, row: unknown): Outcome | null {
+  const hold = heldStatus(row);
+  if (hold === null) return null;
+  if (hold === 'RESTRICTED' && ctx.privacy?.plan.purpose === LEGAL_HOLD_PURPOSE && LEGAL_HOLD_ROLES.includes(ctx.principal.role)) return null;
+  return hold === 'RESTRICTED' ? RESTRICTED : ERASED;
+}
+
 /** The callable form of a graphql-middleware middleware (the package does not export it by name). */
 type Middleware = Extract<IMiddlewareFunction, (...args: never[]) => unknown>;
 type Resolve = Parameters<Middleware>[0];
@@ -120,6 +137,11 @@ type Resolve = Parameters<Middleware>[0];
 function guardedField(shieldRule: Middleware | undefined): Middleware {
   return (resolve, parent, args, ctx: RequestContext, info) => {
     const site = siteOf(ctx, info);
+    const held = withheld(ctx, parent);
+    if (held) {
+      record(ctx, info, held, parent, null, site);
+      return null as never;
+    }
     const planned = plannedOutcome(ctx, site);
     if (planned) {
       if (planned.decision.kind === 'REMOVE') {

@@ -1,12 +1,14 @@
 /** Auditors: the audit register (who saw what, who changed what); customer data masked. */
 import { maskedByDefault, READ_OPERATIONS, REGISTER_OPERATIONS } from '../defaults';
+import { erasureOperationsOf } from '../erasure';
 import type { RolePolicy } from '../vocabulary';
 
 export const auditorRole: RolePolicy = {
   description: 'Auditors: the audit register; customer data masked',
-  purposes: { allowed: ['audit'], default: 'audit' },
+  // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
+  purposes: { allowed: ['audit', 'legal_hold'], default: 'audit' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...REGISTER_OPERATIONS],
+  operations: [...READ_OPERATIONS, ...REGISTER_OPERATIONS, ...erasureOperationsOf('auditor')],
   fields: maskedByDefault(),
   lookups: [],
   writes: {},

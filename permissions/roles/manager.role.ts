@@ -3,6 +3,7 @@
  * audited grant (break-glass), which the policy does not grant yet.
  */
 import { CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
+import { erasureOperationsOf, erasureWritesOf } from '../erasure';
 import type { RolePolicy } from '../vocabulary';
 
 const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier', 'creditRating'];
@@ -15,13 +16,15 @@ const REVIEW_OPERATIONS = ['Query.customerReviews', 'Mutation.resolveCustomerRev
 
 export const managerRole: RolePolicy = {
   description: 'Managers: every record, masked by default',
-  purposes: { allowed: ['supervision'], default: 'supervision' },
+  // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
+  purposes: { allowed: ['supervision', 'legal_hold'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers'],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers', ...erasureOperationsOf('manager')],
   fields: maskedByDefault(),
   lookups: [],
   writes: {
     ...CONSENT_WRITES,
+    ...erasureWritesOf('manager'),
     // relationshipManagerId on a new customer only opens a change request; updateCustomer cannot set it at all.
     createCustomer: { fields: ['kind', 'idNumber', 'birthDate', 'gender', 'creditCode', 'relationshipManagerId', ...CUSTOMER_DATA] },
     updateCustomer: { fields: [...CUSTOMER_DATA, 'status'] },

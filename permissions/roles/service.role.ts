@@ -4,6 +4,7 @@
  * customer by ID number or phone (results masked); birth date clear only when verifying identity.
  */
 import { clearIf, COMPLAINT_TEXTS, CONSENT_OPERATIONS, CONSENT_WRITES, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
+import { erasureOperationsOf, erasureWritesOf } from '../erasure';
 import { all, clear, mask, purpose, relation, remove, when, type RolePolicy } from '../vocabulary';
 
 
@@ -11,7 +12,7 @@ export const serviceRole: RolePolicy = {
   description: 'Complaint handlers: clear contact of customers with an open complaint assigned to them; lookup by ID number or phone',
   purposes: { allowed: ['complaint_handling', 'identity_verification'], default: 'complaint_handling' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, 'Mutation.fileComplaint', ...CONSENT_OPERATIONS],
+  operations: [...READ_OPERATIONS, 'Mutation.fileComplaint', ...CONSENT_OPERATIONS, ...erasureOperationsOf('service')],
   fields: {
     ...maskedByDefault(),
     'Customer.name': clearIf('OPEN_COMPLAINT_ASSIGNED', 'Customer.name'),
@@ -28,6 +29,8 @@ export const serviceRole: RolePolicy = {
   lookups: ['Customer.idNumber', 'Customer.phone'],
   writes: {
     ...CONSENT_WRITES,
+    // A customer asks the service desk to be erased: the agent files the request, managers decide it.
+    ...erasureWritesOf('service'),
     // Files complaints, never assigns them: an assignment opens clear data to its assignee (a manager assigns).
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] },
   },

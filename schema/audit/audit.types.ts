@@ -21,6 +21,8 @@ export enum AuditedEntity {
   PARTNER_OPERATION = 'PartnerOperation',
   RELATIONSHIP_MANAGER_CHANGE = 'RelationshipManagerChange',
   CUSTOMER_DUPLICATE_REVIEW = 'CustomerDuplicateReview',
+  ERASURE_REQUEST = 'ErasureRequest',
+  DELETION_RECORD = 'DeletionRecord',
 }
 registerEnumType(AuditedEntity, { name: 'AuditedEntity', description: 'Record types whose changes are registered' });
 

@@ -1,5 +1,5 @@
 /** Complaint reads and filing: the 7-day clock starts on receipt (seed 002 art. 26). */
-import { selectColumns } from '../../src/db/columns';
+import { heldStatus, selectColumns } from '../../src/db/columns';
 import { Complaint, ComplaintEvent, ComplaintStatus, StaffRole } from '../../src/db/entities';
 import type { RequestDb, TransactionDb } from '../../src/db/pool';
 import { randomUUID } from 'node:crypto';
@@ -92,7 +92,7 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
   return db.transaction(async (tx) => {
     // A partner may file only for a customer it can see (consent); staff for any.
     const params = new SqlParams();
-    const customerConditions = db.restricted([`c.id = ${params.add(customerId)}`, `c.status <> 'ERASED'`], 'customers', 'c', params);
+    const customerConditions = db.restricted([`c.id = ${params.add(customerId)}`, `c.status NOT IN ('ERASED', 'RESTRICTED')`], 'customers', 'c', params);
     const [refs] = await tx.rows<{ customer: boolean; assignee: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM customers c WHERE ${customerConditions.join(' AND ')}) AS customer,
               (${params.add(assigneeId)}::uuid IS NULL OR ${ACTIVE_SERVICE_AGENT_SQL(params.add(assigneeId), params.add(StaffRole.SERVICE))}) AS assignee`,
@@ -139,6 +139,8 @@ export async function assignComplaint(db: RequestDb, input: AssignComplaintInput
   return db.transaction(async (tx) => {
     const [before] = await tx.rows<Complaint>(`SELECT ${complaintList.columns} FROM complaints k WHERE k.id = $1 FOR UPDATE`, [complaintId]);
     if (!before) throw notFound('complaint', 'complaintId');
+    // An assignment opens the customer's data to its assignee: none for a restricted or erased customer.
+    problems.check('complaintId', heldStatus(before) === null, 'the customer of this complaint is restricted or erased');
     const [agent] = await tx.rows<{ ok: boolean }>(`SELECT ${ACTIVE_SERVICE_AGENT_SQL('$1', '$2')} AS ok`, [assigneeId, StaffRole.SERVICE]);
     problems.check('assigneeId', agent.ok, 'must be an active service agent');
     problems.check('complaintId', OPEN_COMPLAINT_STATUSES.includes(before.status), `only a complaint in ${OPEN_COMPLAINT_STATUSES.join(', ')} can be assigned; this one is ${before.status}`);

@@ -1,10 +1,10 @@
 /** A customer's contact persons: listed through Customer.contacts, changed by mutations. */
-import { selectColumns } from '../../src/db/columns';
+import { heldStatus, selectColumns } from '../../src/db/columns';
 import { Contact } from '../../src/db/entities';
 import { isValidEmail, isValidMobile } from '../../src/domain/contact-details';
 import type { RequestDb } from '../../src/db/pool';
 import type { ChildListSpec } from '../../src/loaders/paging';
-import { InputProblems, notFound, requireUuid } from '../common/errors';
+import { badUserInput, InputProblems, notFound, requireUuid } from '../common/errors';
 import type { ContactInput, UpdateContactInput } from './contact.inputs';
 import { randomUUID } from 'node:crypto';
 import { sealFor } from '../../src/crypto/sealed-writes';
@@ -42,7 +42,7 @@ export async function addContact(db: RequestDb, customerId: string, input: Conta
   // own, after the lock: in READ COMMITTED it then sees the additions committed meanwhile.
   return db.transaction(async (tx) => {
     const problems = new InputProblems();
-    const locked = await tx.rows(`SELECT 1 FROM customers WHERE id = $1 AND status <> 'ERASED' FOR UPDATE`, [id]);
+    const locked = await tx.rows(`SELECT 1 FROM customers WHERE id = $1 AND status NOT IN ('ERASED', 'RESTRICTED') FOR UPDATE`, [id]);
     if (locked.length === 0) problems.add('customerId', 'no customer with this id');
     problems.throwIfAny();
     const [{ contacts }] = await tx.rows<{ contacts: number }>(`SELECT count(*)::int AS contacts FROM contacts WHERE customer_id = $1`, [id]);
@@ -60,6 +60,11 @@ export async function addContact(db: RequestDb, customerId: string, input: Conta
   });
 }
 
+/** A restricted or erased customer's records take no changes (schema/erasure). */
+function refuseHeld(row: Contact): void {
+  if (heldStatus(row)) throw badUserInput('id', 'the customer of this contact is restricted or erased: their records take no changes');
+}
+
 export async function updateContact(db: RequestDb, contactId: string, input: UpdateContactInput): Promise<Contact> {
   const id = requireUuid(contactId, 'id');
   validateContact(input, false);
@@ -72,6 +77,7 @@ export async function updateContact(db: RequestDb, contactId: string, input: Upd
   return db.transaction(async (tx) => {
     const [before] = await tx.rows<Contact>(`SELECT ${contactList.columns} FROM contacts ct WHERE ct.id = $1 FOR UPDATE`, [id]);
     if (!before) throw notFound('contact');
+    refuseHeld(before);
     const plain = (['name', 'position'] as const).filter((f) => input[f] !== undefined);
     const columns: Record<string, unknown> = Object.fromEntries(plain.map((f) => [f, f === 'name' ? input.name!.trim() : input[f]]));
     Object.assign(columns, await sealFor(tx, 'contacts', id, before.customerId, { phone: input.phone, email: input.email }));
@@ -87,6 +93,7 @@ export async function removeContact(db: RequestDb, contactId: string): Promise<s
   return db.transaction(async (tx) => {
     const [removed] = await tx.rows<Contact>(`DELETE FROM contacts AS ct WHERE ct.id = $1 RETURNING ${contactList.columns}`, [id]);
     if (!removed) throw notFound('contact');
+    refuseHeld(removed); // rolls the deletion back
     tx.changed({ entity: 'Contact', entityId: removed.id, customerId: removed.customerId, action: 'DELETE', before: removed as never, after: null });
     return removed.id;
   });

@@ -126,6 +126,6 @@ export class UpdateCustomerInput extends CustomerDetailsInput {
   @Field(() => String, { nullable: true })
   name?: string | null;
 
-  @Field(() => CustomerStatus, { nullable: true, description: 'ACTIVE or CLOSED; ERASED only through the deletion flow' })
+  @Field(() => CustomerStatus, { nullable: true, description: 'ACTIVE or CLOSED; RESTRICTED and ERASED only through the erasure flow' })
   status?: CustomerStatus | null;
 }

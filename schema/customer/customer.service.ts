@@ -53,6 +53,8 @@ export function customerConditions(filter: CustomerFilter | null | undefined, pa
   // Through the blind indexes: the lookup needs no plaintext in the database.
   if (filter.idNumber) conditions.push(`c.id_number_bidx = ${params.add(blindIndex('idNumber', filter.idNumber))}`);
   if (filter.phone) conditions.push(`c.phone_bidx = ${params.add(blindIndex('phone', filter.phone.trim()))}`);
+  // A match would say whose number it is: a restricted customer is found by no lookup (an erased one has no index left).
+  if (filter.idNumber || filter.phone) conditions.push(`c.status <> 'RESTRICTED'`);
   if (filter.createdFrom) conditions.push(`c.created_at >= ${params.add(filter.createdFrom)}`);
   if (filter.createdTo) conditions.push(`c.created_at < ${params.add(filter.createdTo)}`);
   return conditions;
@@ -172,7 +174,8 @@ export async function updateCustomer(db: RequestDb, id: string, input: UpdateCus
   // The row is locked while its kind decides which fields the update may touch.
   return db.transaction(async (tx) => {
     const [current] = await tx.rows<Customer>(
-      `SELECT ${customerList.columns} FROM customers c WHERE c.id = $1 AND c.status <> 'ERASED' FOR UPDATE`,
+      // A restricted or erased customer takes no new data (schema/erasure).
+      `SELECT ${customerList.columns} FROM customers c WHERE c.id = $1 AND c.status NOT IN ('ERASED', 'RESTRICTED') FOR UPDATE`,
       [customerId],
     );
     if (!current) throw notFound('customer');

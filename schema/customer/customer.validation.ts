@@ -87,7 +87,8 @@ export function validateUpdateCustomer(input: UpdateCustomerInput, kind: Custome
   for (const field of ['tier', 'status'] as const) {
     problems.check(field, input[field] !== null, 'cannot be cleared');
   }
-  problems.check('status', input.status !== CustomerStatus.ERASED, 'ERASED is set only by the deletion flow');
+  problems.check('status', input.status !== CustomerStatus.ERASED, 'ERASED is set only by the erasure flow');
+  problems.check('status', input.status !== CustomerStatus.RESTRICTED, 'RESTRICTED is set only by the erasure flow');
   problems.check('status', input.status !== CustomerStatus.PENDING_REVIEW, 'PENDING_REVIEW is set only when a customer is created');
   problems.throwIfAny();
 }

@@ -89,7 +89,7 @@ export function requestRelationshipManagerChange(ctx: RequestContext, input: Req
       throw forbidden('a relationship manager may not request themselves: another person requests, a second manager approves', ['input.relationshipManagerId'], { reason: 'SAME_PERSON' });
     }
     const [customer] = await tx.rows<{ rm: string | null }>(
-      `SELECT relationship_manager_id AS rm FROM customers WHERE id = $1 AND status <> 'ERASED' FOR UPDATE`,
+      `SELECT relationship_manager_id AS rm FROM customers WHERE id = $1 AND status NOT IN ('ERASED', 'RESTRICTED') FOR UPDATE`,
       [customerId],
     );
     if (!customer) throw notFound('customer', 'input.customerId');
@@ -131,7 +131,7 @@ export function decideRelationshipManagerChange(ctx: RequestContext, id: string,
     requireSecondPerson(change, decider);
     if (!approve) return close(tx, change, RelationshipManagerChangeStatus.REJECTED, decider, decisionNote);
     const [customer] = await tx.rows<Customer>(
-      `SELECT ${selectColumns(Customer, 'c')} FROM customers c WHERE c.id = $1 AND c.status <> 'ERASED' FOR UPDATE`,
+      `SELECT ${selectColumns(Customer, 'c')} FROM customers c WHERE c.id = $1 AND c.status NOT IN ('ERASED', 'RESTRICTED') FOR UPDATE`,
       [change.customerId],
     );
     if (!customer) throw badUserInput('id', 'the customer of this request no longer exists: reject it');

@@ -1,9 +1,9 @@
 /** The directory API (administrators): staff members and partners, deactivation, token revocation. */
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../src/context';
-import { StaffMember, StaffRole } from '../../src/db/entities';
+import { StaffDesignation, StaffMember, StaffRole } from '../../src/db/entities';
 import { Partner } from '../partner/partner.types';
-import { listStaff, revokeStaffTokens, setPartnerActive, setStaffActive } from './directory.service';
+import { listStaff, revokeStaffTokens, setPartnerActive, setStaffActive, setStaffDesignations } from './directory.service';
 
 @Resolver()
 export class DirectoryResolver {
@@ -29,6 +29,16 @@ export class DirectoryResolver {
   @Mutation(() => StaffMember, { description: 'Every token the member holds now is refused from the next request on' })
   revokeStaffTokens(@Arg('id', () => ID, { description: 'Staff id or username' }) id: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: RequestContext) {
     return revokeStaffTokens(ctx, id, reason);
+  }
+
+  @Mutation(() => StaffMember, { description: 'Sets the member’s designations (replacing them): an administrator, never for themselves; the information-management head must be a manager' })
+  setStaffDesignations(
+    @Arg('id', () => ID, { description: 'Staff id or username' }) id: string,
+    @Arg('designations', () => [StaffDesignation]) designations: StaffDesignation[],
+    @Arg('reason', () => String) reason: string,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return setStaffDesignations(ctx, id, designations, reason);
   }
 
   @Mutation(() => Partner, { description: 'Refuses every token of the partner from the next request on (a breach, an ended agreement)' })

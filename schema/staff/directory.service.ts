@@ -4,10 +4,12 @@
  * on the very next request; each is in the change history.
  */
 import type { RequestContext } from '../../src/context';
-import { StaffMember } from '../../src/db/entities';
+import { StaffDesignation, StaffMember } from '../../src/db/entities';
+import { forbidden } from '../../permissions/engine/errors';
+import { DESIGNATIONS } from '../../permissions/erasure';
 import { selectColumns } from '../../src/db/columns';
 import type { TransactionDb } from '../../src/db/pool';
-import { InputProblems, isUuid, notFound } from '../common/errors';
+import { badUserInput, InputProblems, isUuid, notFound } from '../common/errors';
 import { partnerColumns } from '../partner/partner.service';
 import type { Partner } from '../partner/partner.types';
 
@@ -69,6 +71,36 @@ export function revokeStaffTokens(ctx: RequestContext, idOrUsername: string, rea
       before.id,
       why,
     ]);
+    tx.changed({ entity: 'StaffMember', entityId: before.id, customerId: null, action: 'UPDATE', before: before as never, after: after as never, reason: why });
+    return after;
+  });
+}
+
+/**
+ * Sets a member's designations (the information-management head of the erasure flow): only an
+ * administrator (permissions/erasure.ts `assignedBy`), never for themselves, and only a member of
+ * an eligible role — so nobody gives themselves a step of the erasure flow.
+ */
+export function setStaffDesignations(ctx: RequestContext, idOrUsername: string, designations: readonly string[], reason: string): Promise<StaffMember> {
+  const why = checkReason(reason);
+  const wanted = [...new Set(designations)].sort();
+  const problems = new InputProblems();
+  problems.check('designations', wanted.every((d) => Object.values(StaffDesignation).includes(d as StaffDesignation)), `must be among ${Object.values(StaffDesignation).join(', ')}`);
+  problems.throwIfAny();
+  return ctx.db.transaction(async (tx) => {
+    const before = await lockStaffMember(tx, idOrUsername, 'id');
+    const changed = [...new Set([...wanted, ...before.designations])].filter((d) => wanted.includes(d) !== before.designations.includes(d as StaffDesignation));
+    for (const d of changed) {
+      if (!DESIGNATIONS[d as StaffDesignation].assignedBy.includes(ctx.principal.role)) throw forbidden(`role ${ctx.principal.role} may not give or take the designation ${d}`, ['designations'], { reason: 'ROLE' });
+    }
+    if (before.id === ctx.principal.sub.toLowerCase()) throw forbidden('nobody sets their own designations: another administrator does', ['id'], { reason: 'SAME_PERSON' });
+    for (const d of wanted.filter((x) => !before.designations.includes(x as StaffDesignation))) {
+      const { eligibleRoles } = DESIGNATIONS[d as StaffDesignation];
+      if (!eligibleRoles.includes(before.role)) throw badUserInput('designations', `${d} is given only to a member of role ${eligibleRoles.join(' or ')}`);
+      if (!before.active) throw badUserInput('id', 'only an active member is given a designation');
+    }
+    if (changed.length === 0) return before;
+    const [after] = await tx.rows<StaffMember>(`UPDATE staff AS s SET designations = $2 WHERE s.id = $1 RETURNING ${staffColumns()}`, [before.id, wanted]);
     tx.changed({ entity: 'StaffMember', entityId: before.id, customerId: null, action: 'UPDATE', before: before as never, after: after as never, reason: why });
     return after;
   });

@@ -16,7 +16,9 @@ export type AuditedEntity =
   | 'Customer' | 'Contact' | 'Transaction' | 'Complaint' | 'Consent' | 'Partner' | 'PartnerToken' | 'PartnerOperation' | 'StaffMember'
   | 'RelationshipManagerChange' | 'CustomerDuplicateReview'
   // Key management steps (npm run keys): counts and key ids in `reason`, never key material.
-  | 'KeyRotation';
+  | 'KeyRotation'
+  // The erasure flow (schema/erasure): its steps, and the deletion records it leaves.
+  | 'ErasureRequest' | 'DeletionRecord';
 export type ChangeAction = 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** One changed record, as the service saw it before and after (rows in their GraphQL shape). */

@@ -21,6 +21,7 @@ import { createTokenSigner } from '../auth/token-issuer';
 import { isDatabaseUnavailable } from '../db/availability';
 import { inputGuardPlugin } from './input-guard';
 import type { AppConfig } from '../config';
+import { systemClock, type Clock } from '../clock';
 import { createRequestContext, type RequestContext } from '../context';
 import { pathOnly, type Logger } from '../logger';
 import { privacyPlugin } from '../../permissions';
@@ -50,6 +51,8 @@ export interface HttpServerDeps {
   executor?: 'jit' | 'graphql-js';
   /** Benchmarks only: false leaves out every plugin of the policy (plan, budgets, allow-list, register). */
   policy?: boolean;
+  /** "Now" for the services (tests move it); the system clock when absent. */
+  clock?: Clock;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -161,7 +164,7 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
 
 export async function createHttpServer(deps: HttpServerDeps) {
   const { config, log, pool, schema, verifier, audit } = deps;
-  const services = { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays };
+  const services = { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays, clock: deps.clock ?? systemClock };
   // Cursors are encrypted under a key every process derives alike from the value key (a NUL in the
   // label: no input the API accepts can hash to it, so no change-history hash reveals it).
   configureCursorKey(Buffer.from(audit.hashValue('\u0000cursor-key/v1'), 'hex'));

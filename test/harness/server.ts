@@ -53,8 +53,27 @@ export interface CallOptions {
   purpose?: string | null;
 }
 
+/** The server's "now": real time until a test sets it (tests move time, never sleep). */
+export interface TestClock {
+  now(): Date;
+  /** From now on the server's services see this instant (null: real time again). */
+  set(at: Date | null): void;
+}
+
+function testClock(): TestClock {
+  let fixed: Date | null = null;
+  return {
+    now: () => (fixed ? new Date(fixed.getTime()) : new Date()),
+    set(at) {
+      fixed = at;
+    },
+  };
+}
+
 export interface TestServer {
   url: string;
+  /** What the server's services take for "now" (the erasure flow's retention). */
+  clock: TestClock;
   config: AppConfig;
   db: TestDatabase;
   /** The server's pool: connections act as the app's restricted role. `db.pool` is the superuser's. */
@@ -114,7 +133,8 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   const verifier = createTokenVerifier(config, principalDirectory(pool));
   // Test databases share one Redis: each server's counters under a prefix of its own.
   const budgets = await createBudgetStore(config.redisUrl, pool, `budget-${db.name}`);
-  const server = await createHttpServer({ config, log, pool, schema, verifier, audit, budgets });
+  const clock = testClock();
+  const server = await createHttpServer({ config, log, pool, schema, verifier, audit, budgets, clock: clock.now });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
   // Partner tokens are registered (with the partner, on first use), as the server accepts no other.
@@ -147,6 +167,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
 
   return {
     url,
+    clock,
     config,
     db,
     pool,
@@ -202,7 +223,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
       const bearer = (await tokenFor(options))!;
       const principal = await verify(bearer);
       const purpose = purposeFor(options, bearer);
-      const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays });
+      const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays, clock: clock.now });
       const response = await server.apollo.executeOperation({ query, variables: options.variables, ...(purpose ? { extensions: { purpose } } : {}) }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       // As a client receives it: serialised (graphql-jit leaves skipped fields as undefined keys).
