@@ -70,16 +70,17 @@ export class Erasure1795507900000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "erasure_requests_requested_at_idx" ON "erasure_requests" ("requested_at", "id")`);
     await queryRunner.query(`CREATE INDEX "erasure_requests_status_idx" ON "erasure_requests" ("status", "requested_at")`);
 
-    // No value of the person: a bare customer uuid (no foreign key: the record outlives anything about them), ids, times, field coordinates.
+    // Written when the keys are destroyed (a restricted customer: when the retention period has ended), never changed:
+    // a restore re-applies every erasure it lists. No value of the person: a bare customer uuid (no foreign key:
+    // the record outlives anything about them), ids, times, field coordinates.
     await queryRunner.query(`CREATE TABLE "deletion_records" (
       "id" uuid NOT NULL DEFAULT gen_random_uuid(), "request_id" uuid NOT NULL, "customer_id" uuid NOT NULL, "basis" text NOT NULL,
       "requested_by" uuid NOT NULL, "requested_at" TIMESTAMP WITH TIME ZONE NOT NULL,
       "department_approved_by" uuid NOT NULL, "department_approved_at" TIMESTAMP WITH TIME ZONE NOT NULL,
       "information_head_approved_by" uuid NOT NULL, "information_head_approved_at" TIMESTAMP WITH TIME ZONE NOT NULL,
       "executed_by" uuid NOT NULL, "executed_at" TIMESTAMP WITH TIME ZONE NOT NULL,
-      "restricted_until" TIMESTAMP WITH TIME ZONE, "erased_at" TIMESTAMP WITH TIME ZONE, "categories" text array NOT NULL,
+      "restricted_until" TIMESTAMP WITH TIME ZONE, "erased_at" TIMESTAMP WITH TIME ZONE NOT NULL, "categories" text array NOT NULL,
       CONSTRAINT "deletion_records_basis_check" CHECK (basis IN ${BASES}),
-      CONSTRAINT "deletion_records_outcome_check" CHECK (restricted_until IS NOT NULL OR erased_at IS NOT NULL),
       CONSTRAINT "deletion_records_people_check" CHECK (department_approved_by <> requested_by
         AND information_head_approved_by <> requested_by AND information_head_approved_by <> department_approved_by
         AND executed_by <> requested_by AND executed_by <> department_approved_by AND executed_by <> information_head_approved_by),
@@ -96,14 +97,12 @@ export class Erasure1795507900000 implements MigrationInterface {
         await queryRunner.query(`CREATE INDEX "${stem}_idx" ON "${table}" ("${column}")`);
       }
     }
-    // No DELETE on either: the request and the record are the account of who erased whom. A deletion
-    // record changes once, when a restricted customer is finally erased.
+    // The request and the record are the account of who erased whom: no DELETE on either, and a record never changes.
     await queryRunner.query(`DO $$
       BEGIN
         IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN
           GRANT SELECT, INSERT, UPDATE ON erasure_requests TO ${APP_ROLE};
           GRANT SELECT, INSERT ON deletion_records TO ${APP_ROLE};
-          GRANT UPDATE (erased_at) ON deletion_records TO ${APP_ROLE};
         END IF;
       END $$`);
   }

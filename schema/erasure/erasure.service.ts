@@ -20,7 +20,7 @@ import { retainedUntil } from '../../permissions/retention';
 import type { Page } from '../common/connection';
 import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
 import { SqlParams } from '../common/sql';
-import { eraseCustomer, personalCategories, revokeConsentsOf } from './erase';
+import { eraseCustomer, revokeConsentsOf } from './erase';
 import { ErasureBasis, ErasureStatus, type DeletionRecord, type ErasureRequest, type ErasureRequestsArgs, type RequestErasureInput } from './erasure.types';
 
 const MAX_TEXT = 500;
@@ -244,8 +244,8 @@ function relationshipEnd(customer: LockedCustomer, now: Date): Date {
 
 /**
  * Executes an approved request: erases the customer, or restricts them until the retention period
- * ends. One transaction: keys, columns, request, deletion record and history commit together; then
- * this process forgets every unwrapped key.
+ * ends. One transaction: keys, columns, request, deletion record (written only when keys are
+ * destroyed) and history commit together; then this process forgets every unwrapped key.
  */
 export async function executeErasure(ctx: RequestContext, id: string): Promise<ErasureRequest> {
   const now = nowOf(ctx);
@@ -264,13 +264,11 @@ export async function executeErasure(ctx: RequestContext, id: string): Promise<E
     const until = retainedUntil({ lastTransactionAt: customer.lastTransactionAt, relationshipEndedAt: relationshipEnd(customer, now) });
     await revokeConsentsOf(tx, request.customerId, now, caller.id);
     if (until && until > now) {
-      // A legal retention period still runs: nobody reads the person's data (but under legal_hold) until it ends.
-      const categories = await personalCategories(tx, request.customerId);
+      // A legal retention period still runs: nobody reads the person's data (but under legal_hold) until it ends;
+      // the deletion record is written when they are erased (a restore re-applies every recorded erasure).
       await tx.exec(`UPDATE customers SET status = 'RESTRICTED', restricted_until = $2, updated_at = $3 WHERE id = $1`, [request.customerId, until, now]);
       tx.changed({ entity: 'Customer', entityId: request.customerId, customerId: request.customerId, action: 'UPDATE', before: { status: customer.status }, after: { status: CustomerStatus.RESTRICTED, restrictedUntil: until } });
-      const after = await update(tx, request, { status: ErasureStatus.RESTRICTED, executed_by: caller.id, executed_at: now, restricted_until: until });
-      await insertDeletionRecord(tx, after, categories);
-      return after;
+      return update(tx, request, { status: ErasureStatus.RESTRICTED, executed_by: caller.id, executed_at: now, restricted_until: until });
     }
     const categories = await eraseCustomer(tx, request.customerId, now);
     tx.changed({ entity: 'Customer', entityId: request.customerId, customerId: request.customerId, action: 'UPDATE', before: { status: customer.status }, after: { status: CustomerStatus.ERASED } });
@@ -315,14 +313,10 @@ export async function runRetention(ctx: RequestContext, now: Date = nowOf(ctx)):
       );
       if (!due) return null;
       const [request] = await tx.rows<ErasureRequest>(`SELECT ${requestColumns} FROM erasure_requests r WHERE r.customer_id = $1 AND r.status = 'RESTRICTED' FOR UPDATE`, [due.id]);
-      await eraseCustomer(tx, due.id, now);
+      const categories = await eraseCustomer(tx, due.id, now);
       tx.changed({ entity: 'Customer', entityId: due.id, customerId: due.id, action: 'UPDATE', before: { status: CustomerStatus.RESTRICTED }, after: { status: CustomerStatus.ERASED } });
-      if (request) {
-        await update(tx, request, { status: ErasureStatus.ERASED, erased_at: now });
-        const [before] = await tx.rows<DeletionRecord>(`SELECT ${recordColumns} FROM deletion_records d WHERE d.request_id = $1`, [request.id]);
-        const [after] = await tx.rows<DeletionRecord>(`UPDATE deletion_records AS d SET erased_at = $2 WHERE d.request_id = $1 RETURNING ${recordColumns}`, [request.id, now]);
-        if (after) tx.changed({ entity: 'DeletionRecord', entityId: after.id, customerId: due.id, action: 'UPDATE', before: before as never, after: after as never });
-      }
+      // A restricted customer always has its executed request (one open per customer); the record names its people.
+      if (request) await insertDeletionRecord(tx, await update(tx, request, { status: ErasureStatus.ERASED, erased_at: now }), categories);
       return due.id;
     });
     if (!customerId) break;

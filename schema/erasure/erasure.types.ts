@@ -77,7 +77,7 @@ export class ErasureRequest {
 
 export const ErasureRequestConnection = connectionType('ErasureRequest', ErasureRequest);
 
-@ObjectType({ description: 'What was erased, when and by whom (seed 000 二(五)3, seed 001 五(四)3): ids, times and field coordinates — never a value of the person' })
+@ObjectType({ description: 'What was erased, when and by whom (seed 000 二(五)3, seed 001 五(四)3): ids, times and field coordinates — never a value of the person. Written when the keys are destroyed; never changed' })
 export class DeletionRecord {
   @Field(() => ID)
   id!: string;
@@ -118,8 +118,8 @@ export class DeletionRecord {
   @Field(() => Date, { nullable: true, description: 'Restricted first (a legal retention period ran) until then; null: erased at execution' })
   restrictedUntil!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the keys were destroyed and the personal columns cleared; null: still restricted' })
-  erasedAt!: Date | null;
+  @Field(() => Date, { description: 'When the keys were destroyed and the personal columns cleared' })
+  erasedAt!: Date;
 
   @Field(() => [String], { description: 'The field coordinates erased (`Customer.idNumber`, `Transaction.counterpartyName`, …)' })
   categories!: string[];
