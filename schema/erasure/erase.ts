@@ -7,6 +7,7 @@
  * complaint categories and dates) stay, attached to the now empty customer row.
  */
 import type { TransactionDb } from '../../src/db/pool';
+import { destroyCustomerKeys } from '../../src/crypto/erasure-keys';
 import { SEALED_TABLES } from '../../src/crypto/sealed-fields';
 
 /** A table holding a customer's personal data: its rows of this customer, and the personal columns that are not sealed. */
@@ -95,8 +96,8 @@ export async function revokeConsentsOf(tx: TransactionDb, customerId: string, no
  */
 export async function eraseCustomer(tx: TransactionDb, customerId: string, now: Date): Promise<string[]> {
   const categories = await personalCategories(tx, customerId);
-  // Both keys at once (data and history): every copy of every value sealed under them is unreadable from here on.
-  await tx.exec(`DELETE FROM keystore.customer_keys WHERE customer_id = $1`, [customerId]);
+  // Both keys at once (data and history: DELETE FROM keystore.customer_keys WHERE customer_id = $1): every copy of every value sealed under them is unreadable from here on.
+  await destroyCustomerKeys(tx, customerId);
   for (const spec of PERSONAL_TABLES) {
     if (spec.remove) {
       await tx.exec(`DELETE FROM ${spec.table} t WHERE ${spec.rowsOf}`, [customerId]);
