@@ -176,16 +176,28 @@ describe('Backups that honour erasure', () => {
         (await clearRowsOf(fresh.pool, server.keyring)('customers', 't.id <> ALL($1::uuid[])', [erased], 'ORDER BY t.id')),
       );
 
-      // …or read from the live database's deletion records (the erasure flow's table).
-      await server.db.pool.query(`CREATE TABLE IF NOT EXISTS deletion_records (customer_id uuid)`);
-      await server.db.pool.query(`INSERT INTO deletion_records (customer_id) VALUES ($1)`, [x.id]);
+      // …or read from the live database's deletion records (the erasure flow's table), as the flow leaves them.
+      const [a, b, c, d] = (await sql<{ id: string }>(`SELECT id FROM staff ORDER BY username LIMIT 4`)).map((r) => r.id);
+      const [{ id: requestId }] = await sql<{ id: string }>(
+        `INSERT INTO erasure_requests (customer_id, basis, reason, status, requested_by, requested_at, department_approved_by, department_approved_at,
+           information_head_approved_by, information_head_approved_at, executed_by, executed_at, erased_at)
+         VALUES ($1, 'CUSTOMER_REQUEST', 'restore drill', 'ERASED', $2, now(), $3, now(), $4, now(), $5, now(), now()) RETURNING id`,
+        [x.id, a, b, c, d],
+      );
+      await sql(
+        `INSERT INTO deletion_records (request_id, customer_id, basis, requested_by, requested_at, department_approved_by, department_approved_at,
+           information_head_approved_by, information_head_approved_at, executed_by, executed_at, erased_at, categories)
+         VALUES ($1, $2, 'CUSTOMER_REQUEST', $3, now(), $4, now(), $5, now(), $6, now(), now(), '{Customer.idNumber}')`,
+        [requestId, x.id, a, b, c, d],
+      );
       try {
         const withLive = await emptyDatabase();
         const live = await restore({ data: old.data.dir, keys: old.keystore.dir, liveUrl: server.db.url, into: withLive.url, keyring: server.keyring, settings, log });
         expect(live).toMatchObject({ erasures: { liveDeletionRecords: 1 }, keystore: { erasedKeysLeftOut: 1 } });
         expect((await withLive.pool.query(`SELECT 1 FROM keystore.customer_keys WHERE customer_id = $1`, [x.id])).rowCount).toBe(0);
       } finally {
-        await server.db.pool.query(`DROP TABLE deletion_records`);
+        await sql(`DELETE FROM deletion_records WHERE request_id = $1`, [requestId]);
+        await sql(`DELETE FROM erasure_requests WHERE id = $1`, [requestId]);
       }
     }, 120_000);
   });

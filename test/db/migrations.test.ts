@@ -238,6 +238,9 @@ describe('SealedFields down() on a database holding sealed values', () => {
     const before = await count();
     expect(before.keys).toBeGreaterThan(0);
     expect(before.sealed).toBeGreaterThan(0);
+    // The migrations after it go down first (they hold no sealed value of their own).
+    const last = async () => (await db.pool.query(`SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1`)).rows[0].name as string;
+    while ((await last()) !== 'SealedFields1795507800000') await migrateDownLast(db.url);
     await expect(migrateDownLast(db.url)).rejects.toThrow(/SealedFields down\(\).*would destroy them/);
     expect(await count()).toEqual(before);
     expect((await db.pool.query(`SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1`)).rows[0].name).toBe('SealedFields1795507800000');
