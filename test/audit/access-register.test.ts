@@ -291,7 +291,7 @@ describe('Access register', () => {
       const { response, rows } = await call('no-purpose', `{ customers(first: 3) { edges { node { id tier } } } }`, { role: 'manager', purpose: null });
       expect(response.status).toBe(403);
       expect(response.body.data ?? null).toBeNull();
-      expect(response.body.errors![0].extensions).toMatchObject({ code: 'PURPOSE_REQUIRED', allowedPurposes: ['supervision'] });
+      expect(response.body.errors![0].extensions).toMatchObject({ code: 'PURPOSE_REQUIRED', allowedPurposes: ['supervision', 'legal_hold'] });
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ outcome: 'PURPOSE_REQUIRED', purpose: null, clearValues: 0, maskedValues: 0 });
     });
