@@ -157,3 +157,18 @@ export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: O
   }
   entry.count += 1;
 }
+
+/**
+ * What storage needs to read for the values at a path, as the plan settled it: nothing (removed
+ * for the whole operation), the stored default masked form, or more; undefined: the path is not a
+ * sensitive field of the plan; null: no plan (the caller reads everything and the policy decides).
+ */
+export function storageOutcome(ctx: RequestContext, path: string): { kind: 'REMOVE' | 'MASK_DEFAULT' | 'OTHER' } | undefined | null {
+  if (!ctx.privacy) return null;
+  const planned = ctx.privacy.plan.fields.get(path);
+  if (!planned) return undefined;
+  if (!('fixed' in planned.rule)) return { kind: 'OTHER' };
+  const { decision } = planned.rule.fixed;
+  if (decision.kind === 'REMOVE') return { kind: 'REMOVE' };
+  return { kind: decision.kind === 'MASK' && decision.strategy === planned.cls?.mask ? 'MASK_DEFAULT' : 'OTHER' };
+}

@@ -3,9 +3,9 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer, StaffMember } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
-import { requireWriteCondition } from '../../permissions';
+import { requireWriteCondition, storageOutcome } from '../../permissions';
 import { checkPageArgs } from '../../src/loaders/paging';
-import { selectedNodeFields } from '../../src/loaders/selection';
+import { plannedNodeNeeds, selectedNodeFields } from '../../src/loaders/selection';
 import { connectionType, PageArgs } from '../common/connection';
 import { requireUuid } from '../common/errors';
 import { ComplaintConnection } from '../complaint/complaint.connection';
@@ -32,7 +32,7 @@ export class CustomerResolver {
 
   @Query(() => CustomerConnection)
   customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
-    return findCustomers(ctx.db, args, selectedNodeFields(info));
+    return findCustomers(ctx.db, args, plannedNodeNeeds(info, (path) => storageOutcome(ctx, path)));
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'The year of birthDate; where birthDate is masked (null) the year is here' })

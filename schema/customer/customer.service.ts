@@ -9,6 +9,7 @@ import type { RequestDb, SqlRunner } from '../../src/db/pool';
 import type { RequestContext } from '../../src/context';
 import { forbidden } from '../../permissions/engine/errors';
 import { openRelationshipManagerChange, requireStaffCaller } from '../relationship/relationship.service';
+import type { SealedNeed } from '../../src/loaders/selection';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
 import { badUserInput, notFound, requireUuid } from '../common/errors';
@@ -60,15 +61,15 @@ export function customerConditions(filter: CustomerFilter | null | undefined, pa
   return conditions;
 }
 
-/** `selected`: the node fields the operation asks for (sealed columns of the others are not read). */
-export function findCustomers(db: RequestDb, args: CustomersArgs, selected?: readonly string[]): Promise<Page<Customer>> {
+/** `needs`: the node fields the operation asks for and what their values need (see plannedNodeNeeds). */
+export function findCustomers(db: RequestDb, args: CustomersArgs, needs?: ReadonlyMap<string, SealedNeed | null>): Promise<Page<Customer>> {
   const order: KeysetOrder = {
     column: ORDER_COLUMNS[args.orderBy?.field ?? CustomerOrderField.CREATED_AT],
     direction: args.orderBy?.direction ?? 'DESC',
   };
   const params = new SqlParams();
   return fetchPage<Customer>(db, customerList, order, args, customerConditions(args.filter, params, requireKeyring(db).blindIndex), params,
-    selected ? selectColumnsFor(Customer, 'c', selected) : undefined);
+    needs ? selectColumnsFor(Customer, 'c', needs) : undefined);
 }
 
 async function requireRelationshipManager(db: SqlRunner, id: string): Promise<void> {

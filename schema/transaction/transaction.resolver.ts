@@ -1,10 +1,10 @@
 /** Transaction queries, recording a transaction, and Transaction.customer. */
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { selectedNodeFields } from '../../src/loaders/selection';
+import { plannedNodeNeeds } from '../../src/loaders/selection';
 import { Customer, Transaction } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
-import { requireWriteCondition } from '../../permissions';
+import { requireWriteCondition, storageOutcome } from '../../permissions';
 import { TransactionConnection } from './transaction.connection';
 import { RecordTransactionInput, TransactionsArgs } from './transaction.inputs';
 import { findTransaction, findTransactions, recordTransaction } from './transaction.service';
@@ -18,7 +18,7 @@ export class TransactionResolver {
 
   @Query(() => TransactionConnection, { description: 'Newest first' })
   transactions(@Args(() => TransactionsArgs) args: TransactionsArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
-    return findTransactions(ctx.db, args, selectedNodeFields(info));
+    return findTransactions(ctx.db, args, plannedNodeNeeds(info, (path) => storageOutcome(ctx, path)));
   }
 
   @FieldResolver(() => Customer, { nullable: true })

@@ -6,6 +6,7 @@ import { sealFor } from '../../src/crypto/sealed-writes';
 import { isLuhnValid } from '../../src/domain/bank-card';
 import { fitsNumeric, numericRule } from '../../src/domain/money';
 import type { RequestDb } from '../../src/db/pool';
+import type { SealedNeed } from '../../src/loaders/selection';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
 import { InputProblems, requireUuid } from '../common/errors';
@@ -38,11 +39,11 @@ export function transactionConditions(filter: TransactionFilter | null | undefin
   return conditions;
 }
 
-/** `selected`: the node fields the operation asks for (sealed columns of the others are not read). */
-export function findTransactions(db: RequestDb, args: TransactionsArgs, selected?: readonly string[]): Promise<Page<Transaction>> {
+/** `needs`: the node fields the operation asks for and what their values need (see plannedNodeNeeds). */
+export function findTransactions(db: RequestDb, args: TransactionsArgs, needs?: ReadonlyMap<string, SealedNeed | null>): Promise<Page<Transaction>> {
   const params = new SqlParams();
   return fetchPage<Transaction>(db, transactionList, transactionList.order, args, transactionConditions(args.filter, params), params,
-    selected ? selectColumnsFor(Transaction, 't', selected) : undefined);
+    needs ? selectColumnsFor(Transaction, 't', needs) : undefined);
 }
 
 function validateRecordTransaction(input: RecordTransactionInput): void {

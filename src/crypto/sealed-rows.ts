@@ -19,15 +19,22 @@ const KEYRING = Symbol('keyring');
 const sealedAlias = (table: string, property: string) => `${table}.${property}${SEALED_SUFFIX}`;
 export const maskedAlias = (property: string) => `${property}${MASKED_SUFFIX}`;
 
-/** SELECT-list items for a table's sealed fields (those in `properties`, when given) and its key reference. */
-export function sealedSelectList(table: string, alias: string, properties: ReadonlySet<string> | null): string[] {
+/**
+ * SELECT-list items for a table's sealed fields (those in `properties`, when given) and its key
+ * reference; fields in `maskedOnly` (served by their default mask wherever selected) as their
+ * stored masked form alone — with no field needing its ciphertext, no key is read either.
+ */
+export function sealedSelectList(table: string, alias: string, properties: ReadonlySet<string> | null, maskedOnly: ReadonlySet<string> = new Set()): string[] {
   const spec = SEALED_TABLES[table];
   if (!spec) return [];
   const chosen = spec.fields.filter((f) => !properties || properties.has(f.property));
-  if (chosen.length === 0) return [];
+  const needKey = chosen.some((f) => !maskedOnly.has(f.property));
   return [
-    ...chosen.flatMap((f) => [`${alias}.${f.column}_sealed AS "${sealedAlias(table, f.property)}"`, `${alias}.${f.column}_masked AS "${maskedAlias(f.property)}"`]),
-    `${keyReferenceSql(spec.customerOf(alias))} AS "${KEY_COLUMN}"`,
+    ...chosen.flatMap((f) => [
+      ...(maskedOnly.has(f.property) ? [] : [`${alias}.${f.column}_sealed AS "${sealedAlias(table, f.property)}"`]),
+      `${alias}.${f.column}_masked AS "${maskedAlias(f.property)}"`,
+    ]),
+    ...(needKey ? [`${keyReferenceSql(spec.customerOf(alias))} AS "${KEY_COLUMN}"`] : []),
   ];
 }
 

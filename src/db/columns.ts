@@ -57,25 +57,31 @@ function columnList(entity: Function, alias: string, only: readonly string[] | n
 
 /**
  * Every plain column (relationship rules read them), but of the sealed fields only those a
- * selection names (and the fields its generalisations are computed from): a sealed column not
- * asked for is neither read nor parsed.
+ * selection needs (and the fields its generalisations are computed from), as the plan settled
+ * them: not at all where removed, the stored masked form alone where served by the default mask
+ * (see `plannedNodeNeeds`) — a sealed column not needed is neither read nor parsed.
  */
-export function selectColumnsFor(entity: Function, alias: string, selected: readonly string[]): string {
+export function selectColumnsFor(entity: Function, alias: string, needs: ReadonlyMap<string, 'masked' | 'sealed' | null>): string {
   const table = tableOf(entity);
   const typeFields = CLASSIFICATION[SEALED_TABLES[table]?.typeName ?? ''] ?? {};
   const wanted = new Set<string>();
-  for (const field of selected) {
+  const sealed = new Set<string>();
+  for (const [field, need] of needs) {
+    if (need === null) continue;
     wanted.add(field);
+    if (need === 'sealed') sealed.add(field);
+    // A generalisation is computed from its source's stored masked form.
     const source = typeFields[field]?.generalises;
     if (source) wanted.add(source);
   }
-  const key = `${entity.name}:${alias}:for:${[...wanted].sort().join(',')}`;
+  const maskedOnly = new Set([...wanted].filter((f) => !sealed.has(f)));
+  const key = `${entity.name}:${alias}:for:${[...wanted].sort().join(',')}:masked:${[...maskedOnly].sort().join(',')}`;
   let list = cache.get(key);
   if (list === undefined) {
     const plain = getMetadataArgsStorage()
       .columns.filter((column) => column.target === entity && !isSealedStorage(column.propertyName))
       .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`);
-    list = [...plain, ...sealedSelectList(table, alias, wanted), ...holdSelectList(table, alias)].join(', ');
+    list = [...plain, ...sealedSelectList(table, alias, wanted, maskedOnly), ...holdSelectList(table, alias)].join(', ');
     cache.set(key, list);
   }
   return list;

@@ -243,6 +243,49 @@ describe('Sealed storage', () => {
     });
   });
 
+  describe('top-level pages read what the plan needs of sealed fields, no more', () => {
+    /** The SQL text of the statements the server ran while `work` ran. */
+    async function statements(work: () => Promise<unknown>): Promise<string[]> {
+      const spy = jest.spyOn(server.pool, 'query');
+      try {
+        await work();
+        return spy.mock.calls.map((call) => String(typeof call[0] === 'string' ? call[0] : (call[0] as { text: string }).text));
+      } finally {
+        spy.mockRestore();
+      }
+    }
+    const pageOf = (sqls: string[], table: string) => sqls.find((q) => new RegExp(`FROM ${table} \\w+ .*ORDER BY`, 's').test(q) && !q.includes('count(*)'))!;
+
+    it('a page of transactions reads masked forms only where every value is masked (manager), nothing where removed (analyst)', async () => {
+      const query = `{ transactions(first: 50) { edges { node { id amount description accountNumber counterpartyAccount } } } }`;
+      const manager = pageOf(await statements(async () => {
+        const { body } = await server.gql<any>(query, { role: 'manager' });
+        expect(body.errors).toBeUndefined();
+        expect(body.data.transactions.edges.some((e: any) => e.node.accountNumber?.includes('*'))).toBe(true);
+      }), 'transactions');
+      expect(manager).toMatch(/description_masked.*account_number_masked/s);
+      expect(manager).not.toMatch(/_sealed|keystore/);
+      const analyst = pageOf(await statements(async () => {
+        const { body } = await server.gql<any>(query, { role: 'analyst' });
+        expect(body.errors).toBeUndefined();
+        expect(body.data.transactions.edges.every((e: any) => e.node.description === null && e.node.accountNumber === null)).toBe(true);
+      }), 'transactions');
+      expect(analyst).not.toMatch(/description_|account_number_|counterparty_account_|keystore/);
+    });
+
+    it('a manager page of customers (all masked) reads masked forms only; a rep whose own customers read clear reads the ciphertext', async () => {
+      const query = `query ($rm: ID) { customers(first: 20, filter: { relationshipManagerId: $rm }) { edges { node { id phone birthYear } } } }`;
+      const manager = pageOf(await statements(() => server.gql(query, { role: 'manager', variables: { rm: rep } })), 'customers');
+      expect(manager).toContain('phone_masked');
+      expect(manager).toContain('birth_date_masked');
+      expect(manager).not.toMatch(/_sealed|keystore/);
+      const own = pageOf(await statements(() => asRep(query, { rm: rep })), 'customers');
+      expect(own).toContain('phone_sealed');
+      expect(own).toContain('keystore.customer_keys');
+      expect(own).not.toContain('birth_date_sealed');
+    });
+  });
+
   describe('masked and removed reads decrypt nothing', () => {
     /** Values opened (decrypted) while `work` runs, by place; key unwrapping (keystore.*) counted apart. */
     async function opened(work: () => Promise<unknown>): Promise<{ values: string[]; keys: number }> {
