@@ -34,6 +34,12 @@ export interface RestoreOptions {
   erasures?: string[];
   /** The live database, to read its deletion records. */
   liveUrl?: string;
+  /**
+   * The operator states that neither the live database nor a list of the erasures since the backup
+   * is to be had: a customer erased after the newest key-store backup would then open again.
+   * Without it (or `liveUrl` / `erasures`) a restore refuses.
+   */
+  withoutLiveErasures?: boolean;
   keyring: Keyring;
   settings: BackupSettings;
   log: Logger;
@@ -116,6 +122,16 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
               current_setting('server_version_num') AS version`,
     );
     if (target.tables > 0) throw new Error('--into must name an empty database (it has tables)');
+    // Fail closed: the restored data and key store know only the erasures made before they were taken.
+    if (!options.liveUrl && !options.erasures && !options.withoutLiveErasures) {
+      throw new Error(
+        'a restore re-applies the erasures made since the backup: give --live <url of the live database> or --erasures <file> ' +
+          '(the deletion records since then), or --without-live-erasures if neither exists — a customer erased after the newest key-store backup would then be readable again',
+      );
+    }
+    if (options.withoutLiveErasures && !options.liveUrl && !options.erasures) {
+      log.warn('restoring without the erasures made since the backup: customers erased after the key-store backup open again until erased anew');
+    }
     const needsPgRestore = data.format === 'pg_dump-custom' || keys.format === 'pg_dump-custom' || pairedEntry?.manifest.format === 'pg_dump-custom';
     const tools = needsPgRestore ? await findPgTools(Number(target.version), options.env ?? process.env) : null;
     if (needsPgRestore && !tools) throw new Error('this backup was made by pg_dump: restoring it needs pg_restore at least as new as the target server (PG_RESTORE, PATH)');
