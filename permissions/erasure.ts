@@ -162,3 +162,13 @@ export function erasureWritesOf(role: Role): Record<string, { fields: readonly s
   }
   return writes;
 }
+
+/**
+ * Fields every role may read (not sensitive) that are nonetheless the person's: erasure clears
+ * them with the rest, and the change history seals them under the customer's history key so they
+ * do not outlive the erasure there (src/audit/change-log.ts).
+ */
+export const PERSONAL_PLAIN_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  Customer: ['gender', 'creditCode', 'businessScope'],
+  Contact: ['position'],
+};

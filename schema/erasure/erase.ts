@@ -35,10 +35,17 @@ const PERSONAL_TABLES: readonly PersonalTable[] = [
 ];
 
 /** Staff free texts about the customer (masked on reads, but a name can be in them): replaced, the records stay. */
-const STAFF_TEXTS: readonly { table: string; typeName: string; columns: [field: string, column: string, replacement: string][] }[] = [
+const STAFF_TEXTS: readonly { table: string; typeName: string; columns: [field: string, column: string, replacement: string][]; rowsOf?: string }[] = [
   { table: 'relationship_manager_changes', typeName: 'RelationshipManagerChange', columns: [['reason', 'reason', `'(erased)'`], ['decisionNote', 'decision_note', 'NULL']] },
-  { table: 'customer_duplicate_reviews', typeName: 'CustomerDuplicateReview', columns: [['note', 'note', 'NULL']] },
+  // A review is about both customers it links: its note goes with either.
+  { table: 'customer_duplicate_reviews', typeName: 'CustomerDuplicateReview', columns: [['note', 'note', 'NULL']], rowsOf: 't.customer_id = $1 OR t.duplicate_of = $1' },
   { table: 'consents', typeName: 'Consent', columns: [['revokeReason', 'revoke_reason', 'NULL']] },
+  // The request's own reasons are free text about the person (numbers are refused, names cannot be).
+  {
+    table: 'erasure_requests',
+    typeName: 'ErasureRequest',
+    columns: [['reason', 'reason', `'(erased)'`], ['rejectionReason', 'rejection_reason', `CASE WHEN rejection_reason IS NULL THEN NULL ELSE '(erased)' END`]],
+  },
 ];
 
 function typeNameOf(table: string): string {
@@ -67,7 +74,7 @@ export async function personalCategories(tx: TransactionDb, customerId: string):
   }
   for (const spec of STAFF_TEXTS) {
     const [row] = await tx.rows<Record<string, boolean | null>>(
-      `SELECT ${spec.columns.map(([field, column]) => `coalesce(bool_or(t.${column} IS NOT NULL), false) AS "${field}"`).join(', ')} FROM ${spec.table} t WHERE t.customer_id = $1`,
+      `SELECT ${spec.columns.map(([field, column]) => `coalesce(bool_or(t.${column} IS NOT NULL), false) AS "${field}"`).join(', ')} FROM ${spec.table} t WHERE ${spec.rowsOf ?? 't.customer_id = $1'}`,
       [customerId],
     );
     for (const [field] of spec.columns) if (row[field]) categories.push(`${spec.typeName}.${field}`);
@@ -109,7 +116,7 @@ export async function eraseCustomer(tx: TransactionDb, customerId: string, now: 
   }
   for (const spec of STAFF_TEXTS) {
     const sets = spec.columns.map(([, column, replacement]) => `${column} = ${replacement}`);
-    await tx.exec(`UPDATE ${spec.table} AS t SET ${sets.join(', ')} WHERE t.customer_id = $1`, [customerId]);
+    await tx.exec(`UPDATE ${spec.table} AS t SET ${sets.join(', ')} WHERE ${spec.rowsOf ?? 't.customer_id = $1'}`, [customerId]);
   }
   return categories;
 }

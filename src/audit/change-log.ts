@@ -9,6 +9,7 @@ import type { TransactionDb } from '../db/pool';
 import { classify, isSensitive } from '../../permissions/policy';
 import { applyMask } from '../../permissions/masks';
 import { appendToChain } from './chain';
+import { PERSONAL_PLAIN_FIELDS } from '../../permissions/erasure';
 import { historyKeys, sealEntries, type StoredFieldChange } from './history-sealing';
 import type { ValueHasher } from './keys';
 
@@ -92,12 +93,14 @@ export interface ChangeActor {
 }
 
 /**
- * The entries of a change about a customer that are the person's: sensitive fields, and the
+ * The entries of a change about a customer that are the person's: sensitive fields, fields every
+ * role reads but erasure clears (gender, credit code, …: PERSONAL_PLAIN_FIELDS), and the
  * operator's free-text reason (written about this customer: it may name them).
  */
 function personalEntries(change: EntityChange, entries: FieldChange[]): (entry: FieldChange) => boolean {
   const reason = change.reason ? entries[entries.length - 1] : undefined;
-  return (entry) => entry.sensitive || entry === reason;
+  const plainButPersonal = PERSONAL_PLAIN_FIELDS[change.entity] ?? [];
+  return (entry) => entry.sensitive || entry === reason || plainButPersonal.includes(entry.field);
 }
 
 /** Appends a transaction's changes to the change chain, inside that transaction. */
