@@ -94,7 +94,8 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
     const params = new SqlParams();
     const customerConditions = db.restricted([`c.id = ${params.add(customerId)}`, `c.status NOT IN ('ERASED', 'RESTRICTED')`], 'customers', 'c', params);
     const [refs] = await tx.rows<{ customer: boolean; assignee: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM customers c WHERE ${customerConditions.join(' AND ')}) AS customer,
+      // FOR SHARE: a restriction or erasure of the customer waits for this complaint, or this one sees it (found by review).
+      `SELECT EXISTS (SELECT 1 FROM customers c WHERE ${customerConditions.join(' AND ')} FOR SHARE OF c) AS customer,
               (${params.add(assigneeId)}::uuid IS NULL OR ${ACTIVE_SERVICE_AGENT_SQL(params.add(assigneeId), params.add(StaffRole.SERVICE))}) AS assignee`,
       params.values,
     );
