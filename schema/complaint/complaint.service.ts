@@ -3,7 +3,7 @@ import { heldStatus, selectColumns } from '../../src/db/columns';
 import { Complaint, ComplaintEvent, ComplaintStatus, StaffRole } from '../../src/db/entities';
 import type { RequestDb, TransactionDb } from '../../src/db/pool';
 import { randomUUID } from 'node:crypto';
-import { customerDataKey, sealFor } from '../../src/crypto/sealed-writes';
+import { customerDataKey, lockCustomerKey, sealFor } from '../../src/crypto/sealed-writes';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
 import { InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
@@ -138,6 +138,9 @@ export async function assignComplaint(db: RequestDb, input: AssignComplaintInput
   refuseSelfAssignment(assigneeId, actorId);
 
   return db.transaction(async (tx) => {
+    // The customer's key first, then the complaint (see lockCustomerKey).
+    const [owner] = await tx.rows<{ customerId: string }>(`SELECT customer_id AS "customerId" FROM complaints WHERE id = $1`, [complaintId]);
+    if (owner) await lockCustomerKey(tx, owner.customerId);
     const [before] = await tx.rows<Complaint>(`SELECT ${complaintList.columns} FROM complaints k WHERE k.id = $1 FOR UPDATE`, [complaintId]);
     if (!before) throw notFound('complaint', 'complaintId');
     // An assignment opens the customer's data to its assignee: none for a restricted or erased customer.

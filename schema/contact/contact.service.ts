@@ -2,12 +2,12 @@
 import { heldStatus, selectColumns } from '../../src/db/columns';
 import { Contact } from '../../src/db/entities';
 import { isValidEmail, isValidMobile } from '../../src/domain/contact-details';
-import type { RequestDb } from '../../src/db/pool';
+import type { RequestDb, TransactionDb } from '../../src/db/pool';
 import type { ChildListSpec } from '../../src/loaders/paging';
 import { badUserInput, InputProblems, notFound, requireUuid } from '../common/errors';
 import type { ContactInput, UpdateContactInput } from './contact.inputs';
 import { randomUUID } from 'node:crypto';
-import { sealFor } from '../../src/crypto/sealed-writes';
+import { lockCustomerKey, sealFor } from '../../src/crypto/sealed-writes';
 
 export const MAX_CONTACTS_PER_CUSTOMER = 20;
 
@@ -33,6 +33,12 @@ function validateContact(input: ContactInput | UpdateContactInput, creating: boo
   if (input.phone != null) problems.check('phone', isValidMobile(input.phone), 'must be a mainland mobile number (11 digits, 1[3-9]…)');
   if (input.email != null) problems.check('email', isValidEmail(input.email), 'must be an e-mail address');
   problems.throwIfAny();
+}
+
+/** The contact's customer's key row, taken before the contact is read with a lock (see lockCustomerKey). */
+async function lockKeyOfContact(tx: TransactionDb, contactId: string): Promise<void> {
+  const [contact] = await tx.rows<{ customerId: string }>(`SELECT customer_id AS "customerId" FROM contacts WHERE id = $1`, [contactId]);
+  if (contact) await lockCustomerKey(tx, contact.customerId);
 }
 
 export async function addContact(db: RequestDb, customerId: string, input: ContactInput): Promise<Contact> {
@@ -75,6 +81,7 @@ export async function updateContact(db: RequestDb, contactId: string, input: Upd
     return row;
   }
   return db.transaction(async (tx) => {
+    await lockKeyOfContact(tx, id);
     const [before] = await tx.rows<Contact>(`SELECT ${contactList.columns} FROM contacts ct WHERE ct.id = $1 FOR UPDATE`, [id]);
     if (!before) throw notFound('contact');
     refuseHeld(before);
@@ -91,6 +98,7 @@ export async function updateContact(db: RequestDb, contactId: string, input: Upd
 export async function removeContact(db: RequestDb, contactId: string): Promise<string> {
   const id = requireUuid(contactId, 'id');
   return db.transaction(async (tx) => {
+    await lockKeyOfContact(tx, id);
     const [removed] = await tx.rows<Contact>(`DELETE FROM contacts AS ct WHERE ct.id = $1 RETURNING ${contactList.columns}`, [id]);
     if (!removed) throw notFound('contact');
     refuseHeld(removed); // rolls the deletion back

@@ -22,7 +22,7 @@ import { createsForReview, openCustomerReview } from '../review/review.service';
 import { randomUUID } from 'node:crypto';
 import type { BlindIndexer } from '../../src/crypto/blind-index';
 import { splitSealed } from '../../src/crypto/sealed-rows';
-import { requireKeyring, sealFor } from '../../src/crypto/sealed-writes';
+import { lockCustomerKey, requireKeyring, sealFor } from '../../src/crypto/sealed-writes';
 import { toScale2 } from '../../src/domain/money';
 
 export const customerList: ListSpec = {
@@ -172,8 +172,9 @@ export async function createCustomer(ctx: RequestContext, input: CreateCustomerI
 
 export async function updateCustomer(db: RequestDb, id: string, input: UpdateCustomerInput): Promise<Customer> {
   const customerId = requireUuid(id, 'id');
-  // The row is locked while its kind decides which fields the update may touch.
+  // The row is locked while its kind decides which fields the update may touch; the key first (see lockCustomerKey).
   return db.transaction(async (tx) => {
+    const dataKey = await lockCustomerKey(tx, customerId);
     const [current] = await tx.rows<Customer>(
       // A restricted or erased customer takes no new data (schema/erasure).
       `SELECT ${customerList.columns} FROM customers c WHERE c.id = $1 AND c.status NOT IN ('ERASED', 'RESTRICTED') FOR UPDATE`,
@@ -191,7 +192,7 @@ export async function updateCustomer(db: RequestDb, id: string, input: UpdateCus
     }
     const params = new SqlParams();
     const { plain, sealed } = splitSealed('customers', withMoneyScale({ ...input, name: input.name?.trim() }));
-    const { columns, placeholders } = assignments(plain, await sealFor(tx, 'customers', customerId, customerId, sealed), params);
+    const { columns, placeholders } = assignments(plain, await sealFor(tx, 'customers', customerId, customerId, sealed, dataKey ?? undefined), params);
     const sets = columns.map((column, i) => `${column} = ${placeholders[i]}`);
     sets.push('updated_at = now()');
     const [row] = await tx.rows<Customer>(

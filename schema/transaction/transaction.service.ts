@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { selectColumns, selectColumnsFor, selectSomeColumns } from '../../src/db/columns';
 import { Customer, Transaction } from '../../src/db/entities';
-import { sealFor } from '../../src/crypto/sealed-writes';
+import { lockCustomerKey, sealFor } from '../../src/crypto/sealed-writes';
 import { isLuhnValid } from '../../src/domain/bank-card';
 import { fitsNumeric, numericRule } from '../../src/domain/money';
 import type { RequestDb } from '../../src/db/pool';
@@ -70,6 +70,8 @@ export async function recordTransaction(db: RequestDb, input: RecordTransactionI
   const params = new SqlParams();
   // The customer must exist and be active (the row locked meanwhile); the account defaults to its card.
   return db.transaction(async (tx) => {
+    // The key first, then the customer's card (see lockCustomerKey): a rotation never lands between them.
+    const dataKey = await lockCustomerKey(tx, customerId);
     const [customer] = await tx.rows<Customer>(
       `SELECT ${selectSomeColumns(Customer, 'c', ['id', 'bankCardNumber'])} FROM customers c WHERE c.id = $1 AND c.status = 'ACTIVE' FOR SHARE`,
       [customerId],
@@ -85,7 +87,7 @@ export async function recordTransaction(db: RequestDb, input: RecordTransactionI
       description: input.description ?? null,
       accountNumber,
       counterpartyAccount: input.counterpartyAccount ?? null,
-    });
+    }, dataKey ?? undefined);
     const [row] = await tx.rows<Transaction>(
       `INSERT INTO transactions AS t (id, customer_id, occurred_at, amount, currency, direction, channel, product, counterparty_name, ${Object.keys(sealed).join(', ')})
        VALUES (${params.add(id)}, ${params.add(customerId)}, COALESCE(${params.add(input.occurredAt ?? null)}::timestamptz, now()),

@@ -26,3 +26,14 @@ export async function sealFor(db: KeyedRunner, table: string, rowId: string, cus
   if (!present) return {};
   return sealedColumns(keyring, dataKey ?? (await customerDataKey(db, customerId)), table, rowId, values);
 }
+
+/**
+ * Takes the customer's key row (shared) before a write transaction reads any of their sealed rows
+ * with a lock. A locking read that waits for a data-key rotation gets the rotated row but evaluates
+ * the key reference with the snapshot it started with (the old key): taking the key first means a
+ * rotation either finishes before the reads start or waits until this transaction ends — the same
+ * order the rotation locks in (key, then rows). Null: the customer has no key (erased or unknown).
+ */
+export async function lockCustomerKey(db: KeyedRunner, customerId: string): Promise<Buffer | null> {
+  return requireKeyring(db).customerKey(db, customerId, 'data', { forSealing: true });
+}
