@@ -2,6 +2,7 @@ import { print } from 'graphql';
 import { REASONS } from '../../permissions/vocabulary';
 import { MASKS } from '../../permissions/masks';
 import { CustomerDetailDocument, TransactionPageDocument, type CustomerDetailQuery, type TransactionPageQuery } from '../../examples/frontend/src/gql/graphql';
+import { errorCode } from '../../examples/frontend/src/api';
 import { customerCard } from '../../examples/frontend/src/customer-card';
 import { decisionAt, decisionsAt, formatRange, privacyPath, REASON_TEXT, renderValue, STRATEGY_TEXT, type ApiResponse } from '../../examples/frontend/src/privacy';
 import { startTestServer, type TestServer } from '../harness/server';
@@ -106,5 +107,13 @@ describe('the example against the real server, as a manager (everything masked)'
       if (edge.node.accountNumber !== null) expect(shown).toMatchObject({ kind: 'masked', text: edge.node.accountNumber });
     });
     expect(decisionAt(response, 'transactions.edges.node.accountNumber')).toMatchObject({ decision: 'MASK', count: edges.filter((e) => e.node.accountNumber !== null).length });
+  });
+
+  it('reads a refusal by its typed code: no purpose declared', async () => {
+    const { status, body } = await server.gql<CustomerDetailQuery>(print(CustomerDetailDocument), { role: 'manager', purpose: null, variables: { id: customerId } });
+    expect(status).toBe(403);
+    expect(errorCode(body as ApiResponse<unknown>)).toBe('PURPOSE_REQUIRED');
+    expect(errorCode({ data: {} })).toBeNull();
+    expect(errorCode({ errors: [{ message: 'x', extensions: { code: 'SOMETHING_NEW' } }] })).toBe('UNKNOWN');
   });
 });

@@ -4,24 +4,18 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { ApiResponse } from './privacy';
 
 /** Error codes the API sends in `extensions.code` (README "The schema"); a UI switches on these, never on messages. */
-export type ApiErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'PURPOSE_REQUIRED'
-  | 'EXPOSURE_LIMIT'
-  | 'EXPOSURE_BUDGET_EXHAUSTED'
-  | 'RATE_LIMITED'
-  | 'QUERY_LIMIT'
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'GRAPHQL_VALIDATION_FAILED'
-  | 'SERVICE_UNAVAILABLE'
-  | 'TIMEOUT'
-  | 'INTERNAL_SERVER_ERROR';
+export const API_ERROR_CODES = [
+  'UNAUTHENTICATED', 'FORBIDDEN', 'PURPOSE_REQUIRED', 'EXPOSURE_LIMIT', 'EXPOSURE_BUDGET_EXHAUSTED', 'RATE_LIMITED',
+  'QUERY_LIMIT', 'BAD_USER_INPUT', 'NOT_FOUND', 'GRAPHQL_VALIDATION_FAILED', 'SERVICE_UNAVAILABLE', 'TIMEOUT',
+  'PERSISTED_QUERY_HASH_MISMATCH', 'INTERNAL_SERVER_ERROR',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
-/** The first error's code, typed; null when the response has none. */
-export function errorCode(response: ApiResponse<unknown>): ApiErrorCode | string | null {
-  return response.errors?.[0]?.extensions?.code ?? null;
+/** The first error's code, typed ('UNKNOWN' for a code this client predates); null without errors. */
+export function errorCode(response: ApiResponse<unknown>): ApiErrorCode | 'UNKNOWN' | null {
+  const code = response.errors?.[0]?.extensions?.code;
+  if (code === undefined) return response.errors?.length ? 'UNKNOWN' : null;
+  return (API_ERROR_CODES as readonly string[]).includes(code) ? (code as ApiErrorCode) : 'UNKNOWN';
 }
 
 export interface ApiOptions {
