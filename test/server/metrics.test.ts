@@ -1,5 +1,8 @@
 /** /metrics: behind METRICS and its own token; the counters move by what the responses carried, and never show an id or a value. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { classify } from '../../permissions/policy';
+import { loadConfig } from '../../src/config';
 import { startTestServer, type TestServer } from '../harness/server';
 
 const TOKEN = 'metrics-test-token-0123456789abcdef0123456789';
@@ -102,6 +105,24 @@ describe('/metrics', () => {
     expect(returned.size).toBeGreaterThan(0);
     for (const value of returned) expect(text).not.toContain(value);
     expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i);
+  });
+
+  it('serves every series the Grafana dashboard queries', async () => {
+    const dashboard = readFileSync(path.join(__dirname, '../../docs/grafana-dashboard.json'), 'utf8');
+    const names = new Set([...(await samples()).at.keys()].map((k) => k.slice(0, k.indexOf('{'))));
+    const queried = new Set(dashboard.match(/customer_records_[a-z_]+/g));
+    expect(queried.size).toBeGreaterThan(5);
+    for (const name of queried) expect([...names].some((n) => n === name)).toBe(true);
+  });
+});
+
+describe('METRICS configuration', () => {
+  it('is off by default, needs a token in production, and refuses a short one', () => {
+    expect(loadConfig({}).metrics).toEqual({ enabled: false, token: undefined });
+    expect(() => loadConfig({ METRICS: 'true', NODE_ENV: 'production' })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ METRICS: 'true', METRICS_TOKEN: 'short' })).toThrow(/at least 32/);
+    expect(() => loadConfig({ METRICS: 'yes' })).toThrow(/METRICS must be true or false/);
+    expect(loadConfig({ METRICS: 'true', NODE_ENV: 'production', METRICS_TOKEN: TOKEN }).metrics).toEqual({ enabled: true, token: TOKEN });
   });
 });
 
