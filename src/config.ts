@@ -29,6 +29,8 @@ export interface AppConfig {
   /** Answer introspection (INTROSPECTION=false to refuse it); it always needs a valid token. */
   introspection: boolean;
   logLevel: string;
+  /** Prometheus metrics at /metrics (METRICS=true), readable only with METRICS_TOKEN as a bearer token. */
+  metrics: { enabled: boolean; token: string | undefined };
   /** Days a consent's grantedAt may lie in the past when it is recorded (paper forms reach us late, not months late). */
   consentBackdateDays: number;
   audit: {
@@ -117,6 +119,20 @@ export function assertTransportSecurity(config: AppConfig): void {
   );
 }
 
+/** A scrape token shorter than this is guessable; METRICS_TOKEN is a secret of its own, never an API token. */
+export const MIN_METRICS_TOKEN_LENGTH = 32;
+
+/** METRICS and METRICS_TOKEN: in production, metrics on means a token is set (no open /metrics). */
+function metricsFromEnv(env: NodeJS.ProcessEnv, nodeEnv: string): AppConfig['metrics'] {
+  const enabled = boolFromEnv(env, 'METRICS', false);
+  const token = optional(env, 'METRICS_TOKEN');
+  if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH) throw new Error(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
+  // The primary's aggregation (metrics.ts serveClusterMetrics) is not yet proven: WORKERS>1 answered 500s with it on.
+  if (enabled && intFromEnv(env, 'WORKERS', 1, 1) > 1) throw new Error('METRICS=true is not yet supported with WORKERS>1');
+  if (enabled && !token && nodeEnv === 'production') throw new Error('METRICS=true needs METRICS_TOKEN in production (e.g. openssl rand -hex 32)');
+  return { enabled, token };
+}
+
 /** PIPL art. 56: records of personal-information processing are kept at least three years. */
 export const MIN_RETENTION_MONTHS = 36;
 /** Default five years, the record-keeping period banks apply to customer and transaction records (AML Law). */
@@ -149,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     introspection: boolFromEnv(env, 'INTROSPECTION', true),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     consentBackdateDays: intFromEnv(env, 'CONSENT_BACKDATE_DAYS', 7),
+    metrics: metricsFromEnv(env, nodeEnv),
     audit: {
       signingKeyFile: path.resolve(env.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem')),
       verifyKeyFile: optional(env, 'AUDIT_VERIFY_KEY_FILE'),

@@ -24,6 +24,8 @@ export class AccessWriter {
   private flushing: Promise<void> | null = null;
   /** Batches and records committed since start (the bench reports them). */
   readonly stats = { batches: 0, records: 0, failures: 0 };
+  /** Told of each group commit (the metrics' commit latency and batch size); never of the records' content. */
+  private observers: ((batch: { records: number; seconds: number; ok: boolean }) => void)[] = [];
 
   constructor(private readonly pool: Pool, private readonly log: Logger) {}
 
@@ -32,6 +34,10 @@ export class AccessWriter {
       this.queue.push({ record, resolve, reject });
       this.flushing ??= this.drain();
     });
+  }
+
+  observe(observer: (batch: { records: number; seconds: number; ok: boolean }) => void): void {
+    this.observers.push(observer);
   }
 
   /** Resolves once every record appended so far has been committed or refused. */
@@ -45,13 +51,19 @@ export class AccessWriter {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
+        const started = process.hrtime.bigint();
+        const report = (ok: boolean) => {
+          for (const observer of this.observers) observer({ records: batch.length, seconds: Number(process.hrtime.bigint() - started) / 1e9, ok });
+        };
         try {
           await this.commit(batch.map((w) => w.record));
           this.stats.batches += 1;
           this.stats.records += batch.length;
+          report(true);
           for (const waiting of batch) waiting.resolve();
         } catch (error) {
           this.stats.failures += 1;
+          report(false);
           this.log.error({ err: { code: (error as { code?: string }).code, message: (error as Error).message }, records: batch.length }, 'audit register write failed');
           for (const waiting of batch) waiting.reject(error);
         }

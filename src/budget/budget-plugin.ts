@@ -42,7 +42,8 @@ function refusal(code: 'RATE_LIMITED' | 'EXPOSURE_BUDGET_EXHAUSTED', message: st
   });
 }
 
-export function budgetPlugin(store: BudgetStore): ApolloServerPlugin<RequestContext> {
+/** `charged`: told what each request finally cost (the metrics' budget use). */
+export function budgetPlugin(store: BudgetStore, charged?: (amount: DayUsage) => void): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       let reserved: { key: string; day: Date; amount: DayUsage } | null = null;
@@ -89,6 +90,7 @@ export function budgetPlugin(store: BudgetStore): ApolloServerPlugin<RequestCont
           // A probe made is spent, whatever came back (a "no" answers it too).
           const unused = { clear: Math.max(reserved.amount.clear - values.clear, 0), masked: Math.max(reserved.amount.masked - values.masked, 0), probes: 0 };
           if (unused.clear + unused.masked > 0) await store.release(reserved.key, reserved.day, unused);
+          charged?.({ clear: reserved.amount.clear - unused.clear, masked: reserved.amount.masked - unused.masked, probes: reserved.amount.probes });
         },
       };
     },

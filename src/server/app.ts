@@ -1,6 +1,6 @@
 /**
  * The HTTP surface: POST/GET /graphql (Apollo Server 5 on Express 5), /graphiql, /healthz,
- * /readyz. Request flow: HTTP → request id + log → bearer token → per-request context
+ * /readyz, /metrics (METRICS=true). Request flow: HTTP → request id + log → bearer token → per-request context
  * (loaders) → policy plan for the operation → execution (shield + masking) → response.
  */
 import { randomUUID } from 'node:crypto';
@@ -35,6 +35,7 @@ import { graphiqlRouter } from './graphiql';
 import { jitGateway } from './jit-executor';
 import { UnknownDirectivesRule } from './unknown-directives-rule';
 import { healthRouter } from './health';
+import { createMetrics } from './metrics';
 import { createServerFor, servedOverTls, strictTransportSecurity } from './tls';
 
 export interface HttpServerDeps {
@@ -170,6 +171,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
   configureCursorKey(Buffer.from(audit.hashValue('\u0000cursor-key/v1'), 'hex'));
   const app = express();
   app.disable('x-powered-by');
+  const metrics = config.metrics.enabled ? createMetrics(config, pool, deps.accessRegister === false ? undefined : audit.writer) : undefined;
   // HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set; the rest of the server is the same either way.
   const httpServer = await createServerFor(config, app);
   let stopping = false;
@@ -190,7 +192,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: pathOnly(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );
 
@@ -227,15 +229,17 @@ export async function createHttpServer(deps: HttpServerDeps) {
       ApolloServerPluginCacheControlDisabled(),
       ...(config.isDevelopment ? [] : [ApolloServerPluginDisableSuggestions()]),
       inputGuardPlugin,
-      ...(deps.policy === false ? [] : [allowListPlugin(pool), privacyPlugin, budgetPlugin(deps.budgets), scopedIntrospectionPlugin]),
+      ...(deps.policy === false ? [] : [allowListPlugin(pool), privacyPlugin, budgetPlugin(deps.budgets, metrics?.budgetCharged), scopedIntrospectionPlugin]),
       ...(deps.policy === false || deps.accessRegister === false ? [] : [accessRegisterPlugin(audit.writer)]),
       operationLogPlugin,
+      ...(metrics ? [metrics.plugin] : []),
     ],
   });
   await apollo.start();
 
   app.use(healthRouter(pool, () => stopping));
   if (config.graphiql) app.use('/graphiql', graphiqlRouter());
+  if (metrics) app.use(metrics.router());
   app.use(
     '/graphql',
     (_req: Request, res: Response, next: NextFunction) => {
@@ -245,6 +249,12 @@ export async function createHttpServer(deps: HttpServerDeps) {
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }: { req: Request }) => {
+        const started = process.hrtime.bigint();
+        // Refused before Apollo's plugins see the request: counted here, as role `anonymous`.
+        const refused = (error: GraphQLError): GraphQLError => {
+          metrics?.refusedBeforeContext(String(error.extensions.code), Number(process.hrtime.bigint() - started) / 1e9);
+          return error;
+        };
         const token = bearerToken(req.headers.authorization);
         const securityEvent = async (code: 'UNAUTHENTICATED' | 'FORBIDDEN', rule: string, error?: AuthenticationError) => {
           if (deps.policy === false || deps.accessRegister === false) return;
@@ -253,7 +263,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
         };
         if (!token) {
           await securityEvent('UNAUTHENTICATED', 'NO_TOKEN');
-          throw unauthenticated('send Authorization: Bearer <token>');
+          throw refused(unauthenticated('send Authorization: Bearer <token>'));
         }
         try {
           const principal = await verifier(token);
@@ -261,11 +271,11 @@ export async function createHttpServer(deps: HttpServerDeps) {
         } catch (error) {
           if (error instanceof AuthenticationError) {
             await securityEvent(error.status === 403 ? 'FORBIDDEN' : 'UNAUTHENTICATED', error.rule, error);
-            throw error.status === 403 ? refusedByDirectory(error) : unauthenticated(error.reason, error.rule);
+            throw refused(error.status === 403 ? refusedByDirectory(error) : unauthenticated(error.reason, error.rule));
           }
           // The directory is in the database: while it is away, nobody can be checked, so nobody is served.
           if (isDatabaseUnavailable(error)) {
-            throw new GraphQLError('The database is unavailable; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+            throw refused(new GraphQLError('The database is unavailable; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } }));
           }
           throw error;
         }

@@ -15,6 +15,7 @@ import type { Logger } from '../logger';
 import { seedIfEmpty } from '../seed/seed';
 import { loadKeyring } from '../crypto/keyring';
 import { sealAtStart } from '../crypto/seal-plaintext';
+import { serveClusterMetrics } from './metrics';
 
 export function isClusterPrimary(config: AppConfig): boolean {
   return config.workers > 1 && cluster.isPrimary;
@@ -81,6 +82,8 @@ export async function runClusterPrimary(config: AppConfig, log: Logger): Promise
     process.exit(exitCode);
   };
 
+  // The port is shared: whichever worker takes a scrape asks here for the sum over all of them.
+  if (config.metrics.enabled) serveClusterMetrics();
   for (let i = 0; i < config.workers; i++) fork();
   log.info({ workers: config.workers, embeddedDatabase: database.embedded }, 'cluster primary: workers starting');
   const onSignal = (signal: NodeJS.Signals) => {
