@@ -6,6 +6,7 @@
  */
 import type { RequestContext } from '../../src/context';
 import { selectColumns } from '../../src/db/columns';
+import { lockCustomerKey } from '../../src/crypto/sealed-writes';
 import { Customer, StaffRole } from '../../src/db/entities';
 import type { SqlRunner, TransactionDb } from '../../src/db/pool';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
@@ -130,6 +131,7 @@ export function decideRelationshipManagerChange(ctx: RequestContext, id: string,
     const change = await lockPending(tx, id);
     requireSecondPerson(change, decider);
     if (!approve) return close(tx, change, RelationshipManagerChangeStatus.REJECTED, decider, decisionNote);
+    await lockCustomerKey(tx, change.customerId); // before its sealed row is read with a lock (see lockCustomerKey)
     const [customer] = await tx.rows<Customer>(
       `SELECT ${selectColumns(Customer, 'c')} FROM customers c WHERE c.id = $1 AND c.status NOT IN ('ERASED', 'RESTRICTED') FOR UPDATE`,
       [change.customerId],

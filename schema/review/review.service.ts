@@ -8,7 +8,7 @@
 import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../../src/context';
 import { selectColumns } from '../../src/db/columns';
-import { requireKeyring } from '../../src/crypto/sealed-writes';
+import { lockCustomerKey, requireKeyring } from '../../src/crypto/sealed-writes';
 import { Customer, CustomerStatus, ReviewOutcome } from '../../src/db/entities';
 import type { TransactionDb } from '../../src/db/pool';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
@@ -101,6 +101,7 @@ export function resolveCustomerReview(ctx: RequestContext, id: string, decision:
     if (review.status !== CustomerReviewStatus.OPEN) throw badUserInput('id', `the review is ${review.status.toLowerCase()}: only an open review can be resolved`);
     // Separation of duties: whoever created the customer does not let it in (a CHECK in the database too).
     if (review.createdBy === decider) throw forbidden('the creator of a customer may not resolve its review: another manager must', ['id'], { reason: 'SAME_PERSON' });
+    await lockCustomerKey(tx, review.customerId); // before its sealed row is read with a lock (see lockCustomerKey)
     const [customer] = await tx.rows<Customer>(`SELECT ${selectColumns(Customer, 'c')} FROM customers c WHERE c.id = $1 FOR UPDATE`, [review.customerId]);
     if (customer.status !== CustomerStatus.PENDING_REVIEW) throw badUserInput('id', 'the customer of this review is no longer awaiting review');
     let status = CustomerStatus.CLOSED;
