@@ -42,16 +42,24 @@ function tableOf(entity: Function): string {
  * rows of a customer's records also whether the customer is restricted or erased (`$hold`).
  */
 function columnList(entity: Function, alias: string, only: readonly string[] | null): string {
-  const key = `${entity.name}:${alias}:${only?.join(',') ?? '*'}`;
+  const wanted = only && new Set(only);
+  return cachedList(`${entity.name}:${alias}:${only?.join(',') ?? '*'}`, () => [
+    ...plainColumns(entity, alias, wanted),
+    ...sealedSelectList(tableOf(entity), alias, wanted),
+    ...holdSelectList(tableOf(entity), alias),
+  ]);
+}
+
+/** The entity's plain (not sealed) columns as `alias.db_name AS "property"`, those in `wanted` when given. */
+function plainColumns(entity: Function, alias: string, wanted: ReadonlySet<string> | null): string[] {
+  return getMetadataArgsStorage()
+    .columns.filter((column) => column.target === entity && !isSealedStorage(column.propertyName) && (!wanted || wanted.has(column.propertyName)))
+    .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`);
+}
+
+function cachedList(key: string, build: () => string[]): string {
   let list = cache.get(key);
-  if (list === undefined) {
-    const wanted = only && new Set(only);
-    const plain = getMetadataArgsStorage()
-      .columns.filter((column) => column.target === entity && !isSealedStorage(column.propertyName) && (!wanted || wanted.has(column.propertyName)))
-      .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`);
-    list = [...plain, ...sealedSelectList(tableOf(entity), alias, wanted), ...holdSelectList(tableOf(entity), alias)].join(', ');
-    cache.set(key, list);
-  }
+  if (list === undefined) cache.set(key, (list = build().join(', ')));
   return list;
 }
 
@@ -75,16 +83,11 @@ export function selectColumnsFor(entity: Function, alias: string, needs: Readonl
     if (source) wanted.add(source);
   }
   const maskedOnly = new Set([...wanted].filter((f) => !sealed.has(f)));
-  const key = `${entity.name}:${alias}:for:${[...wanted].sort().join(',')}:masked:${[...maskedOnly].sort().join(',')}`;
-  let list = cache.get(key);
-  if (list === undefined) {
-    const plain = getMetadataArgsStorage()
-      .columns.filter((column) => column.target === entity && !isSealedStorage(column.propertyName))
-      .map((column) => `${alias}.${column.options.name ?? column.propertyName} AS "${column.propertyName}"`);
-    list = [...plain, ...sealedSelectList(table, alias, wanted, maskedOnly), ...holdSelectList(table, alias)].join(', ');
-    cache.set(key, list);
-  }
-  return list;
+  return cachedList(`${entity.name}:${alias}:for:${[...wanted].sort().join(',')}:masked:${[...maskedOnly].sort().join(',')}`, () => [
+    ...plainColumns(entity, alias, null),
+    ...sealedSelectList(table, alias, wanted, maskedOnly),
+    ...holdSelectList(table, alias),
+  ]);
 }
 
 export function selectColumns(entity: Function, alias: string): string {
