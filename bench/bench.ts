@@ -8,12 +8,14 @@
  *   workers-2   as served with WORKERS=2 (full run only)
  *   postgraphile PostGraphile v5, Amber preset, one process, same database (S1–S3)
  *   floor       the same rows straight through pg, same concurrency (S1–S3)
+ *   limit       one hand-written statement building the whole response JSON in PostgreSQL, masks
+ *               as SQL (bench/limit.ts; S2 manager/sales, S3): what the read compiler aims at
  * plus S2 (sales) as served at half its maximum rate, paced evenly (open loop), for the p99 there.
  *
  * Targets take turns within each scenario, and everything is repeated (--rounds, 3): the
  * median round is reported, every round's requests/s kept in the JSON.
  *
- * Options: --quick (2,000 customers, one round of 3 s, served/policy-off/postgraphile/floor only)
+ * Options: --quick (2,000 customers, one round of 3 s, served/policy-off/postgraphile/floor/limit only)
  *          --customers N (10000) --connections C (10) --duration S (10) --warmup S (2) --rounds R (3)
  *          --targets a,b (default all for the mode) --scenarios S1,S2-sales,… (default all)
  *          --out FILE (default bench/results/<date>[-quick].json; a .md table beside it)
@@ -31,7 +33,7 @@ import { locateDatabase } from '../src/db/database';
 import { createLogger } from '../src/logger';
 import { projectRoot } from '../src/project-root';
 import { ensureData, node22, spawnPeer, spawnServer, stopServer, type SpawnedServer } from './harness';
-import { drive, driveFloor, drivePaced, type LoadFigures, type LoadOptions } from './load';
+import { drive, driveFloor, driveLimit, drivePaced, type LoadFigures, type LoadOptions } from './load';
 import { markdownReport, type BenchRow, type BenchResults } from './report';
 import { SCENARIOS, type Floor, type Prepared, type Scenario } from './scenarios';
 
@@ -63,6 +65,7 @@ function targets(): Target[] {
       scenarios: READS,
     },
     { name: 'floor', label: 'floor: the same SQL through pg', scenarios: READS },
+    { name: 'limit', label: 'limit: the whole response as one JSON statement in PostgreSQL', scenarios: SCENARIOS.filter((s) => s.limit).map((s) => s.id) },
   ];
 }
 
@@ -94,6 +97,7 @@ async function startTargets(wanted: Target[], scenarios: Scenario[], databaseUrl
       running.push(entry);
       for (const scenario of scenarios) {
         if (target.scenarios && !target.scenarios.includes(scenario.id)) continue;
+        if (target.name === 'limit') continue; // needs nothing prepared
         if (!entry.spawned) entry.floors.set(scenario.id, await scenario.floor!(pool));
         else entry.prepared.set(scenario.id, target.name === 'postgraphile' ? await scenario.peer!(pool) : await scenario.prepare(pool, config, `${nonce}${target.name}`));
       }
@@ -106,6 +110,7 @@ async function startTargets(wanted: Target[], scenarios: Scenario[], databaseUrl
 
 /** One measurement of one scenario on one target. */
 async function measure(entry: Running, scenario: Scenario, databaseUrl: string, load: LoadOptions, warmup: number): Promise<LoadFigures | null> {
+  if (entry.target.name === 'limit') return scenario.limit ? driveLimit(databaseUrl, scenario.limit, load) : null;
   const floor = entry.floors.get(scenario.id);
   if (floor) return driveFloor(databaseUrl, floor.run, load, floor.statements);
   const prepared = entry.prepared.get(scenario.id);
@@ -188,7 +193,7 @@ async function main(): Promise<void> {
   const load: LoadOptions = { connections: Number(values.connections), durationSeconds: Number(values.duration ?? (quick ? 3 : 10)) };
   const warmup = Number(values.warmup ?? (quick ? 1 : 2));
   const rounds = Number(values.rounds ?? (quick ? 1 : 3));
-  const wantedTargets = (values.targets ?? (quick ? 'served,policy-off,postgraphile,floor' : 'served,policy-off,graphql-js,workers-2,postgraphile,floor')).split(',');
+  const wantedTargets = (values.targets ?? (quick ? 'served,policy-off,postgraphile,floor,limit' : 'served,policy-off,graphql-js,workers-2,postgraphile,floor,limit')).split(',');
   const all = targets();
   const unknown = wantedTargets.filter((t) => !all.some((a) => a.name === t));
   if (unknown.length) throw new Error(`unknown target(s) ${unknown.join(', ')}; known: ${all.map((t) => t.name).join(', ')}`);

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
-import type { Prepared } from './scenarios';
+import { runLimit } from './limit';
+import type { Limit, Prepared } from './scenarios';
 
 export interface LoadOptions {
   connections: number;
@@ -150,6 +151,27 @@ export async function driveFloor(databaseUrl: string, run: (client: import('pg')
     sqlPerRequest: statements,
     rssMB: null,
   };
+}
+
+/**
+ * The limit: `connections` clients running the scenario's one JSON statement back to back; each
+ * answer is parsed and checked like a server's.
+ */
+export async function driveLimit(databaseUrl: string, limit: Limit, options: LoadOptions): Promise<LoadFigures> {
+  let wrong = 0;
+  const figures = await driveFloor(
+    databaseUrl,
+    async (client) => {
+      try {
+        if (!limit.check(JSON.parse(await runLimit(client, limit.statement)))) wrong++;
+      } catch {
+        wrong++;
+      }
+    },
+    options,
+    1,
+  );
+  return { ...figures, wrong };
 }
 
 /**

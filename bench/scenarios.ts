@@ -12,6 +12,7 @@ import type { AppConfig } from '../src/config';
 import type { Role } from '../src/auth/principal';
 import { ROLE_POLICIES } from '../permissions/policy';
 import { loadStaff } from './harness';
+import { S2_STATEMENT, S3_STATEMENT } from './limit';
 
 /** One request: the bearer token and the JSON body. */
 export interface Shot {
@@ -33,6 +34,13 @@ export interface Floor {
   run(client: PoolClient, i: number): Promise<void>;
 }
 
+/** The limit: one hand-written statement that builds the response's `data` as JSON (bench/limit.ts). */
+export interface Limit {
+  statement: string;
+  /** The parsed `data` is right. */
+  check(data: any): boolean;
+}
+
 export interface Scenario {
   id: string;
   title: string;
@@ -42,14 +50,16 @@ export interface Scenario {
   peer?(db: Pool): Promise<Prepared>;
   /** The same rows straight through pg: the database's own limit for this request. */
   floor?(db: Pool): Promise<Floor>;
+  /** The whole response built by PostgreSQL: what the read compiler is measured against. */
+  limit?: Limit;
 }
 
 const S1_FIELDS = 'archiveNumber name idNumber phone email address birthDate annualIncome bankCardNumber tier status';
-const S2_QUERY = `query S2 { customers(first: 100) { edges { node { id name phone
+export const S2_QUERY = `query S2 { customers(first: 100) { edges { node { id name phone
   contacts(first: 5) { edges { node { name phone } } }
   transactions(first: 10) { edges { node { id amount occurredAt channel } } } } } } }`;
 const S3_FIELDS = 'id occurredAt amount currency direction channel product description accountNumber counterpartyName counterpartyAccount status';
-const S3_QUERY = `query S3 { transactions(first: 1000) { edges { node { ${S3_FIELDS} } } } }`;
+export const S3_QUERY = `query S3 { transactions(first: 1000) { edges { node { ${S3_FIELDS} } } } }`;
 
 const PEER_S1 = `query S1($id: UUID!) { customerByRowId(rowId: $id) { rowId ${S1_FIELDS} } }`;
 const PEER_S2 = `query S2 { allCustomers(first: 100, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { edges { node { rowId name phone
@@ -124,6 +134,7 @@ function s2(role: Role, note: string): Scenario {
     async peer() {
       return { shots: [{ token: '', body: json(PEER_S2) }], check: (r) => noErrors(r) && r.data?.allCustomers?.edges?.length === 100 };
     },
+    ...(role === 'analyst' ? {} : { limit: { statement: S2_STATEMENT, check: (data: any) => data?.customers?.edges?.length === 100 } }),
     async floor() {
       return { statements: 3, run: async (client) => {
         const { rows } = await client.query<{ id: string }>(`SELECT id, name, phone_sealed, phone_masked FROM customers ORDER BY created_at DESC, id DESC LIMIT 101`);
@@ -158,6 +169,7 @@ const S3: Scenario = {
   async peer() {
     return { shots: [{ token: '', body: json(PEER_S3) }], check: (r) => noErrors(r) && r.data?.allTransactions?.nodes?.length === 1000 };
   },
+  limit: { statement: S3_STATEMENT, check: (data: any) => data?.transactions?.edges?.length === 1000 },
   async floor() {
     return { statements: 1, run: async (client) => {
       await client.query(
