@@ -53,18 +53,16 @@ export function budgetPlugin(store: BudgetStore, charged?: (amount: DayUsage) =>
           const key = budgetKey(contextValue);
           const now = Date.now();
           const { minute, day, nextMinute, nextDay } = windows(now);
-          const requests = await store.countRequest(key, minute);
+          const plan = contextValue.privacy?.plan;
+          // A probe is a read of the field it tests: counted per day like the values (seed 002: a lookup is a read).
+          const want = plan ? { clear: plan.exposure.clearVolume, masked: plan.exposure.volume - plan.exposure.clearVolume, probes: plan.probes.length } : null;
+          const { requests, reservation } = await store.admit({ key, minute, day, want, requestsPerMinute: budgets.requestsPerMinute, daily: budgets.daily });
           if (requests > budgets.requestsPerMinute) {
             throw refusal('RATE_LIMITED', `Rate limited: at most ${budgets.requestsPerMinute} requests a minute`, Math.ceil((nextMinute - now) / 1000), {
               limit: budgets.requestsPerMinute,
             });
           }
-          const plan = contextValue.privacy?.plan;
-          if (!plan) return;
-          // A probe is a read of the field it tests: counted per day like the values (seed 002: a lookup is a read).
-          const want = { clear: plan.exposure.clearVolume, masked: plan.exposure.volume - plan.exposure.clearVolume, probes: plan.probes.length };
-          if (want.clear + want.masked + want.probes === 0) return;
-          const reservation = await store.reserve(key, day, want, budgets.daily);
+          if (!plan || !want || !reservation) return;
           if (!reservation.granted) {
             const left = {
               clear: Math.max(budgets.daily.clear - reservation.day.clear, 0),

@@ -20,7 +20,32 @@ export interface Reservation {
   day: DayUsage;
 }
 
+/** What one request asks of its accountable party's counters before it runs. */
+export interface AdmissionRequest {
+  key: string;
+  minute: Date;
+  day: Date;
+  /** Sensitive values and probes the operation can return and makes; null or all zero: nothing to reserve. */
+  want: DayUsage | null;
+  requestsPerMinute: number;
+  daily: DayUsage;
+}
+
+export interface Admission {
+  /** The minute's request count, this request included. */
+  requests: number;
+  /** Null when nothing was to be reserved or the request is over the minute's rate (then nothing is reserved). */
+  reservation: Reservation | null;
+}
+
+const nothingWanted = (want: DayUsage | null): boolean => !want || want.clear + want.masked + want.probes === 0;
+
 export interface BudgetStore {
+  /**
+   * Counts the request in its minute and, when it is within the rate, reserves what it wants of
+   * the day (all or nothing) — in one round trip: the per-request cost of budgets.
+   */
+  admit(request: AdmissionRequest): Promise<Admission>;
   /** Counts one request in the minute starting at `minute`; returns the minute's count. */
   countRequest(key: string, minute: Date): Promise<number>;
   /** Adds `want` to the day only if the result stays within `limit` (all or nothing). */
@@ -64,6 +89,38 @@ export class PostgresBudgetStore implements BudgetStore {
       [key, day, record, coordinate, limit],
     );
     return rows[0].admitted;
+  }
+
+  async admit({ key, minute, day, want, requestsPerMinute, daily }: AdmissionRequest): Promise<Admission> {
+    const asked = nothingWanted(want) ? null : want!;
+    // One statement: the minute's upsert, then — only within the rate — the day's conditional
+    // upsert (ON CONFLICT re-checks the limits on the row's latest version under its lock, so
+    // concurrent requests cannot together overrun the day), and the day as it stood for a refusal.
+    const { rows } = await this.pool.query<{ requests: string; granted: boolean; clear: string | null; masked: string | null; probes: string | null }>(
+      `WITH minute AS (
+         INSERT INTO usage_counters (key, window_kind, window_start, requests) VALUES ($1::text, 'minute', $2::timestamptz, 1)
+         ON CONFLICT (key, window_kind, window_start) DO UPDATE SET requests = usage_counters.requests + 1
+         RETURNING requests
+       ), reserved AS (
+         INSERT INTO usage_counters AS u (key, window_kind, window_start, clear_values, masked_values, probes)
+         SELECT $1::text, 'day', $3::timestamptz, $4::bigint, $5::bigint, $6::bigint FROM minute
+          WHERE $10::boolean AND minute.requests <= $11::bigint AND $4::bigint <= $7::bigint AND $5::bigint <= $8::bigint AND $6::bigint <= $9::bigint
+         ON CONFLICT (key, window_kind, window_start) DO UPDATE
+           SET clear_values = u.clear_values + EXCLUDED.clear_values, masked_values = u.masked_values + EXCLUDED.masked_values, probes = u.probes + EXCLUDED.probes
+           WHERE u.clear_values + EXCLUDED.clear_values <= $7::bigint AND u.masked_values + EXCLUDED.masked_values <= $8::bigint AND u.probes + EXCLUDED.probes <= $9::bigint
+         RETURNING clear_values, masked_values, probes
+       )
+       SELECT minute.requests, reserved.clear_values IS NOT NULL AS granted,
+              coalesce(reserved.clear_values, before.clear_values, 0) AS clear, coalesce(reserved.masked_values, before.masked_values, 0) AS masked,
+              coalesce(reserved.probes, before.probes, 0) AS probes
+         FROM minute LEFT JOIN reserved ON TRUE
+         LEFT JOIN usage_counters before ON before.key = $1 AND before.window_kind = 'day' AND before.window_start = $3`,
+      [key, minute, day, asked?.clear ?? 0, asked?.masked ?? 0, asked?.probes ?? 0, daily.clear, daily.masked, daily.probes, asked !== null, requestsPerMinute],
+    );
+    const row = rows[0];
+    const requests = Number(row.requests);
+    if (!asked || requests > requestsPerMinute) return { requests, reservation: null };
+    return { requests, reservation: { granted: row.granted, day: { clear: Number(row.clear), masked: Number(row.masked), probes: Number(row.probes) } } };
   }
 
   async countRequest(key: string, minute: Date) {
@@ -120,6 +177,23 @@ probes = redis.call('HINCRBY', KEYS[1], 'probes', ARGV[3])
 redis.call('EXPIRE', KEYS[1], 172800)
 return {1, clear, masked, probes}`;
 
+/** The minute's count, then — within the rate and when something is wanted — RESERVE_SCRIPT on the day. */
+const ADMISSION_SCRIPT = `
+local requests = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], 120)
+if tonumber(ARGV[8]) == 0 or requests > tonumber(ARGV[7]) then return {requests, -1, 0, 0, 0} end
+local clear = tonumber(redis.call('HGET', KEYS[2], 'clear') or '0')
+local masked = tonumber(redis.call('HGET', KEYS[2], 'masked') or '0')
+local probes = tonumber(redis.call('HGET', KEYS[2], 'probes') or '0')
+if clear + tonumber(ARGV[1]) > tonumber(ARGV[4]) or masked + tonumber(ARGV[2]) > tonumber(ARGV[5]) or probes + tonumber(ARGV[3]) > tonumber(ARGV[6]) then
+  return {requests, 0, clear, masked, probes}
+end
+clear = redis.call('HINCRBY', KEYS[2], 'clear', ARGV[1])
+masked = redis.call('HINCRBY', KEYS[2], 'masked', ARGV[2])
+probes = redis.call('HINCRBY', KEYS[2], 'probes', ARGV[3])
+redis.call('EXPIRE', KEYS[2], 172800)
+return {requests, 1, clear, masked, probes}`;
+
 /** Breadth: in the set already, or room left — then added; one step inside Redis. */
 const ADMIT_SCRIPT = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
@@ -140,6 +214,16 @@ export class RedisBudgetStore implements BudgetStore {
     const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
     await redis.connect();
     return new RedisBudgetStore(redis, prefix);
+  }
+
+  async admit({ key, minute, day, want, requestsPerMinute, daily }: AdmissionRequest): Promise<Admission> {
+    const asked = nothingWanted(want) ? null : want!;
+    const [requests, granted, clear, masked, probes] = (await this.redis.eval(
+      ADMISSION_SCRIPT, 2, `${this.prefix}:${key}:m:${minute.getTime()}`, `${this.prefix}:${key}:d:${day.getTime()}`,
+      asked?.clear ?? 0, asked?.masked ?? 0, asked?.probes ?? 0, daily.clear, daily.masked, daily.probes, requestsPerMinute, asked ? 1 : 0,
+    )) as number[];
+    if (granted === -1) return { requests: Number(requests), reservation: null };
+    return { requests: Number(requests), reservation: { granted: granted === 1, day: { clear: Number(clear), masked: Number(masked), probes: Number(probes) } } };
   }
 
   async countRequest(key: string, minute: Date) {
