@@ -6,6 +6,11 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
+/**
+ * Without a destination, logs go to stdout asynchronously: a synchronous write per line was the
+ * largest single cost of a one-customer read (issue 16's S1 profile); pino flushes what is
+ * buffered when the process exits.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
@@ -15,7 +20,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization', 'password'],
       censor: '[redacted]',
     },
-  }, destination);
+  }, destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 export function pathOnly(url: string | undefined): string {
