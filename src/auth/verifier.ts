@@ -163,13 +163,48 @@ function principalFromClaims(payload: JWTPayload): Principal {
   };
 }
 
-export function createTokenVerifier(config: AppConfig, directory?: PrincipalDirectory): TokenVerifier {
+/** Tokens whose signature held, with their claims: at most this many, each for at most this long. */
+const VERIFIED_CACHE_SIZE = 10_000;
+const VERIFIED_CACHE_MS = 60_000;
+
+/**
+ * Signatures already checked, per process: a caller sends the same token request after request,
+ * and checking its HMAC again each time was a visible share of a small read (issue 16's S1
+ * profile). Only the signature's verdict is kept — expiry is checked on every use, the directory
+ * (revocation, deactivation) is still asked on every request — and for at most a minute, so an
+ * identity provider's key removed from its JWKS stops being honoured soon after.
+ */
+function verifiedClaimsCache(now: () => number) {
+  const entries = new Map<string, { payload: JWTPayload; until: number }>();
+  return {
+    get(token: string): JWTPayload | null {
+      const entry = entries.get(token);
+      if (!entry) return null;
+      const at = now();
+      if (at >= entry.until || at >= (entry.payload.exp ?? 0) * 1000) {
+        entries.delete(token);
+        return null;
+      }
+      return entry.payload;
+    },
+    set(token: string, payload: JWTPayload): void {
+      if (entries.size >= VERIFIED_CACHE_SIZE) entries.delete(entries.keys().next().value!); // the oldest
+      entries.set(token, { payload, until: now() + VERIFIED_CACHE_MS });
+    },
+  };
+}
+
+/** `now`: the verifier's clock (expiry), real time unless a test moves it. */
+export function createTokenVerifier(config: AppConfig, directory?: PrincipalDirectory, now: () => Date = () => new Date()): TokenVerifier {
   const { jwksUrl, issuer, audience } = config.auth;
   const options = {
     issuer,
     audience,
     requiredClaims: ['exp', 'sub'],
     clockTolerance: 5,
+    get currentDate() {
+      return now();
+    },
   };
   const verifyWith = jwksUrl
     ? ((keys: JWTVerifyGetKey) => (token: string) => jwtVerify(token, keys, { ...options, algorithms: ['RS256', 'ES256'] }))(
@@ -179,9 +214,14 @@ export function createTokenVerifier(config: AppConfig, directory?: PrincipalDire
         loadSigningSecret(config.auth.secret, config.dataDir),
       );
 
+  const verified = verifiedClaimsCache(() => now().getTime());
   return async (token: string) => {
     try {
-      const { payload } = await verifyWith(token);
+      let payload = verified.get(token);
+      if (!payload) {
+        payload = (await verifyWith(token)).payload;
+        verified.set(token, payload);
+      }
       const principal = principalFromClaims(payload);
       try {
         return await checkDirectory(principal, directory, !jwksUrl);

@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { issueDevToken } from '../../src/auth/token-issuer';
-import { createTokenVerifier } from '../../src/auth/verifier';
+import { randomUUID } from 'node:crypto';
+import { createTokenSigner, issueDevToken } from '../../src/auth/token-issuer';
+import { createTokenVerifier, principalDirectory } from '../../src/auth/verifier';
 import { loadConfig } from '../../src/config';
 import { startTestServer, type TestServer } from '../harness/server';
 
@@ -89,6 +90,42 @@ describe('Authentication', () => {
     const token = await server.token({ role: 'partner', partner: 'acme', scopes: ['customers:read'] });
     const { body } = await server.gql<any>(`{ me { sub role scopes partnerId } }`, { token });
     expect(body.data.me).toEqual({ sub: 'partner:acme', role: 'PARTNER', scopes: ['customers:read'], partnerId: 'acme' });
+  });
+});
+
+describe('Verified signatures are remembered, never trusted beyond what they said', () => {
+  let server: TestServer;
+  let at: number;
+  const clock = () => new Date(at);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.stop());
+
+  it('a remembered token still expires on time, and a deactivated member is refused on the next request', async () => {
+    const [member] = (await server.db.pool.query(`SELECT id FROM staff WHERE username = 'test-analyst'`)).rows;
+    at = Date.now();
+    const verify = createTokenVerifier(server.config, principalDirectory(server.pool), clock);
+    const token = await createTokenSigner(server.config)({ role: 'analyst', sub: member.id, jti: randomUUID(), scopes: [], expires: new Date(at + 120_000), issuedAt: new Date(at) });
+    expect((await verify(token)).sub).toBe(member.id);
+    expect((await verify(token)).sub).toBe(member.id);
+    // Deactivated: the directory is asked on every request, remembered signature or not.
+    await server.db.pool.query(`UPDATE staff SET active = false WHERE id = $1`, [member.id]);
+    try {
+      await expect(verify(token)).rejects.toMatchObject({ rule: 'STAFF_INACTIVE' });
+    } finally {
+      await server.db.pool.query(`UPDATE staff SET active = true WHERE id = $1`, [member.id]);
+    }
+    expect((await verify(token)).sub).toBe(member.id);
+    // Past its expiry (and the 5-second tolerance), the remembered token is refused like any other.
+    at += 126_000;
+    await expect(verify(token)).rejects.toMatchObject({ rule: 'TOKEN_EXPIRED' });
+    // A token changed by one character is a different token: checked, and refused.
+    at -= 126_000;
+    const [header, payload, signature] = token.split('.');
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'admin' })).toString('base64url')}.${signature}`;
+    await expect(verify(forged)).rejects.toMatchObject({ rule: 'TOKEN_INVALID' });
   });
 });
 
