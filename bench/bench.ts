@@ -20,6 +20,7 @@
  *          --targets a,b (default all for the mode) --scenarios S1,S2-sales,… (default all)
  *          --out FILE (default bench/results/<date>[-quick].json; a .md table beside it)
  *          --data-dir DIR (.data/bench; DATABASE_URL overrides it)
+ *          --profile DIR (the served server writes a V8 CPU profile there: bench/profile-summary.ts reads it)
  * Exit 1 when any response of any run was wrong, not 2xx or failed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -48,10 +49,12 @@ interface Target {
 
 const READS = ['S1', 'S2-manager', 'S2-sales', 'S2-analyst', 'S3'];
 
-function targets(): Target[] {
+/** `profileDir`: the served server writes a V8 CPU profile there when it stops (--profile). */
+function targets(profileDir?: string): Target[] {
   let nodeBinary: Promise<string> | undefined;
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   return [
-    { name: 'served', label: 'as served (policy, budgets, access register; JIT)', start: (url, dir) => spawnServer(url, dir) },
+    { name: 'served', label: 'as served (policy, budgets, access register; JIT)', start: (url, dir) => spawnServer(url, dir, [], {}, profiling) },
     { name: 'policy-off', label: 'policy switched off (bench-only switch)', start: (url, dir) => spawnServer(url, dir, ['--no-policy']) },
     { name: 'graphql-js', label: 'as served, graphql-js executor', start: (url, dir) => spawnServer(url, dir, ['--graphql-js']), scenarios: ['S2-manager', 'S3'] },
     // Only when asked for (--targets): what each layer costs.
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
       scenarios: { type: 'string' },
       out: { type: 'string' },
       'data-dir': { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   const quick = values.quick;
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
   const warmup = Number(values.warmup ?? (quick ? 1 : 2));
   const rounds = Number(values.rounds ?? (quick ? 1 : 3));
   const wantedTargets = (values.targets ?? (quick ? 'served,policy-off,postgraphile,floor,limit' : 'served,policy-off,graphql-js,workers-2,postgraphile,floor,limit')).split(',');
-  const all = targets();
+  const all = targets(values.profile ? path.resolve(values.profile) : undefined);
   const unknown = wantedTargets.filter((t) => !all.some((a) => a.name === t));
   if (unknown.length) throw new Error(`unknown target(s) ${unknown.join(', ')}; known: ${all.map((t) => t.name).join(', ')}`);
   const scenarios = values.scenarios ? SCENARIOS.filter((s) => values.scenarios!.split(',').includes(s.id)) : SCENARIOS;

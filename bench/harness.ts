@@ -67,10 +67,11 @@ function spawnListening(command: string, args: string[], env: NodeJS.ProcessEnv,
 }
 
 /** Starts the compiled server in production mode on `databaseUrl`; resolves once it listens. */
-export function spawnServer(databaseUrl: string, dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<SpawnedServer> {
+/** `nodeArgs`: options for node itself (`--cpu-prof`, which NODE_OPTIONS does not accept). */
+export function spawnServer(databaseUrl: string, dataDir: string, args: string[] = [], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<SpawnedServer> {
   return spawnListening(
     process.execPath,
-    [SERVER, ...args],
+    [...nodeArgs, SERVER, ...args],
     { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: '0', SEED_CUSTOMERS: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env },
     'server',
   );
