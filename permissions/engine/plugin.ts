@@ -3,9 +3,9 @@
  * plans the operation before execution (refusals happen here, before any SQL), and attaches
  * the explanation to the response.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
 import { getVariableValues, Kind, type FragmentDefinitionNode } from 'graphql';
 import type { RequestContext } from '../../src/context';
+import type { PipelineStage } from '../../src/request-stage';
 import { touchesCustomerData } from '../defaults';
 import { POLICY_VERSION, ROLE_POLICIES } from '../policy';
 import { PURPOSES, type Purpose } from '../vocabulary';
@@ -41,7 +41,7 @@ function dependsOnRelations(plan: PrivacyPlan): boolean {
   return false;
 }
 
-export const privacyPlugin: ApolloServerPlugin<RequestContext> = {
+export const privacyPlugin: PipelineStage = {
   async requestDidStart() {
     let freeze = false;
     return {

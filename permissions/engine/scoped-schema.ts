@@ -4,11 +4,11 @@
  * types still reachable. Partners' introspection is answered from it; an operation that mixes
  * introspection with data is refused, so the full schema never answers a partner's `__schema`.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
 import { filterSchema, pruneSchema } from '@graphql-tools/utils';
 import { execute, getVariableValues, GraphQLError, Kind, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { sanitiseErrorMessage } from '../../src/server/error-hygiene';
 import type { RequestContext } from '../../src/context';
+import type { PipelineStage } from '../../src/request-stage';
 import { scopesAllow } from '../scopes';
 
 const cache = new WeakMap<GraphQLSchema, Map<string, GraphQLSchema>>();
@@ -47,7 +47,7 @@ function onlyIntrospection(operation: OperationDefinitionNode): boolean {
   return operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));
 }
 
-export const scopedIntrospectionPlugin: ApolloServerPlugin<RequestContext> = {
+export const scopedIntrospectionPlugin: PipelineStage = {
   async requestDidStart() {
     return {
       // Refusals belong here: Apollo turns errors thrown in responseForOperation into a 500.

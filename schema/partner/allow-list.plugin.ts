@@ -2,12 +2,11 @@
  * The operation allow-list: a partner marked allow-list-only is served only the documents
  * registered for it (by SHA-256 of the exact text, as `registerPartnerOperation` stored them).
  */
-import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Pool } from 'pg';
-import type { RequestContext } from '../../src/context';
+import type { PipelineStage } from '../../src/request-stage';
 
-export function allowListPlugin(pool: Pool): ApolloServerPlugin<RequestContext> {
+export function allowListPlugin(pool: Pool): PipelineStage {
   return {
     async requestDidStart() {
       return {

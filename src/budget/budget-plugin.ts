@@ -6,9 +6,9 @@
  * can return is reserved against the day (atomically, so concurrent requests cannot overrun it);
  * after the response, the part it did not return is given back.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../context';
+import type { PipelineStage } from '../request-stage';
 import { ROLE_POLICIES } from '../../permissions/policy';
 import type { BudgetStore, DayUsage } from './store';
 import { breadthLedger } from './breadth';
@@ -43,7 +43,7 @@ function refusal(code: 'RATE_LIMITED' | 'EXPOSURE_BUDGET_EXHAUSTED', message: st
 }
 
 /** `charged`: told what each request finally cost (the metrics' budget use). */
-export function budgetPlugin(store: BudgetStore, charged?: (amount: DayUsage) => void): ApolloServerPlugin<RequestContext> {
+export function budgetPlugin(store: BudgetStore, charged?: (amount: DayUsage) => void): PipelineStage {
   return {
     async requestDidStart() {
       let reserved: { key: string; day: Date; amount: DayUsage } | null = null;

@@ -28,6 +28,7 @@ import { privacyPlugin } from '../../permissions';
 import { scopedIntrospectionPlugin } from '../../permissions/engine/scoped-schema';
 import { accessRegisterPlugin, authenticationRecord, type AuditServices } from '../audit';
 import { budgetPlugin } from '../budget/budget-plugin';
+import { requestPipeline } from './request-pipeline';
 import { allowListPlugin } from '../../schema/partner/allow-list.plugin';
 import type { BudgetStore } from '../budget/store';
 import { sanitiseErrorMessage } from './error-hygiene';
@@ -229,7 +230,8 @@ export async function createHttpServer(deps: HttpServerDeps) {
       ApolloServerPluginCacheControlDisabled(),
       ...(config.isDevelopment ? [] : [ApolloServerPluginDisableSuggestions()]),
       inputGuardPlugin,
-      ...(deps.policy === false ? [] : [allowListPlugin(pool), privacyPlugin, budgetPlugin(deps.budgets, metrics?.budgetCharged), scopedIntrospectionPlugin]),
+      // One order, step after step (see request-pipeline.ts): allow-list → purpose and plan → budgets → introspection checks.
+      ...(deps.policy === false ? [] : [requestPipeline([allowListPlugin(pool), privacyPlugin, budgetPlugin(deps.budgets, metrics?.budgetCharged), scopedIntrospectionPlugin])]),
       ...(deps.policy === false || deps.accessRegister === false ? [] : [accessRegisterPlugin(audit.writer)]),
       operationLogPlugin,
       ...(metrics ? [metrics.plugin] : []),
