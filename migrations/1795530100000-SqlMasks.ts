@@ -24,15 +24,17 @@
  * Why the SQL functions are not STRICT: PostgreSQL inlines a LANGUAGE sql function into the calling
  * statement (no call at all: the expression is planned in place) only if, when STRICT, its body is
  * strict — and CASE is not. So they are IMMUTABLE PARALLEL SAFE, not STRICT, and each body returns
- * NULL for NULL (tested). Only `address` and `money_bucket(text)` need local variables or loops:
- * plpgsql, STRICT. `address`'s column is sealed at rest (its masked form is stored), so it is not
- * on a compiled read's hot path.
+ * NULL for NULL (tested). Only `address`, `free_text` and `money_bucket(text)` need local
+ * variables or loops: plpgsql, STRICT. `address`'s column is sealed at rest (its masked form is
+ * stored), so it is not on a compiled read's hot path.
  *
- * freeText (maskFreeText) has NO SQL function: it is a Unicode scanner (NFKC, \p{Pd}/\p{Cf} at
- * Node's Unicode version, Chinese numerals, prose rules) that SQL could only approximate. Every
- * free-text column the compiler may read must have its masked form stored (`<column>_masked`,
- * computed in Node on write: src/crypto/sealed-fields.ts); the test lists the free-text fields and
- * fails for one without it.
+ * freeText: `free_text` is maskFreeText step by step in plpgsql. Its character classes (digits of
+ * every script with their values, separators with their NFKC form) are enumerated from masks.ts over
+ * every code point with Node's Unicode and frozen below as code points, so neither PostgreSQL's
+ * Unicode tables nor its `normalize()` enter; the test compares both over every code point in the
+ * places of a number run, so a Node upgrade that moves a class fails there. Sealed free texts store
+ * their masked form (`<column>_masked`): a compiled read selects that; `free_text` serves the free
+ * texts that are not sealed (staff notes on consents, reviews, erasures, manager changes).
  */
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { APP_ROLE } from './1795334400000-AuditRegister';
@@ -67,6 +69,69 @@ function roundsUpTo(bucket: number): string {
   const scale = -ulpExponent;
   return decimal(BigInt(bucket) * 10n ** BigInt(scale) - 5n ** BigInt(scale), scale);
 }
+
+// ---------------------------------------------------------------------------------------------
+// maskFreeText's character classes, enumerated from masks.ts over every code point with Node's
+// Unicode (17.0: `\s`, `\p{Pd}`, `\p{Cf}` and the listed characters; NFKC for digit values and
+// separators) and frozen here, so PostgreSQL's own Unicode tables never enter.
+
+/** [first, last, digit of first]: the digits of a run, each range counting up (mod 10) from its first. */
+const FREE_TEXT_DIGITS: [number, number, string][] = [
+  [0x30, 0x39, '0'], [0xb2, 0xb3, '2'], [0xb9, 0xb9, '1'], [0x2070, 0x2070, '0'], [0x2074, 0x2079, '4'],
+  [0x2080, 0x2089, '0'], [0x2460, 0x2468, '1'], [0x2474, 0x247c, '1'], [0x2488, 0x2490, '1'], [0x24ea, 0x24ea, '0'],
+  [0x24f5, 0x24fd, '1'], [0x24ff, 0x24ff, '0'], [0x25cb, 0x25cb, '0'], [0x2776, 0x277e, '1'], [0x2780, 0x2788, '1'],
+  [0x278a, 0x2792, '1'], [0x3007, 0x3007, '0'], [0x4e00, 0x4e00, '1'], [0x4e03, 0x4e03, '7'], [0x4e09, 0x4e09, '3'],
+  [0x4e24, 0x4e24, '2'], [0x4e5d, 0x4e5d, '9'], [0x4e8c, 0x4e8c, '2'], [0x4e94, 0x4e94, '5'], [0x4f0d, 0x4f0d, '5'],
+  [0x5169, 0x5169, '2'], [0x516b, 0x516b, '8'], [0x516d, 0x516d, '6'], [0x53c1, 0x53c1, '3'], [0x53c3, 0x53c3, '3'],
+  [0x56db, 0x56db, '4'], [0x58f9, 0x58f9, '1'], [0x5e7a, 0x5e7a, '1'], [0x634c, 0x634c, '8'], [0x67d2, 0x67d2, '7'],
+  [0x7396, 0x7396, '9'], [0x8086, 0x8086, '4'], [0x8cb3, 0x8cb3, '2'], [0x8d30, 0x8d30, '2'], [0x9646, 0x9646, '6'],
+  [0x9678, 0x9678, '6'], [0x96f6, 0x96f6, '0'], [0xff10, 0xff19, '0'], [0x1ccf0, 0x1ccf9, '0'],
+  [0x1d7ce, 0x1d7ff, '0'], [0x1f100, 0x1f100, '0'], [0x1f101, 0x1f10b, '0'], [0x1f10c, 0x1f10c, '0'],
+  [0x1fbf0, 0x1fbf9, '0'],
+];
+/**
+ * [first, last, normalised]: the separators between digit groups and what they are in the
+ * normalised run the prose rules read (NFKC; white space is ' '); '~' stands for any other
+ * character, which no prose rule accepts.
+ */
+const FREE_TEXT_SEPARATORS: [number, number, string][] = [
+  [0x9, 0xd, ' '], [0x20, 0x20, ' '], [0x2d, 0x2d, '-'], [0x2e, 0x2e, '.'], [0x2f, 0x2f, '/'], [0x5f, 0x5f, '~'],
+  [0xa0, 0xa0, ' '], [0xad, 0xad, '~'], [0xb7, 0xb7, '~'], [0x387, 0x387, '~'], [0x58a, 0x58a, '~'],
+  [0x5be, 0x5be, '~'], [0x600, 0x605, '~'], [0x61c, 0x61c, '~'], [0x6dd, 0x6dd, '~'], [0x70f, 0x70f, '~'],
+  [0x890, 0x891, '~'], [0x8e2, 0x8e2, '~'], [0x1400, 0x1400, '~'], [0x1680, 0x1680, ' '], [0x1806, 0x1806, '~'],
+  [0x180e, 0x180e, '~'], [0x2000, 0x200a, ' '], [0x200b, 0x2015, '~'], [0x2024, 0x2024, '.'], [0x2027, 0x2027, '~'],
+  [0x2028, 0x2029, ' '], [0x202a, 0x202e, '~'], [0x202f, 0x202f, ' '], [0x205f, 0x205f, ' '], [0x2060, 0x2064, '~'],
+  [0x2066, 0x206f, '~'], [0x2212, 0x2212, '~'], [0x2219, 0x2219, '~'], [0x22c5, 0x22c5, '~'], [0x2e17, 0x2e17, '~'],
+  [0x2e1a, 0x2e1a, '~'], [0x2e3a, 0x2e3b, '~'], [0x2e40, 0x2e40, '~'], [0x2e5d, 0x2e5d, '~'], [0x3000, 0x3000, ' '],
+  [0x301c, 0x301c, '~'], [0x3030, 0x3030, '~'], [0x30a0, 0x30a0, '~'], [0x30fb, 0x30fb, '~'], [0xfe31, 0xfe34, '~'],
+  [0xfe4d, 0xfe4f, '~'], [0xfe52, 0xfe52, '.'], [0xfe58, 0xfe58, '~'], [0xfe63, 0xfe63, '-'], [0xfeff, 0xfeff, ' '],
+  [0xff0d, 0xff0d, '-'], [0xff0e, 0xff0e, '.'], [0xff0f, 0xff0f, '/'], [0xff3f, 0xff3f, '~'], [0xff65, 0xff65, '~'],
+  [0xfff9, 0xfffb, '~'], [0x10d6e, 0x10d6e, '~'], [0x10ead, 0x10ead, '~'], [0x110bd, 0x110bd, '~'],
+  [0x110cd, 0x110cd, '~'], [0x13430, 0x1343f, '~'], [0x1bca0, 0x1bca3, '~'], [0x1d173, 0x1d17a, '~'],
+  [0xe0001, 0xe0001, '~'], [0xe0020, 0xe007f, '~'],
+];
+
+const cpEscape = (cp: number) => (cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${hex4(cp)}`);
+const bracket = (ranges: [number, number, string][]) => `[${ranges.map(([a, b]) => (a === b ? cpEscape(a) : `${cpEscape(a)}-${cpEscape(b)}`)).join('')}]`;
+/** U&'' literal of every character of the ranges, and one of the same length mapping each to its value. */
+function translation(ranges: [number, number, string][], valueOf: (first: string, offset: number) => string): [string, string] {
+  const from: string[] = [];
+  const to: string[] = [];
+  for (const [a, b, first] of ranges) {
+    for (let cp = a; cp <= b; cp += 1) {
+      from.push(cp > 0xffff ? `\\+${cp.toString(16).padStart(6, '0')}` : `\\${hex4(cp)}`);
+      to.push(valueOf(first, cp - a));
+    }
+  }
+  return [`U&'${from.join('')}'`, `'${to.join('')}'`];
+}
+const FT_DIGIT = bracket(FREE_TEXT_DIGITS);
+const FT_SEPARATOR = bracket(FREE_TEXT_SEPARATORS);
+const FT_X = '[XxＸｘ]';
+const [FT_DIGIT_CHARS, FT_DIGIT_VALUES] = translation(FREE_TEXT_DIGITS, (first, offset) => String((Number(first) + offset) % 10));
+const [FT_SEPARATOR_CHARS, FT_SEPARATOR_VALUES] = translation(FREE_TEXT_SEPARATORS, (value) => value);
+/** NUMBER_RUN: greedy, so PostgreSQL's leftmost-longest match is JS's (digits, separators and X are disjoint). */
+const FT_RUN = `${FT_DIGIT}(?:${FT_SEPARATOR}*${FT_DIGIT}){6,}(?:${FT_SEPARATOR}*${FT_X})?`;
 
 /** Frozen copy of MONEY_BUCKETS. */
 const BUCKETS = [0, 10_000, 50_000, 100_000, 500_000, 1_000_000, 5_000_000, 10_000_000];
@@ -195,6 +260,93 @@ const FUNCTIONS: [string, 'sql' | 'plpgsql', string][] = [
         WHEN pos >= length(digits) THEN digits || repeat('0', pos - length(digits))
         ELSE left(digits, pos) || '.' || substr(digits, pos + 1) END)::numeric;
       RETURN policy_masks.money_bucket(n);
+    END`,
+  ],
+  [
+    'free_text(v text)',
+    'plpgsql',
+    // maskFreeText step by step: each number run (regexp_instr from where the last ended, as
+    // String.replace does), its digits and its normalised form, the prose rules, the digits kept;
+    // then the e-mail addresses (a greedy RE: leftmost-longest is JS's match here too).
+    `DECLARE
+      out text := '';
+      pos integer := 1;
+      s integer;
+      e integer;
+      run text;
+      chars text[];
+      n integer;
+      i integer;
+      ch text;
+      d text;
+      digits text;
+      normalised text;
+      to_last_digit integer;
+      last_was_separator boolean;
+      with_x boolean;
+      head integer;
+      tail_from integer;
+      k integer;
+      masked text;
+    BEGIN
+      LOOP
+        s := regexp_instr(v, '${FT_RUN}', pos);
+        EXIT WHEN s = 0;
+        e := regexp_instr(v, '${FT_RUN}', pos, 1, 1);
+        run := substr(v, s, e - s);
+        chars := regexp_split_to_array(run, '');
+        n := array_length(chars, 1);
+        digits := '';
+        normalised := '';
+        to_last_digit := 0;
+        last_was_separator := false;
+        FOR i IN 1 .. n LOOP
+          ch := chars[i];
+          IF strpos(${FT_DIGIT_CHARS}, ch) > 0 THEN
+            d := translate(ch, ${FT_DIGIT_CHARS}, ${FT_DIGIT_VALUES});
+            digits := digits || d;
+            normalised := normalised || d;
+            to_last_digit := length(normalised);
+            last_was_separator := false;
+          ELSIF ch !~ '^${FT_X}$' AND NOT last_was_separator THEN
+            normalised := normalised || translate(ch, ${FT_SEPARATOR_CHARS}, ${FT_SEPARATOR_VALUES});
+            last_was_separator := true;
+          END IF;
+        END LOOP;
+        with_x := chars[n] ~ '^${FT_X}$' AND length(digits) = 17;
+        IF with_x THEN digits := digits || 'X'; END IF;
+        normalised := left(normalised, to_last_digit);
+        IF NOT with_x AND (
+          normalised ~ '^(?:19|20)[0-9][0-9]([-./])(?:0?[1-9]|1[0-2])\\1(?:0?[1-9]|[12][0-9]|3[01])$'
+          OR normalised ~ '^[0-9]{1,6}\\.[0-9]{1,2}$'
+          OR (normalised ~ '^(?:19|20)[0-9][0-9]([-./])(?:0?[1-9]|1[0-2])\\1(?:0?[1-9]|[12][0-9]|3[01]) (?:[01]?[0-9]|2[0-3])$'
+              AND substr(v, e, 3) ~ '^[:：][0-5][0-9]')
+        ) THEN
+          masked := run;
+        ELSE
+          head := CASE
+            WHEN length(digits) = 11 AND digits ~ '^1[3-9]' THEN 3
+            WHEN length(digits) = 13 AND s > 1 AND substr(v, s - 1, 1) IN ('+', '＋') AND digits ~ '^861[3-9]' THEN 5
+            WHEN length(digits) >= 13 THEN 3
+            ELSE 0 END;
+          tail_from := length(digits) - 4;
+          masked := '';
+          k := 0;
+          FOR i IN 1 .. n LOOP
+            ch := chars[i];
+            IF strpos(${FT_DIGIT_CHARS}, ch) = 0 AND NOT (with_x AND i = n) THEN
+              masked := masked || ch;
+            ELSE
+              masked := masked || CASE WHEN k < head OR k >= tail_from THEN ch ELSE '*' END;
+              k := k + 1;
+            END IF;
+          END LOOP;
+        END IF;
+        out := out || substr(v, pos, s - pos) || masked;
+        pos := e;
+      END LOOP;
+      out := out || substr(v, pos);
+      RETURN regexp_replace(out, '([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\\.[A-Za-z]{2,})', '\\1***\\2', 'g');
     END`,
   ],
   ['generalised(v text)', 'sql', `SELECT v`],

@@ -25,8 +25,8 @@ export const SQL_MASKS = {
   birthYear: 'policy_masks.birth_year',
   /** Text form `100000-500000`: money_bucket(numeric) and money_bucket(text) (JS Number() rules). */
   moneyBucket: 'policy_masks.money_bucket',
-  /** maskFreeText is a Unicode scanner SQL cannot equal: free text is masked on write and stored. */
-  freeText: null,
+  /** plpgsql, a scanner: for the free texts not sealed; sealed ones have their masked form stored (`<column>_masked`). */
+  freeText: 'policy_masks.free_text',
   generalised: 'policy_masks.generalised',
 } as const satisfies Readonly<Record<MaskStrategy, `${typeof SQL_MASK_SCHEMA}.${string}` | null>>;
 

@@ -4,8 +4,9 @@
  * empty, every JS white space, astral code points, combining marks, full-width digits, Chinese,
  * every length around the keep-ends thresholds, money at and around every bucket boundary and the
  * limits of a JS double — are masked by PostgreSQL (one statement per run: unnest of an array) and
- * by the TypeScript; any difference fails. Plus fixed regression examples, NULL, inlining, and the
- * free-text fields (no SQL function: their masked form must be stored).
+ * by the TypeScript; any difference fails. Plus fixed regression examples, NULL, inlining, and for
+ * freeText every code point in the character positions of a number run (its digit and separator
+ * classes, frozen in the migration, checked against masks.ts's over all of Unicode).
  *
  * SQL_MASK_RUNS sets the runs per strategy (default 25, each a batch of up to 400 values);
  * SQL_MASK_SEED replays a failure.
@@ -29,8 +30,8 @@ afterAll(async () => {
   await db.drop();
 });
 
-type SqlStrategy = Exclude<MaskStrategy, 'freeText'>;
-const SQL_STRATEGIES = (Object.keys(SQL_MASKS) as MaskStrategy[]).filter((s): s is SqlStrategy => SQL_MASKS[s] !== null);
+type SqlStrategy = MaskStrategy;
+const SQL_STRATEGIES = Object.keys(SQL_MASKS) as MaskStrategy[];
 
 /** Shows a value with its code points, so a failure names the character that differs. */
 const show = (value: string | null) =>
@@ -88,6 +89,13 @@ const spaced = (inner: fc.Arbitrary<string>) =>
 const groupedDigits = fc.array(fc.tuple(digits(1, 5), fc.array(fc.constantFrom(...JS_SPACES, ...NOT_SPACES, '-', '０'), { maxLength: 2 })), { maxLength: 6 })
   .map((groups) => groups.map(([d, s]) => d + s.join('')).join(''));
 
+/** maskFreeText's pieces: digits of every kind, separators of every kind (dashes, spaces, invisible, full-width), X, prose, e-mails. */
+const FT_DIGITS = [...'0123456789０１２３４５６７８９〇零○一幺二两兩三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖²³¹⁰⁴₀₉①⑨⑴⒈⓪⓵❶➀➊'.split(''), '𝟎', '𝟗', '🄁', '🄀', '🯰', '🯹', '\u{1ccf0}'];
+const FT_SEPARATORS = [' ', '  ', '\u3000', '\u00a0', '\t', '\n', '\u2028', '-', '－', '—', '–', '~', '〜', '.', '．', '_', '＿', '/', '／', '·', '・', '\u00ad',
+  '\u200b', '\u2060', '\ufeff', '\u2212', '\u2e3a', '\ufe58', '\u0600', '\u{e0041}', '\u{1bca0}', '\u{10d6e}', ':', '：', ',', '，'];
+const FT_OTHER = ['X', 'x', 'Ｘ', 'ｘ', '+', '＋', '+86', '客户来电', '请回电', '身份证', '卡号', 'card', 'ID', 'phone:', '2026-11-30', '2026-11-30 14:30', '14:30',
+  '123456.78', '1,234,567.89', 'a.b@example.com', 'z@x.cn', '@', 'abc_d%e+f-g@mail.example.org', '😀', 'e\u0301', '十', '百'];
+
 const GENERATORS: Record<Exclude<SqlStrategy, 'moneyBucket'>, fc.Arbitrary<string>> = {
   idNumber: fc.oneof(text(), ofLength, digits(0, 20), fc.tuple(digits(17, 17), fc.constantFrom('X', 'x', 'Ｘ', '', '😀')).map(([d, x]) => d + x)),
   card: fc.oneof(text(), ofLength, groupedDigits, spaced(digits(10, 20))),
@@ -114,6 +122,15 @@ const GENERATORS: Record<Exclude<SqlStrategy, 'moneyBucket'>, fc.Arbitrary<strin
     fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
   ),
   generalised: text(),
+  freeText: fc.oneof(
+    { weight: 1, arbitrary: text() },
+    { weight: 3, arbitrary: fc.array(fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...FT_DIGITS) },
+      { weight: 2, arbitrary: fc.constantFrom(...FT_SEPARATORS) },
+      { weight: 1, arbitrary: fc.constantFrom(...FT_OTHER) },
+      { weight: 1, arbitrary: piece },
+    ), { maxLength: 60 }).map((p) => p.join('')) },
+  ),
 };
 
 // Money. Exact decimals of the doubles next to each boundary, and of the limits of a double.
@@ -202,8 +219,8 @@ const params = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
 // ---------------------------------------------------------------------------------------------
 
 describe('SQL masks equal permissions/masks.ts', () => {
-  it('every strategy but freeText has a SQL function, IMMUTABLE and PARALLEL SAFE, that the app role may call', async () => {
-    expect(SQL_STRATEGIES.sort()).toEqual((Object.keys(MASKS) as MaskStrategy[]).filter((s) => s !== 'freeText').sort());
+  it('every strategy has a SQL function, IMMUTABLE and PARALLEL SAFE, that the app role may call', async () => {
+    expect([...SQL_STRATEGIES].sort()).toEqual(Object.keys(MASKS).sort());
     const { rows } = await db.pool.query<{ name: string; volatile: string; parallel: string; strict: boolean; language: string; usable: boolean | null }>(
       `SELECT p.proname AS name, p.provolatile AS volatile, p.proparallel AS parallel, p.proisstrict AS strict, l.lanname AS language,
               CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)
@@ -212,7 +229,7 @@ describe('SQL masks equal permissions/masks.ts', () => {
        WHERE n.nspname = 'policy_masks' ORDER BY 1`,
       [APP_ROLE],
     );
-    for (const name of Object.values(SQL_MASKS).filter((n) => n !== null)) {
+    for (const name of Object.values(SQL_MASKS)) {
       expect(rows.map((r) => `policy_masks.${r.name}`)).toContain(name);
     }
     for (const row of rows) {
@@ -244,8 +261,8 @@ describe('SQL masks equal permissions/masks.ts', () => {
   });
 
   it('the LANGUAGE sql masks are inlined: the plan holds their expression, no function call', async () => {
-    // address and money_bucket(text) are plpgsql (not inlinable, not on a hot path).
-    const inlined = SQL_STRATEGIES.filter((s) => s !== 'address' && s !== 'moneyBucket');
+    // address, free_text and money_bucket(text) are plpgsql (not inlinable).
+    const inlined = SQL_STRATEGIES.filter((s) => s !== 'address' && s !== 'moneyBucket' && s !== 'freeText');
     const { rows } = await db.pool.query<{ 'QUERY PLAN': string }>(
       `EXPLAIN (VERBOSE, COSTS OFF) SELECT ${inlined.map((s) => sqlMask(s, 'v')).join(', ')}, ${sqlMask('moneyBucket', 'v::numeric')}
        FROM unnest($1::text[]) AS u(v)`,
@@ -269,6 +286,9 @@ describe('SQL masks equal permissions/masks.ts', () => {
     ['birthYear', ['1985-01-02', '1985-1-2', '1985-01-02\n', '１985-01-02', '😀', '', '19850102', '01985-01-02', 'a😀b']],
     ['moneyBucket', ['0', '9999.99', '10000', '10000.00', '-0.01', '-0', '', ' ', '1e5', ' 100 ', '0x10', 'NaN', 'Infinity', '10000000', '1e400', 'abc', '9999.9999999999999']],
     ['generalised', ['1985', '', ' x ']],
+    ['freeText', ['请拨打13812345678联系', '+8613812345678', '＋86 138 1234 5678', '身份证11010519491231002X', '1101051949123100２ｘ', '卡号6222 0212 3456 7890 123',
+      '一三八一二三四五六七八', '壹叁捌壹贰叁肆伍陆柒捌', '2026-11-30', '2026-11-30 14:30', '2026-11-30 14', '20261130', '123456.78', '1234567.89', '1,234,567.89',
+      'z.hang@example.com 电话 138-1234-5678', '１８８\u3000１２３４\u3000５６７８', '1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7', '', '一个人', '𝟏𝟑𝟖𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖']],
   ] as [SqlStrategy, string[]][])('%s: fixed regression examples', async (strategy, values) => {
     expect(await differences(strategy, values)).toEqual([]);
   });
@@ -318,36 +338,74 @@ describe('SQL masks equal permissions/masks.ts', () => {
   });
 });
 
-describe('freeText has no SQL function: its masked form is stored', () => {
-  const freeTextFields = Object.entries(CLASSIFICATION).flatMap(([type, fields]) =>
-    Object.entries(fields).filter(([, c]) => typeof c === 'object' && c !== null && 'mask' in c && c.mask === 'freeText').map(([field]) => `${type}.${field}`),
-  );
-  const sealed = Object.values(SEALED_TABLES).flatMap((t) => t.fields.filter((f) => f.mask === 'freeText').map((f) => ({ table: t.table, type: t.typeName, ...f })));
+describe('freeText: policy_masks.free_text equals maskFreeText', () => {
+  const template = {
+    inside: (c: string) => `123${c}4567`, // a separator joins 3 + 4 digits into a run of 7; a digit makes 8
+    after: (c: string) => `123456${c}`, // a digit makes a run of 7
+  };
 
-  /**
-   * Free-text fields NOT sealed, so with no stored masked form: a compiled read must mask them in
-   * Node (maskFreeText) or they get a `_masked` column. Listed so that a new one fails here.
-   */
-  const NOT_STORED_MASKED = [
-    'Consent.revokeReason', 'CustomerDuplicateReview.note', 'ErasureRequest.reason', 'ErasureRequest.rejectionReason',
-    'RelationshipManagerChange.decisionNote', 'RelationshipManagerChange.reason',
-  ];
-
-  it('SQL_MASKS.freeText is null', () => {
-    expect(SQL_MASKS.freeText).toBeNull();
-    expect(sqlMask('freeText', 'x')).toBeNull();
+  it('every code point, as a digit or a separator of a run: the same classes and the same output as masks.ts', async () => {
+    const ts = new Map<number, [string, string]>();
+    for (let cp = 1; cp <= 0x10ffff; cp += 1) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const c = String.fromCodePoint(cp);
+      const a = MASKS.freeText(template.inside(c));
+      const b = MASKS.freeText(template.after(c));
+      if (a !== template.inside(c) || b !== template.after(c)) ts.set(cp, [a, b]);
+    }
+    expect(ts.size).toBeGreaterThan(400); // 215 digits and 242 separators at Unicode 17
+    const { rows } = await db.pool.query<{ cp: number; a: string; b: string }>(
+      `SELECT cp, a, b FROM (
+         SELECT cp, policy_masks.free_text('123' || chr(cp) || '4567') AS a, policy_masks.free_text('123456' || chr(cp)) AS b, chr(cp) AS c
+         FROM generate_series(1, 1114111) AS cp WHERE cp NOT BETWEEN 55296 AND 57343 OFFSET 0) x
+       WHERE a <> '123' || c || '4567' OR b <> '123456' || c ORDER BY cp`,
+    );
+    const sql = new Map(rows.map((r) => [r.cp, [r.a, r.b] as [string, string]]));
+    const differ = [...new Set([...ts.keys(), ...sql.keys()])]
+      .filter((cp) => JSON.stringify(ts.get(cp)) !== JSON.stringify(sql.get(cp)))
+      .map((cp) => `U+${cp.toString(16)}: TypeScript ${JSON.stringify(ts.get(cp))}, SQL ${JSON.stringify(sql.get(cp))}`);
+    expect(differ.slice(0, 20)).toEqual([]);
   });
 
-  it('every sealed free-text field has its `<column>_masked` column in the database', async () => {
+  it('every digit and every separator in the places the prose rules and the kept digits look at', async () => {
+    const digitChars: string[] = [];
+    const separatorChars: string[] = [];
+    for (let cp = 1; cp <= 0x10ffff; cp += 1) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const c = String.fromCodePoint(cp);
+      if (MASKS.freeText(template.after(c)) !== template.after(c)) digitChars.push(c);
+      else if (MASKS.freeText(template.inside(c)) !== template.inside(c)) separatorChars.push(c);
+    }
+    const values = [
+      ...digitChars.flatMap((c) => [
+        `1${c}812345678`, `+861${c}812345678`, `＋861${c}812345678`, `2026-1${c}-01`, `2026-0${c}-01`, `2026-12-3${c}`, `2026-12-${c}1`,
+        `2026-11-30 ${c}4:30`, `2026-11-30 1${c}:30`, `2026-11-30 1${c}：59`, `19${c}9.1.1`, `12345${c}.78`, `1234567${c}`, `1101051949123100${c}X`,
+        `${c}${c}${c}${c}${c}${c}${c}${c}${c}${c}${c}${c}${c}`, `a.b${c}@example.com 1${c}3`,
+      ]),
+      ...separatorChars.flatMap((c) => [
+        `2026${c}11${c}30`, `2026${c}11${c}30 14:30`, `2026-11-30${c}14:30`, `2026-11-30${c}${c}14:30`, `2026-11-30${c}14:3`, `123456${c}78`,
+        `1234${c}${c}567`, `12345678901234567${c}X`, `12345678901234567${c}${c}ｘ`, `1${c}3812345678`, `+86${c}13812345678`, `+${c}8613812345678`,
+        `${c}1234567${c}`, `2026${c}1${c}1`, `1${c}2${c}3${c}4${c}5${c}6${c}7${c}8`,
+      ]),
+    ];
+    expect(digitChars.length).toBeGreaterThan(200);
+    expect(separatorChars.length).toBeGreaterThan(200);
+    for (let i = 0; i < values.length; i += 2000) {
+      expect(await differences('freeText', values.slice(i, i + 2000))).toEqual([]);
+    }
+  });
+
+  it('every sealed free-text field has its `<column>_masked` column: a masked read selects it, not free_text', async () => {
+    const sealed = Object.values(SEALED_TABLES).flatMap((t) => t.fields.filter((f) => f.mask === 'freeText').map((f) => `${t.table}.${f.column}_masked`));
     expect(sealed.length).toBeGreaterThan(0);
     const { rows } = await db.pool.query<{ c: string }>(
       `SELECT table_name || '.' || column_name AS c FROM information_schema.columns WHERE table_schema = 'public' AND column_name LIKE '%\\_masked'`,
     );
-    for (const field of sealed) expect(rows.map((r) => r.c)).toContain(`${field.table}.${field.column}_masked`);
-  });
-
-  it('every free-text field is sealed with a stored masked form, but for the listed ones', () => {
-    const stored = sealed.map((f) => `${f.type}.${f.property}`);
-    expect(freeTextFields.filter((f) => !stored.includes(f)).sort()).toEqual(NOT_STORED_MASKED);
+    for (const column of sealed) expect(rows.map((r) => r.c)).toContain(column);
+    // The free texts that are not sealed (staff notes on consents, reviews, erasures, manager changes) use free_text.
+    const freeText = Object.entries(CLASSIFICATION).flatMap(([type, fields]) =>
+      Object.entries(fields).filter(([, c]) => typeof c === 'object' && c !== null && 'mask' in c && c.mask === 'freeText').map(([field]) => `${type}.${field}`),
+    );
+    expect(freeText.length).toBeGreaterThan(sealed.length);
   });
 });
