@@ -2,7 +2,7 @@
  * Generates docs/policy.md — the role × field table a data-protection officer reviews — from
  * the policy itself, so the document cannot drift from what is enforced (a test compares).
  */
-import type { Role } from '../src/auth/principal';
+import type { Role } from './vocabulary';
 import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
 import { MASK_DESCRIPTIONS } from './masks';
 import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';

@@ -6,7 +6,7 @@
  * backups included; seed 001 五(四)3: the clearing is recorded for later audit. Enforced by
  * schema/erasure (and the database's CHECKs), shown in docs/policy.md.
  */
-import type { Role } from '../src/auth/principal';
+import type { Role } from './vocabulary';
 
 /**
  * Designations: duties the directory gives a staff member on top of their role, set only by an

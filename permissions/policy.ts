@@ -3,7 +3,7 @@
  * rules, the masking, the query plan, the docs table and the tests are derived from.
  */
 import { createHash } from 'node:crypto';
-import type { Role } from '../src/auth/principal';
+import type { Role } from './vocabulary';
 import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { adminRole } from './roles/admin.role';

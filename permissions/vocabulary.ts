@@ -5,6 +5,15 @@
 import type { MaskStrategy } from './masks';
 
 /** Seed 002 levels; JR/T 0171-2020 C1–C3. */
+
+/** The roles of the policy (a token's `role` claim; seed 001's staff roles, plus partners). */
+export const ROLES = ['admin', 'manager', 'sales', 'service', 'analyst', 'auditor', 'partner'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
 export const LEVELS = ['PUBLIC', 'INTERNAL', 'L1', 'L2', 'L3'] as const;
 export type Level = (typeof LEVELS)[number];
 export const SENSITIVE_LEVELS: readonly Level[] = ['L1', 'L2', 'L3'];

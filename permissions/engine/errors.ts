@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { PlannedField, Exposure } from './plan';
 import { alwaysRemoved } from './compile';
 import { ROLE_POLICIES } from '../policy';
-import type { Role } from '../../src/auth/principal';
+import type { Role } from '../vocabulary';
 
 const HTTP_FORBIDDEN = { status: 403 };
 

@@ -23,7 +23,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { Role } from '../../src/auth/principal';
+import type { Role } from '../vocabulary';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../schema/common/connection';
 import { CLASSIFICATION, REVEALING_INPUTS } from '../classification';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../policy';

@@ -1,11 +1,9 @@
 /** Who is calling: the verified claims of a bearer token. */
 
-export const ROLES = ['admin', 'manager', 'sales', 'service', 'analyst', 'auditor', 'partner'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../../permissions/vocabulary';
 
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}
+// The roles are policy data (permissions/ imports nothing from src/): re-exported for the core.
+export { ROLES, isRole, type Role } from '../../permissions/vocabulary';
 
 export interface Principal {
   /** Staff id (from the directory) for staff roles; `partner:<id>` for partners. */
