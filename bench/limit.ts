@@ -2,19 +2,18 @@
  * The `limit` target: what PostgreSQL itself can do for a read — one hand-written statement per
  * request that builds the response's whole `data` as JSON text inside the database
  * (`json_build_object`/`json_agg`, child pages as correlated subqueries), with the role's masks
- * as SQL expressions (masked forms of sealed fields read from their stored `_masked` column).
+ * as the policy's SQL functions (masked forms of sealed fields read from their stored `_masked` column).
  * The read compiler (issue 16) is measured against it: served ÷ limit. The statements answer
  * exactly what the served API answers for the same principal (test/bench/limit.test.ts).
  */
 import type { PoolClient } from 'pg';
+import { sqlMask } from '../permissions/sql-masks';
 
 /** `2026-11-30T14:22:32.123Z`, as the DateTime scalar serialises. */
 const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** maskName of permissions/masks.ts: the first character stays, the rest (after trimming) starred. */
-const maskedName = (column: string) =>
-  `CASE WHEN ${column} IS NULL THEN NULL WHEN char_length(btrim(${column})) = 0 THEN ${column} ` +
-  `ELSE left(btrim(${column}), 1) || repeat('*', char_length(btrim(${column})) - 1) END`;
+/** Names masked by the policy's own SQL function (migrations/1795530100000-SqlMasks.ts). */
+const maskedName = (column: string) => sqlMask('name', column);
 
 /**
  * S2: 100 customers (newest first) × name, phone, ≤5 contacts (name, phone), last 10 transactions.
