@@ -34,6 +34,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     customerReviews: INTERNAL,
     erasureRequests: INTERNAL,
     deletionRecords: INTERNAL,
+    clearAccessGrants: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -69,6 +70,13 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     rejectErasure: INTERNAL,
     cancelErasure: INTERNAL,
     executeErasure: INTERNAL,
+    requestClearAccess: INTERNAL,
+    approveClearAccess: INTERNAL,
+    rejectClearAccess: INTERNAL,
+    cancelClearAccess: INTERNAL,
+    revokeClearAccess: INTERNAL,
+    openEmergencyClearAccess: INTERNAL,
+    reviewEmergencyClearAccess: INTERNAL,
   },
   Customer: {
     id: INTERNAL,
@@ -180,7 +188,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
   // The audit register holds no clear sensitive value (paths, decisions, ids, masks, keyed hashes):
   // only auditors may call its root fields.
   AuditPrincipal: { sub: INTERNAL, role: INTERNAL, tokenId: INTERNAL, partnerId: INTERNAL },
-  AccessedField: { path: INTERNAL, field: INTERNAL, decision: INTERNAL, strategy: INTERNAL, reason: INTERNAL, count: INTERNAL },
+  AccessedField: { path: INTERNAL, field: INTERNAL, decision: INTERNAL, strategy: INTERNAL, reason: INTERNAL, grantId: INTERNAL, count: INTERNAL },
   AccessRecord: {
     seq: INTERNAL, occurredAt: INTERNAL, requestId: INTERNAL, principal: INTERNAL, purpose: INTERNAL, clientAddress: INTERNAL,
     operationType: INTERNAL, operationName: INTERNAL, documentHash: INTERNAL,
@@ -244,6 +252,16 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     departmentApprovedBy: INTERNAL, departmentApprovedAt: INTERNAL, informationHeadApprovedBy: INTERNAL, informationHeadApprovedAt: INTERNAL,
     executedBy: INTERNAL, executedAt: INTERNAL, restrictedUntil: INTERNAL, erasedAt: INTERNAL, categories: { level: 'INTERNAL', listEstimate: 30 },
   },
+  // Who asked, who decided or reviewed, which fields and when stay clear (accountability); the staff's free texts are masked.
+  ClearAccessGrant: {
+    id: INTERNAL, granteeId: INTERNAL, customerId: INTERNAL, fields: { level: 'INTERNAL', listEstimate: 12 }, purpose: INTERNAL,
+    reason: { level: 'L1', mask: 'freeText' }, minutes: INTERNAL, emergency: INTERNAL, status: INTERNAL, requestedAt: INTERNAL,
+    decidedBy: INTERNAL, decidedAt: INTERNAL, decisionNote: { level: 'L1', mask: 'freeText' }, startsAt: INTERNAL, expiresAt: INTERNAL,
+    inForce: INTERNAL, revokedBy: INTERNAL, revokedAt: INTERNAL, revokeReason: { level: 'L1', mask: 'freeText' }, reviewedBy: INTERNAL,
+    reviewedAt: INTERNAL, reviewOutcome: INTERNAL, reviewNote: { level: 'L1', mask: 'freeText' },
+  },
+  ClearAccessGrantConnection: CONNECTION,
+  ClearAccessGrantEdge: EDGE,
   ErasureRequestConnection: CONNECTION,
   ErasureRequestEdge: EDGE,
   DeletionRecordConnection: CONNECTION,

@@ -7,6 +7,7 @@ import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
 import { MASK_DESCRIPTIONS } from './masks';
 import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
+import { CLEAR_ACCESS_GRANTS } from './clear-access-grants';
 import { DESIGNATIONS, ERASURE_READS, ERASURE_STEPS, LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES, type ErasureActor, type ErasureStep } from './erasure';
 import { RETENTION_PERIODS } from './retention';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
@@ -69,6 +70,20 @@ function erasureSection(): string[] {
   for (const p of RETENTION_PERIODS) out.push(row([p.records, String(p.years), p.runsFrom, p.source]));
   out.push('');
   out.push(`A restricted customer's sensitive fields are removed for every role (reason \`RESTRICTED\`; an erased customer's: \`ERASED\`), except under the purpose \`${LEGAL_HOLD_PURPOSE}\`, allowed to ${LEGAL_HOLD_ROLES.join(' and ')} only: it lifts the restriction and nothing more — the role's own rules above still decide (masked for both), and the read is registered under that purpose.`, '');
+  return out;
+}
+
+/** Clear access by grant (permissions/clear-access-grants.ts): who may ask for which fields, who approves, for how long. */
+function grantSection(): string[] {
+  const g = CLEAR_ACCESS_GRANTS;
+  const approvers = [...g.approvedBy.roles, ...g.approvedBy.designations.map((d) => `designated ${DESIGNATIONS[d].title}`)].join(' or ');
+  const out: string[] = ['## Clear access by grant (break-glass)', ''];
+  out.push(`Seed 001 五(二)1: a manager sees the archive masked, and named fields of one customer clear "only after strict approval". A request (\`requestClearAccess\`: customer, fields, purpose, reason) changes nothing; ${approvers} approves it (\`approveClearAccess\`), never ${g.notBy.join(' / ')}; it is in force from the approval for at most ${g.maxMinutes} minutes, only for requests declaring its purpose, and can be revoked (\`revokeClearAccess\`). A request not decided within ${g.pendingMinutes} minutes lapses. The role files decide it as the relation \`grant\` (per record, like own customer); every value it releases is registered with reason \`GRANT\` and the grant's id (\`extensions.privacy.fields[].grantId\`, the access register). The answer of a request, approval or emergency grant never carries customer data. The role's clear budget and breadth still apply.`, '');
+  out.push(`Emergency (\`openEmergencyClearAccess\`): ${g.emergency.when}; in force at once for ${g.emergency.maxMinutes} minutes (alert \`EMERGENCY_GRANT\` to every approver). ${g.emergency.blocksNextUntilReviewed ? "Until it is reviewed (`reviewEmergencyClearAccess`, by an approver other than the grantee), the requester's next emergency grant is refused (`FORBIDDEN`, reason `UNREVIEWED_EMERGENCY`)." : ''}`, '');
+  out.push(row(['requested by', 'fields a grant may open']));
+  out.push(row(['---', '---']));
+  for (const [role, fields] of Object.entries(g.requestedBy)) out.push(row([role, (fields ?? []).join(', ')]));
+  out.push('');
   return out;
 }
 
@@ -137,6 +152,8 @@ export function renderPolicyDoc(): string {
     out.push(row([grant.relation, grant.establishedBy.join(', '), grant.requestedBy?.join(', ') ?? '—', grant.grantedBy.join(', '), grant.notBy.join(', '), grant.beneficiaries.join(', '), grant.endsWhen]));
   }
   out.push('');
+
+  out.push(...grantSection());
 
   out.push(...erasureSection());
 

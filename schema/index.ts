@@ -10,6 +10,7 @@ import { ComplaintResolver } from './complaint/complaint.resolver';
 import { ContactResolver } from './contact/contact.resolver';
 import { CustomerResolver } from './customer/customer.resolver';
 import { ErasureResolver } from './erasure/erasure.resolver';
+import { GrantResolver } from './grant/grant.resolver';
 import { PartnerResolver } from './partner/partner.resolver';
 import { RelationshipResolver } from './relationship/relationship.resolver';
 import { ReviewResolver } from './review/review.resolver';
@@ -19,7 +20,7 @@ import { TransactionResolver } from './transaction/transaction.resolver';
 
 export const RESOLVERS = [
   CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver, ReviewResolver,
-  ErasureResolver,
+  ErasureResolver, GrantResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

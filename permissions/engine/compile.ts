@@ -7,6 +7,8 @@ import type { Condition, Decision, FieldRule, Purpose, Reason, Relation } from '
 export interface Outcome {
   decision: Decision;
   reason: Reason;
+  /** The clear-access grant that released the value (reason GRANT): the register names it. */
+  grantId?: string;
 }
 
 export type PlannedRule =
