@@ -35,6 +35,8 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     erasureRequests: INTERNAL,
     deletionRecords: INTERNAL,
     clearAccessGrants: INTERNAL,
+    incidents: INTERNAL,
+    incidentNotificationList: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -77,6 +79,10 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     revokeClearAccess: INTERNAL,
     openEmergencyClearAccess: INTERNAL,
     reviewEmergencyClearAccess: INTERNAL,
+    declareIncident: INTERNAL,
+    containIncident: INTERNAL,
+    recordIncidentNotified: INTERNAL,
+    closeIncident: INTERNAL,
   },
   Customer: {
     id: INTERNAL,
@@ -261,6 +267,16 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     reviewedAt: INTERNAL, reviewOutcome: INTERNAL, reviewNote: { level: 'L1', mask: 'freeText' },
   },
   ClearAccessGrantConnection: CONNECTION,
+  // An incident names a principal, a window, times and ids; its summary is staff free text (refused with numbers in it).
+  Incident: {
+    id: INTERNAL, status: INTERNAL, source: INTERNAL, complaintId: INTERNAL, principalKind: INTERNAL, principalRef: INTERNAL,
+    windowFrom: INTERNAL, windowTo: INTERNAL, summary: { level: 'L1', mask: 'freeText' }, declaredBy: INTERNAL, declaredAt: INTERNAL,
+    containedAt: INTERNAL, notifiedAt: INTERNAL, closedAt: INTERNAL, timeline: { level: 'INTERNAL', listEstimate: 10 },
+  },
+  IncidentEvent: { at: INTERNAL, kind: INTERNAL, actor: INTERNAL, detail: INTERNAL },
+  // Ids, archive numbers, counts and times from the register: whom to notify, never what they hold.
+  AffectedCustomer: { customerId: INTERNAL, archiveNumber: INTERNAL, receivedClear: INTERNAL, requests: INTERNAL, firstAt: INTERNAL, lastAt: INTERNAL },
+  IncidentNotificationList: { incidentId: INTERNAL, customers: { level: 'INTERNAL', listEstimate: 100 }, csv: INTERNAL },
   ClearAccessGrantEdge: EDGE,
   ErasureRequestConnection: CONNECTION,
   ErasureRequestEdge: EDGE,

@@ -11,6 +11,7 @@ import { ContactResolver } from './contact/contact.resolver';
 import { CustomerResolver } from './customer/customer.resolver';
 import { ErasureResolver } from './erasure/erasure.resolver';
 import { GrantResolver } from './grant/grant.resolver';
+import { IncidentResolver } from './governance/incident.resolver';
 import { PartnerResolver } from './partner/partner.resolver';
 import { RelationshipResolver } from './relationship/relationship.resolver';
 import { ReviewResolver } from './review/review.resolver';
@@ -20,7 +21,7 @@ import { TransactionResolver } from './transaction/transaction.resolver';
 
 export const RESOLVERS = [
   CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver, ReviewResolver,
-  ErasureResolver, GrantResolver,
+  ErasureResolver, GrantResolver, IncidentResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
