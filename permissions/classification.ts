@@ -37,6 +37,8 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     clearAccessGrants: INTERNAL,
     incidents: INTERNAL,
     incidentNotificationList: INTERNAL,
+    partnerAgreements: INTERNAL,
+    partnerSupervisionReport: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -83,6 +85,10 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     containIncident: INTERNAL,
     recordIncidentNotified: INTERNAL,
     closeIncident: INTERNAL,
+    recordPartnerAgreement: INTERNAL,
+    approvePartnerAgreement: INTERNAL,
+    rejectPartnerAgreement: INTERNAL,
+    terminatePartner: INTERNAL,
   },
   Customer: {
     id: INTERNAL,
@@ -273,6 +279,15 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     windowFrom: INTERNAL, windowTo: INTERNAL, summary: { level: 'L1', mask: 'freeText' }, declaredBy: INTERNAL, declaredAt: INTERNAL,
     containedAt: INTERNAL, notifiedAt: INTERNAL, closedAt: INTERNAL, timeline: { level: 'INTERNAL', listEstimate: 10 },
   },
+  PartnerAgreement: {
+    id: INTERNAL, partnerId: INTERNAL, agreementRef: INTERNAL, riskAssessedOn: INTERNAL, nextReviewOn: INTERNAL, status: INTERNAL,
+    recordedBy: INTERNAL, recordedAt: INTERNAL, decidedBy: INTERNAL, decidedAt: INTERNAL,
+  },
+  PartnerSupervision: {
+    partnerId: INTERNAL, active: INTERNAL, terminatedAt: INTERNAL, nextReviewOn: INTERNAL, reviewState: INTERNAL, requests: INTERNAL, refused: INTERNAL,
+    clearValues: INTERNAL, maskedValues: INTERNAL, customers: INTERNAL, budgetUsedToday: INTERNAL, budgetPerDay: INTERNAL, anomalies: INTERNAL, consents: INTERNAL,
+  },
+  PartnerTermination: { partnerId: INTERNAL, tokensRevoked: INTERNAL, consentsEnded: INTERNAL },
   IncidentEvent: { at: INTERNAL, kind: INTERNAL, actor: INTERNAL, detail: INTERNAL },
   // Ids, archive numbers, counts and times from the register: whom to notify, never what they hold.
   AffectedCustomer: { customerId: INTERNAL, archiveNumber: INTERNAL, receivedClear: INTERNAL, requests: INTERNAL, firstAt: INTERNAL, lastAt: INTERNAL },

@@ -8,7 +8,7 @@ import { MASK_DESCRIPTIONS } from './masks';
 import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { CLEAR_ACCESS_GRANTS } from './clear-access-grants';
-import { INCIDENTS } from './governance';
+import { INCIDENTS, PARTNER_GOVERNANCE } from './governance';
 import { DESIGNATIONS, ERASURE_READS, ERASURE_STEPS, LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES, type ErasureActor, type ErasureStep } from './erasure';
 import { RETENTION_PERIODS } from './retention';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
@@ -96,6 +96,9 @@ function incidentSection(): string[] {
   out.push(row(['---', '---']));
   for (const [kind, what] of Object.entries(INCIDENTS.containment)) out.push(row([kind, what]));
   out.push('');
+  const g = PARTNER_GOVERNANCE;
+  out.push('## Partner governance', '');
+  out.push(`A partner receives and uses tokens only while bound by an approved agreement: its reference, risk assessment date and next review date (at most ${g.maxReviewIntervalDays} days apart) recorded by ${g.recordedBy.join(' or ')} (\`recordPartnerAgreement\`) and approved by the designated ${DESIGNATIONS[g.approvedBy].title}, never by who recorded it (\`approvePartnerAgreement\`). Without one, issuance is refused and every token too (\`PARTNER_NO_AGREEMENT\`); past the next review date the partner works ${g.graceDays} more days, then is refused (\`PARTNER_REVIEW_OVERDUE\`). Termination (\`terminatePartner\`, ${g.recordedBy.join(' or ')}): ${g.termination}. \`partnerSupervisionReport\` shows per partner its volume, refusals, values, customers, budget use, alerts, consents and review state.`, '');
   return out;
 }
 

@@ -28,3 +28,32 @@ export const INCIDENT_WRITES = {
   recordIncidentNotified: { fields: [] },
   closeIncident: { fields: [] },
 } as const;
+
+/**
+ * Partners (seed 000 二(三)2, 二(四)): assessed and bound by an agreement before any token, reviewed
+ * periodically, cut off at once on termination. The verifier refuses a partner's tokens without an
+ * approved agreement (PARTNER_NO_AGREEMENT) and past its review date plus the grace period
+ * (PARTNER_REVIEW_OVERDUE).
+ */
+export const PARTNER_GOVERNANCE = {
+  /** Who records an agreement (reference, risk assessment date, next review date) and terminates a partner. */
+  recordedBy: ['admin'] as readonly Role[],
+  /** Who approves it: a member holding this designation, never the one who recorded it. */
+  approvedBy: 'INFORMATION_MANAGEMENT_HEAD' as const,
+  /** Days a partner keeps working past its next review date (the review is late, not yet a breach). */
+  graceDays: 30,
+  /** Longest time between risk assessment and next review. */
+  maxReviewIntervalDays: 366,
+  termination: 'the partner is deactivated for good (no reactivation), every token revoked and every consent of its customers ended at once',
+} as const;
+
+export const PARTNER_GOVERNANCE_ADMIN_OPERATIONS = ['Query.partnerAgreements', 'Mutation.recordPartnerAgreement', 'Mutation.terminatePartner', 'Query.partnerSupervisionReport'] as const;
+export const PARTNER_GOVERNANCE_APPROVER_OPERATIONS = ['Query.partnerAgreements', 'Mutation.approvePartnerAgreement', 'Mutation.rejectPartnerAgreement'] as const;
+export const PARTNER_GOVERNANCE_ADMIN_WRITES = {
+  recordPartnerAgreement: { fields: ['partnerId', 'agreementRef', 'riskAssessedOn', 'nextReviewOn'] },
+  terminatePartner: { fields: [] },
+} as const;
+export const PARTNER_GOVERNANCE_APPROVER_WRITES = {
+  approvePartnerAgreement: { fields: [] },
+  rejectPartnerAgreement: { fields: [] },
+} as const;

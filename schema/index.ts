@@ -12,6 +12,7 @@ import { CustomerResolver } from './customer/customer.resolver';
 import { ErasureResolver } from './erasure/erasure.resolver';
 import { GrantResolver } from './grant/grant.resolver';
 import { IncidentResolver } from './governance/incident.resolver';
+import { PartnerGovernanceResolver } from './governance/partner-governance.resolver';
 import { PartnerResolver } from './partner/partner.resolver';
 import { RelationshipResolver } from './relationship/relationship.resolver';
 import { ReviewResolver } from './review/review.resolver';
@@ -21,7 +22,7 @@ import { TransactionResolver } from './transaction/transaction.resolver';
 
 export const RESOLVERS = [
   CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver, ReviewResolver,
-  ErasureResolver, GrantResolver, IncidentResolver,
+  ErasureResolver, GrantResolver, IncidentResolver, PartnerGovernanceResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

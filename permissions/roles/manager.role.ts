@@ -4,6 +4,7 @@
  */
 import { clearIf, each, CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import { erasureOperationsOf, erasureWritesOf } from '../erasure';
+import { PARTNER_GOVERNANCE_APPROVER_OPERATIONS, PARTNER_GOVERNANCE_APPROVER_WRITES } from '../governance';
 import { GRANT_DECISION_OPERATIONS, GRANT_REQUEST_OPERATIONS, grantableFields } from '../clear-access-grants';
 import type { RolePolicy } from '../vocabulary';
 
@@ -20,7 +21,7 @@ export const managerRole: RolePolicy = {
   // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
   purposes: { allowed: ['supervision', 'legal_hold'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers', ...erasureOperationsOf('manager'), ...GRANT_REQUEST_OPERATIONS, ...GRANT_DECISION_OPERATIONS],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers', ...erasureOperationsOf('manager'), ...GRANT_REQUEST_OPERATIONS, ...GRANT_DECISION_OPERATIONS, ...PARTNER_GOVERNANCE_APPROVER_OPERATIONS],
   // Masked, except a field a clear-access grant of the caller opens for that customer and purpose.
   fields: { ...maskedByDefault(), ...each(grantableFields('manager'), (coordinate) => clearIf('GRANT', coordinate)) },
   lookups: [],
@@ -42,6 +43,7 @@ export const managerRole: RolePolicy = {
     cancelClearAccess: { fields: [] },
     revokeClearAccess: { fields: [] },
     reviewEmergencyClearAccess: { fields: [] },
+    ...PARTNER_GOVERNANCE_APPROVER_WRITES,
     addContact: { fields: CONTACT_INPUT },
     updateContact: { fields: CONTACT_INPUT },
     removeContact: { fields: [] },
