@@ -39,6 +39,8 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     incidentNotificationList: INTERNAL,
     partnerAgreements: INTERNAL,
     partnerSupervisionReport: INTERNAL,
+    accessReview: INTERNAL,
+    accessReviewDecisions: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -89,6 +91,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     approvePartnerAgreement: INTERNAL,
     rejectPartnerAgreement: INTERNAL,
     terminatePartner: INTERNAL,
+    decideAccessReview: INTERNAL,
   },
   Customer: {
     id: INTERNAL,
@@ -287,6 +290,13 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     partnerId: INTERNAL, active: INTERNAL, terminatedAt: INTERNAL, nextReviewOn: INTERNAL, reviewState: INTERNAL, requests: INTERNAL, refused: INTERNAL,
     clearValues: INTERNAL, maskedValues: INTERNAL, customers: INTERNAL, budgetUsedToday: INTERNAL, budgetPerDay: INTERNAL, anomalies: INTERNAL, consents: INTERNAL,
   },
+  AccessReviewLine: {
+    kind: INTERNAL, principal: INTERNAL, name: INTERNAL, role: INTERNAL, active: INTERNAL, designations: { level: 'INTERNAL', listEstimate: 2 },
+    tokensValidAfter: INTERNAL, activeTokens: INTERNAL, lastUsed: INTERNAL, unused: INTERNAL, requests: INTERNAL, clearValues: INTERNAL,
+    grantsUsed: INTERNAL, customersManaged: INTERNAL, openComplaints: INTERNAL, consents: INTERNAL, anomalies: INTERNAL, lastDecision: INTERNAL, lastDecisionAt: INTERNAL,
+  },
+  // The reviewer's note is about a staff member or partner, refused with numbers in it.
+  AccessReviewDecision: { id: INTERNAL, reviewedAt: INTERNAL, reviewer: INTERNAL, principalKind: INTERNAL, principalRef: INTERNAL, decision: INTERNAL, newRole: INTERNAL, note: INTERNAL },
   PartnerTermination: { partnerId: INTERNAL, tokensRevoked: INTERNAL, consentsEnded: INTERNAL },
   IncidentEvent: { at: INTERNAL, kind: INTERNAL, actor: INTERNAL, detail: INTERNAL },
   // Ids, archive numbers, counts and times from the register: whom to notify, never what they hold.

@@ -8,7 +8,7 @@ import { MASK_DESCRIPTIONS } from './masks';
 import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { CLEAR_ACCESS_GRANTS } from './clear-access-grants';
-import { INCIDENTS, PARTNER_GOVERNANCE } from './governance';
+import { ACCESS_REVIEW, INCIDENTS, PARTNER_GOVERNANCE } from './governance';
 import { DESIGNATIONS, ERASURE_READS, ERASURE_STEPS, LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES, type ErasureActor, type ErasureStep } from './erasure';
 import { RETENTION_PERIODS } from './retention';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
@@ -99,6 +99,13 @@ function incidentSection(): string[] {
   const g = PARTNER_GOVERNANCE;
   out.push('## Partner governance', '');
   out.push(`A partner receives and uses tokens only while bound by an approved agreement: its reference, risk assessment date and next review date (at most ${g.maxReviewIntervalDays} days apart) recorded by ${g.recordedBy.join(' or ')} (\`recordPartnerAgreement\`) and approved by the designated ${DESIGNATIONS[g.approvedBy].title}, never by who recorded it (\`approvePartnerAgreement\`). Without one, issuance is refused and every token too (\`PARTNER_NO_AGREEMENT\`); past the next review date the partner works ${g.graceDays} more days, then is refused (\`PARTNER_REVIEW_OVERDUE\`). Termination (\`terminatePartner\`, ${g.recordedBy.join(' or ')}): ${g.termination}. \`partnerSupervisionReport\` shows per partner its volume, refusals, values, customers, budget use, alerts, consents and review state.`, '');
+  const r = ACCESS_REVIEW;
+  out.push('## Access review', '');
+  out.push(`\`npm run access-review\` and \`accessReview\` (${r.readBy.join(', ')}): one line per staff member and partner over the last ${r.periodDays} days — role, designations, tokens, last use, requests, clear values, grants used, relationships held, consents, alerts; those unused for ${r.unusedDays} days first. ${r.decidedBy.join(' or ')} decides each line (\`decideAccessReview\`), never about themselves; the decision is carried out at once and recorded with the line it was taken on:`, '');
+  out.push(row(['decision', 'carried out']));
+  out.push(row(['---', '---']));
+  for (const [d, what] of Object.entries(r.decisions)) out.push(row([d, what]));
+  out.push('');
   return out;
 }
 

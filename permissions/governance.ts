@@ -57,3 +57,27 @@ export const PARTNER_GOVERNANCE_APPROVER_WRITES = {
   approvePartnerAgreement: { fields: [] },
   rejectPartnerAgreement: { fields: [] },
 } as const;
+
+/**
+ * Periodic access review (seed 003 二(二)2, 四(四)1): per staff member and partner, what it holds and
+ * what it did; a reviewer decides per line, and the decision is carried out through the directory.
+ */
+export const ACCESS_REVIEW = {
+  /** Who reads the review. */
+  readBy: ['auditor', 'admin'] as readonly Role[],
+  /** Who decides (and so carries out) keep / revoke / change: the directory's administrators, never about themselves. */
+  decidedBy: ['admin'] as readonly Role[],
+  /** The window the figures cover, back from now. */
+  periodDays: 90,
+  /** Members and partners not seen in the register for this long are listed first. */
+  unusedDays: 60,
+  decisions: {
+    KEEP: 'recorded; nothing changes',
+    REVOKE: 'staff: deactivated (every token refused) and clear-access grants revoked; partner: deactivated and every token revoked',
+    CHANGE: 'staff: the directory role changed (designations a new role cannot hold dropped), every token refused until a new one is issued, grants revoked; partner: every token revoked, to be reissued with fewer scopes',
+  },
+} as const;
+
+export const ACCESS_REVIEW_READ_OPERATIONS = ['Query.accessReview', 'Query.accessReviewDecisions'] as const;
+export const ACCESS_REVIEW_DECIDE_OPERATIONS = ['Mutation.decideAccessReview'] as const;
+export const ACCESS_REVIEW_WRITES = { decideAccessReview: { fields: ['principalKind', 'principal', 'decision', 'newRole', 'note'] } } as const;

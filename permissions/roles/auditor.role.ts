@@ -1,6 +1,6 @@
 /** Auditors: the audit register (who saw what, who changed what); customer data masked. */
 import { maskedByDefault, READ_OPERATIONS, REGISTER_OPERATIONS } from '../defaults';
-import { INCIDENT_OPERATIONS, INCIDENT_WRITES } from '../governance';
+import { ACCESS_REVIEW_READ_OPERATIONS, INCIDENT_OPERATIONS, INCIDENT_WRITES } from '../governance';
 import { erasureOperationsOf } from '../erasure';
 import type { RolePolicy } from '../vocabulary';
 
@@ -9,7 +9,7 @@ export const auditorRole: RolePolicy = {
   // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
   purposes: { allowed: ['audit', 'legal_hold'], default: 'audit' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...REGISTER_OPERATIONS, ...erasureOperationsOf('auditor'), 'Query.clearAccessGrants', ...INCIDENT_OPERATIONS, 'Query.partnerSupervisionReport'],
+  operations: [...READ_OPERATIONS, ...REGISTER_OPERATIONS, ...erasureOperationsOf('auditor'), 'Query.clearAccessGrants', ...INCIDENT_OPERATIONS, 'Query.partnerSupervisionReport', ...ACCESS_REVIEW_READ_OPERATIONS],
   fields: maskedByDefault(),
   lookups: [],
   writes: { ...INCIDENT_WRITES },
