@@ -41,6 +41,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     partnerSupervisionReport: INTERNAL,
     accessReview: INTERNAL,
     accessReviewDecisions: INTERNAL,
+    alerts: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -297,6 +298,11 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
   },
   // The reviewer's note is about a staff member or partner, refused with numbers in it.
   AccessReviewDecision: { id: INTERNAL, reviewedAt: INTERNAL, reviewer: INTERNAL, principalKind: INTERNAL, principalRef: INTERNAL, decision: INTERNAL, newRole: INTERNAL, note: INTERNAL },
+  // Rules, principals, counts and ids: no customer's value.
+  Alert: {
+    id: INTERNAL, rule: INTERNAL, severity: INTERNAL, principalSub: INTERNAL, subject: INTERNAL, summary: INTERNAL, detail: INTERNAL,
+    recipients: { level: 'INTERNAL', listEstimate: 10 }, raisedAt: INTERNAL, deliveredAt: INTERNAL, deliveryAttempts: INTERNAL, lastDeliveryError: INTERNAL,
+  },
   PartnerTermination: { partnerId: INTERNAL, tokensRevoked: INTERNAL, consentsEnded: INTERNAL },
   IncidentEvent: { at: INTERNAL, kind: INTERNAL, actor: INTERNAL, detail: INTERNAL },
   // Ids, archive numbers, counts and times from the register: whom to notify, never what they hold.

@@ -8,7 +8,7 @@ import { MASK_DESCRIPTIONS } from './masks';
 import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { CLEAR_ACCESS_GRANTS } from './clear-access-grants';
-import { ACCESS_REVIEW, INCIDENTS, PARTNER_GOVERNANCE } from './governance';
+import { ACCESS_REVIEW, ALERT_DELIVERY, ALERT_RULES, INCIDENTS, PARTNER_GOVERNANCE } from './governance';
 import { DESIGNATIONS, ERASURE_READS, ERASURE_STEPS, LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES, type ErasureActor, type ErasureStep } from './erasure';
 import { RETENTION_PERIODS } from './retention';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
@@ -105,6 +105,12 @@ function incidentSection(): string[] {
   out.push(row(['decision', 'carried out']));
   out.push(row(['---', '---']));
   for (const [d, what] of Object.entries(r.decisions)) out.push(row([d, what]));
+  out.push('');
+  out.push('## Alerts', '');
+  out.push(`Rules over the access register, run by the server every \`ALERTS_INTERVAL_SECONDS\` (one process at a time: an advisory lock); each fires once per principal and day or window (stored in \`alerts\`, read by auditors with the \`alerts\` query; a manager reads those naming them). With \`ALERT_WEBHOOK_URL\` each alert is POSTed as JSON (signed with \`ALERT_WEBHOOK_SECRET\` when set), retried ${ALERT_DELIVERY.maxAttempts} times with a backoff from ${ALERT_DELIVERY.firstRetrySeconds} s, doubling.`, '');
+  out.push(row(['rule', 'severity', 'fires on']));
+  out.push(row(['---', '---', '---']));
+  for (const [name, rule] of Object.entries(ALERT_RULES)) out.push(row([name, rule.severity, rule.what + ('threshold' in rule ? ` (threshold ${rule.threshold})` : '')]));
   out.push('');
   return out;
 }

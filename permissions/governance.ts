@@ -81,3 +81,25 @@ export const ACCESS_REVIEW = {
 export const ACCESS_REVIEW_READ_OPERATIONS = ['Query.accessReview', 'Query.accessReviewDecisions'] as const;
 export const ACCESS_REVIEW_DECIDE_OPERATIONS = ['Mutation.decideAccessReview'] as const;
 export const ACCESS_REVIEW_WRITES = { decideAccessReview: { fields: ['principalKind', 'principal', 'decision', 'newRole', 'note'] } } as const;
+
+/**
+ * Alerts (seed 003 四(五), seed 000 七): rules over the access register run on a schedule in the
+ * server (one process at a time: an advisory lock), stored once per rule and subject, read by
+ * auditors (`alerts`) and posted to ALERT_WEBHOOK_URL with retries.
+ */
+export const ALERT_RULES = {
+  CLEAR_ANOMALY: { severity: 'WARNING', what: 'a principal-day of clear values above 3× its baseline (the register report’s rule)' },
+  MANY_PROBES: { severity: 'WARNING', threshold: 20, windowMinutes: 60, what: 'lookups, filters or uniqueness checks on sensitive fields: this many in the window' },
+  MANY_REFUSALS: { severity: 'WARNING', threshold: 20, windowMinutes: 60, what: 'requests refused by the policy, limits, budgets or authentication: this many in the window' },
+  CLEAR_OFF_HOURS: { severity: 'INFO', workingHours: { from: 8, to: 20 }, timeZone: 'Asia/Shanghai', what: 'clear values read outside working hours (China time), per principal and day' },
+  GRANT_MANY_CUSTOMERS: { severity: 'CRITICAL', threshold: 5, what: 'values released by clear-access grants for this many distinct customers to one manager in a day' },
+  EMERGENCY_GRANT: { severity: 'CRITICAL', what: 'an emergency clear-access grant was opened (raised by the grant itself, to every approver)' },
+} as const;
+
+export const ALERT_DELIVERY = {
+  /** Attempts per alert before it is left undelivered (the `alerts` query still shows it). */
+  maxAttempts: 8,
+  /** Seconds before the first retry; doubled each time. */
+  firstRetrySeconds: 30,
+  timeoutMs: 5000,
+} as const;

@@ -9,7 +9,7 @@ export const auditorRole: RolePolicy = {
   // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
   purposes: { allowed: ['audit', 'legal_hold'], default: 'audit' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...REGISTER_OPERATIONS, ...erasureOperationsOf('auditor'), 'Query.clearAccessGrants', ...INCIDENT_OPERATIONS, 'Query.partnerSupervisionReport', ...ACCESS_REVIEW_READ_OPERATIONS],
+  operations: [...READ_OPERATIONS, ...REGISTER_OPERATIONS, ...erasureOperationsOf('auditor'), 'Query.clearAccessGrants', ...INCIDENT_OPERATIONS, 'Query.partnerSupervisionReport', ...ACCESS_REVIEW_READ_OPERATIONS, 'Query.alerts'],
   fields: maskedByDefault(),
   lookups: [],
   writes: { ...INCIDENT_WRITES },

@@ -21,7 +21,7 @@ export const managerRole: RolePolicy = {
   // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
   purposes: { allowed: ['supervision', 'legal_hold'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers', ...erasureOperationsOf('manager'), ...GRANT_REQUEST_OPERATIONS, ...GRANT_DECISION_OPERATIONS, ...PARTNER_GOVERNANCE_APPROVER_OPERATIONS],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers', ...erasureOperationsOf('manager'), ...GRANT_REQUEST_OPERATIONS, ...GRANT_DECISION_OPERATIONS, ...PARTNER_GOVERNANCE_APPROVER_OPERATIONS, 'Query.alerts'],
   // Masked, except a field a clear-access grant of the caller opens for that customer and purpose.
   fields: { ...maskedByDefault(), ...each(grantableFields('manager'), (coordinate) => clearIf('GRANT', coordinate)) },
   lookups: [],
