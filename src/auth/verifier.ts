@@ -74,6 +74,11 @@ export interface DirectoryStaffMember {
   active: boolean;
   /** Tokens issued before this instant are revoked (`npm run staff -- revoke-tokens`); null: none. */
   tokensValidAfter: Date | null;
+  /**
+   * Whether the member may hold a clear-access grant in force (an approved one not long expired):
+   * without one, the policy settles "grant" to false for the whole request — no per-record lookup.
+   */
+  holdsGrants?: boolean;
 }
 
 /** Who may be served: looked up on every request (one indexed row each). */
@@ -100,7 +105,10 @@ export function principalDirectory(pool: Pool): PrincipalDirectory {
     },
     async staffMember(subject) {
       const { rows } = await pool.query<DirectoryStaffMember>(
-        `SELECT id, role, active, tokens_valid_after AS "tokensValidAfter" FROM staff WHERE ${UUID.test(subject) ? 'id = $1::uuid' : 'username = $1'}`,
+        // holdsGrants: a day's slack past expiry, so that no clock skew ever hides a grant in force (the policy decides per record).
+        `SELECT id, role, active,
+                EXISTS (SELECT 1 FROM clear_access_grants g WHERE g.grantee_id = staff.id AND g.status = 'APPROVED' AND g.expires_at > now() - interval '1 day') AS "holdsGrants",
+                tokens_valid_after AS "tokensValidAfter" FROM staff WHERE ${UUID.test(subject) ? 'id = $1::uuid' : 'username = $1'}`,
         [subject],
       );
       return rows[0] ?? null;
@@ -143,7 +151,7 @@ async function checkStaffMember(principal: Principal, directory: PrincipalDirect
   if (member.tokensValidAfter && principal.issuedAt.getTime() <= member.tokensValidAfter.getTime()) {
     throw new AuthenticationError('token revoked', 'TOKEN_REVOKED');
   }
-  return { ...principal, sub: member.id, staffId: member.id, partnerId: null, scopes: [] };
+  return { ...principal, sub: member.id, staffId: member.id, partnerId: null, scopes: [], holdsGrants: member.holdsGrants === true };
 }
 
 /** Directory checks by kind of caller: partners by token, staff by membership. */

@@ -197,6 +197,25 @@ describe('Clear access by grant (break-glass)', () => {
     });
   });
 
+  describe('what it costs', () => {
+    it('no grant lookup for a manager holding no grant (the plan settles it; masked forms served unopened: test/crypto/sealed-storage); one batched lookup for a page when they hold one', async () => {
+      const page = `{ customers(first: 10) { edges { node { id phone } } } }`;
+      const holder = managers[0];
+      const without = (await sql<{ id: string }>(`SELECT id FROM staff WHERE role = 'manager' AND active ORDER BY username DESC LIMIT 1`))[0].id;
+      expect(await sql(`SELECT 1 FROM clear_access_grants WHERE grantee_id = $1`, [without])).toEqual([]);
+      const plain = await server.execute<any>(page, { role: 'manager', sub: without });
+      expect(plain.body.errors).toBeUndefined();
+      const c = await freeCustomer();
+      const grant = await request(holder, c.id, ['phone']);
+      await ok(APPROVE, as('manager', managers[1], { id: grant.id }));
+      const granted = await server.execute<any>(page, { role: 'manager', sub: holder });
+      expect(granted.body.errors).toBeUndefined();
+      // Same page, same statements, plus one lookup of the holder's grants for all ten customers.
+      expect(granted.statements).toBe(plain.statements + 1);
+      expect(plain.body.extensions?.privacy.fields).toEqual([expect.objectContaining({ field: 'Customer.phone', decision: 'MASK', reason: 'NOT_GRANT', count: 10 })]);
+    });
+  });
+
   describe('emergency grants', () => {
     it('opens at once for the short time, alerts every approver but the grantee, blocks the next until reviewed, and is reviewed by someone else', async () => {
       const c = await freeCustomer();

@@ -123,8 +123,8 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
         policyVersion: POLICY_VERSION,
         role: 'manager',
         purpose: 'supervision',
-        // Both fields can come out clear under a clear-access grant: counted as such, decided per record (no grant: NOT_GRANT).
-        exposure: { volume: 6, clearVolume: 6, breadth: 1, clearBudget: 20, clearBreadth: 3, hardLimit: 5000 },
+        // The manager holds no clear-access grant: settled for the whole request (reason NOT_GRANT), nothing can come out clear.
+        exposure: { volume: 3, clearVolume: 0, breadth: 1, clearBudget: 20, clearBreadth: 3, hardLimit: 5000 },
         fields: [
           { path: 'customers.edges.node.creditRating', field: 'Customer.creditRating', decision: 'REMOVE', reason: 'NOT_GRANT', count: 3 },
           { path: 'customers.edges.node.idNumber', field: 'Customer.idNumber', decision: 'MASK', strategy: 'idNumber', reason: 'NOT_GRANT', count: 3 },
