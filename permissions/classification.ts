@@ -273,7 +273,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     id: INTERNAL, granteeId: INTERNAL, customerId: INTERNAL, fields: { level: 'INTERNAL', listEstimate: 12 }, purpose: INTERNAL,
     reason: { level: 'L1', mask: 'freeText' }, minutes: INTERNAL, emergency: INTERNAL, status: INTERNAL, requestedAt: INTERNAL,
     decidedBy: INTERNAL, decidedAt: INTERNAL, decisionNote: { level: 'L1', mask: 'freeText' }, startsAt: INTERNAL, expiresAt: INTERNAL,
-    inForce: INTERNAL, revokedBy: INTERNAL, revokedAt: INTERNAL, revokeReason: { level: 'L1', mask: 'freeText' }, reviewedBy: INTERNAL,
+    inForce: INTERNAL, valuesReleased: INTERNAL, revokedBy: INTERNAL, revokedAt: INTERNAL, revokeReason: { level: 'L1', mask: 'freeText' }, reviewedBy: INTERNAL,
     reviewedAt: INTERNAL, reviewOutcome: INTERNAL, reviewNote: { level: 'L1', mask: 'freeText' },
   },
   ClearAccessGrantConnection: CONNECTION,

@@ -1,7 +1,7 @@
 /** Clear-access grants: request, decide (a second person), revoke, emergency and review, list; who may call what is in permissions/roles. */
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../src/context';
-import { cancelClearAccess, decideClearAccess, findClearAccessGrants, inForce, nowOf, openEmergencyClearAccess, requestClearAccess, reviewEmergencyClearAccess, revokeClearAccess } from './grant.service';
+import { cancelClearAccess, decideClearAccess, findClearAccessGrants, inForce, nowOf, openEmergencyClearAccess, requestClearAccess, reviewEmergencyClearAccess, revokeClearAccess, valuesReleased } from './grant.service';
 import { ClearAccessGrant, ClearAccessGrantConnection, ClearAccessGrantsArgs, EmergencyClearAccessInput, EmergencyReviewOutcome, RequestClearAccessInput } from './grant.types';
 
 @Resolver(() => ClearAccessGrant)
@@ -14,6 +14,11 @@ export class GrantResolver {
   @FieldResolver(() => Boolean)
   inForce(@Root() grant: ClearAccessGrant, @Ctx() ctx: RequestContext) {
     return inForce(grant, nowOf(ctx));
+  }
+
+  @FieldResolver(() => Int)
+  valuesReleased(@Root() grant: ClearAccessGrant, @Ctx() ctx: RequestContext) {
+    return valuesReleased(ctx, grant);
   }
 
   @Mutation(() => ClearAccessGrant, { description: 'A PENDING request for clear access to named fields of one customer: nothing is served clear until a second person approves it' })

@@ -23,7 +23,7 @@ import { SqlParams } from '../common/sql';
 import { checkReason } from '../erasure/erasure.service';
 import { ClearAccessGrantStatus, EmergencyReviewOutcome, type ClearAccessGrant, type ClearAccessGrantsArgs, type EmergencyClearAccessInput, type RequestClearAccessInput } from './grant.types';
 
-type GrantRow = Omit<ClearAccessGrant, 'inForce'>;
+type GrantRow = Omit<ClearAccessGrant, 'inForce' | 'valuesReleased'>;
 
 const grantColumns = `g.id, g.grantee_id AS "granteeId", g.customer_id AS "customerId", g.fields, g.purpose, g.reason, g.minutes, g.emergency,
   g.status, g.requested_at AS "requestedAt", g.decided_by AS "decidedBy", g.decided_at AS "decidedAt", g.decision_note AS "decisionNote",
@@ -263,4 +263,15 @@ export function findClearAccessGrants(ctx: RequestContext, args: ClearAccessGran
   if (args.granteeId) conditions.push(`g.grantee_id = ${params.add(requireUuid(args.granteeId, 'granteeId'))}`);
   if (args.unreviewedEmergency) conditions.push(`g.emergency AND g.reviewed_at IS NULL`);
   return fetchPage<GrantRow>(ctx.db, grantList, { column: 'g.requested_at', direction: 'DESC' }, args, conditions, params);
+}
+
+/** Values a grant released, by the register: every entry naming it (the grantee's records since it started). */
+export async function valuesReleased(ctx: RequestContext, grant: Pick<GrantRow, 'id' | 'granteeId' | 'startsAt'>): Promise<number> {
+  if (!grant.startsAt) return 0;
+  const [row] = await ctx.db.rows<{ n: number }>(
+    `SELECT coalesce(sum((f->>'count')::int), 0)::int AS n FROM audit_access a CROSS JOIN jsonb_array_elements(a.fields) f
+     WHERE a.principal_sub = $1 AND a.occurred_at >= $2::timestamptz - interval '1 day' AND f->>'grantId' = $3`,
+    [grant.granteeId, grant.startsAt, grant.id],
+  );
+  return row.n;
 }

@@ -62,6 +62,9 @@ export class ClearAccessGrant {
   @Field(() => Boolean, { description: 'Approved, started, not expired and not revoked: the policy serves its fields clear now' })
   inForce!: boolean;
 
+  @Field(() => Int, { description: 'Values the grant released, from the access register (each registered with reason GRANT and this id)' })
+  valuesReleased!: number;
+
   @Field(() => ID, { nullable: true })
   revokedBy!: string | null;
 

@@ -145,6 +145,9 @@ describe('Clear access by grant (break-glass)', () => {
       expect(record.customers_clear).toEqual([c.id]);
       expect(record.fields).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'Customer.phone', decision: 'CLEAR', reason: 'GRANT', grantId: grant.id })]));
 
+      const [listed] = (await ok(`query G($c: ID) { clearAccessGrants(customerId: $c) { edges { node { id valuesReleased } } } }`, as('auditor', (await sql<{ id: string }>(`SELECT id FROM staff WHERE role = 'auditor' AND active ORDER BY username LIMIT 1`))[0].id, { c: c.id }))).edges;
+      expect(listed.node).toEqual({ id: grant.id, valuesReleased: 1 });
+
       // Not the approver, not another customer, not another purpose.
       expect((await read(managers[1], c.id)).body.data.customer.phone).toBe(maskPhone(c.phone));
       expect((await read(managers[0], other.id)).body.data.customer.phone).toBe(maskPhone(other.phone));
