@@ -58,6 +58,8 @@ export interface AppConfig {
   alerts: {
     /** Seconds between runs of the rules and deliveries (ALERTS_INTERVAL_SECONDS; 0: off). */
     intervalSeconds: number;
+    /** Seconds between webhook deliveries of undelivered alerts (ALERT_DELIVERY_SECONDS; 0: off). */
+    deliverySeconds: number;
     /** Where alerts are POSTed as JSON (ALERT_WEBHOOK_URL); none: stored and queryable only. */
     webhookUrl: string | undefined;
     /** HMAC-SHA-256 key signing each body (`X-Signature: sha256=…`; ALERT_WEBHOOK_SECRET). */
@@ -189,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     alerts: {
       intervalSeconds: intFromEnv(env, 'ALERTS_INTERVAL_SECONDS', 300),
+      deliverySeconds: intFromEnv(env, 'ALERT_DELIVERY_SECONDS', 10),
       webhookUrl: optional(env, 'ALERT_WEBHOOK_URL'),
       webhookSecret: optional(env, 'ALERT_WEBHOOK_SECRET'),
     },

@@ -76,6 +76,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
   // Alert rules and webhook deliveries on a schedule; several processes take turns (advisory lock, SKIP LOCKED).
   const alerts = startAlertScheduler(pool, {
     seconds: config.alerts.intervalSeconds,
+    deliverySeconds: config.alerts.deliverySeconds,
     webhook: config.alerts.webhookUrl ? { url: config.alerts.webhookUrl, secret: config.alerts.webhookSecret } : undefined,
     clock: () => new Date(),
     onError: (error) => log.error({ err: { message: (error as Error).message } }, 'alert rules failed'),

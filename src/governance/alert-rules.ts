@@ -147,25 +147,32 @@ export async function deliverAlerts(pool: Pool, target: WebhookTarget, now: Date
   return { delivered, failed };
 }
 
-/** The server's schedule: rules, then delivery, every `seconds` (0: off); `stop` waits for a tick under way. */
-export function startAlertScheduler(pool: Pool, options: { seconds: number; webhook?: WebhookTarget; clock: () => Date; onError: (error: unknown) => void }) {
+/**
+ * The server's schedule: the rules every `seconds`, deliveries every `deliverySeconds` (an emergency
+ * grant's alert reaches the webhook within seconds, not at the next run of the rules); 0: off.
+ * `stop` waits for a run under way.
+ */
+export function startAlertScheduler(pool: Pool, options: { seconds: number; deliverySeconds: number; webhook?: WebhookTarget; clock: () => Date; onError: (error: unknown) => void }) {
   let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = running
-      .then(async () => {
-        const now = options.clock();
-        await runAlertRules(pool, now);
-        if (options.webhook) await deliverAlerts(pool, options.webhook, now);
-      })
-      .catch(options.onError);
+  const enqueue = (work: (now: Date) => Promise<unknown>) => {
+    running = running.then(() => work(options.clock())).then(() => undefined, options.onError);
     return running;
   };
-  const timer = options.seconds > 0 ? setInterval(tick, options.seconds * 1000) : undefined;
-  timer?.unref();
+  const rules = () => enqueue((now) => runAlertRules(pool, now));
+  const deliver = () => enqueue(async (now) => (options.webhook ? deliverAlerts(pool, options.webhook, now) : undefined));
+  const timers = [
+    options.seconds > 0 ? setInterval(rules, options.seconds * 1000) : undefined,
+    options.webhook && options.deliverySeconds > 0 ? setInterval(deliver, options.deliverySeconds * 1000) : undefined,
+  ];
+  for (const timer of timers) timer?.unref();
   return {
-    tick,
+    /** One run of the rules, then of the deliveries (tests and shutdown). */
+    async tick() {
+      await rules();
+      await deliver();
+    },
     async stop() {
-      if (timer) clearInterval(timer);
+      for (const timer of timers) if (timer) clearInterval(timer);
       await running;
     },
   };

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ALERT_DELIVERY, ALERT_RULES } from '../../permissions/governance';
-import { deliverAlerts, runAlertRules } from '../../src/governance/alert-rules';
+import { deliverAlerts, runAlertRules, startAlertScheduler } from '../../src/governance/alert-rules';
 import { startTestServer, type TestServer } from '../harness/server';
 
 describe('Alerts', () => {
@@ -67,6 +67,15 @@ describe('Alerts', () => {
     expect(result.body.data.alerts).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'MANY_REFUSALS', principalSub: sales, deliveredAt: null })]));
     const refused = await server.gql<any>(`{ alerts { rule } }`, { role: 'sales', sub: sales });
     expect(refused.body.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('the server\'s schedule runs the rules, then delivers (no webhook: stored only), and stops cleanly', async () => {
+    const errors: unknown[] = [];
+    const scheduler = startAlertScheduler(server.pool, { seconds: 0, deliverySeconds: 0, clock: () => new Date(), onError: (e) => errors.push(e) });
+    await scheduler.tick();
+    await scheduler.stop();
+    expect(errors).toEqual([]);
+    expect(await sql(`SELECT count(*)::int AS n FROM alerts WHERE rule = 'MANY_REFUSALS' AND principal_sub = $1`, [sales])).toEqual([{ n: 1 }]);
   });
 
   it('posts each alert to the webhook, signed, retrying with backoff until the sink takes it', async () => {
