@@ -200,6 +200,28 @@ describe('Clear access by grant (break-glass)', () => {
     });
   });
 
+  describe('the request that opens a grant never answers with clear data', () => {
+    it('an emergency grant opened and the customer read back in the same mutation document: masked (the answer is decided by the grants as they were before)', async () => {
+      const c = await freeCustomer();
+      const d = await freeCustomer();
+      // The manager already holds a grant elsewhere, so the plan looks grants up per record.
+      const earlier = await request(managers[2], c.id, ['phone']);
+      await ok(APPROVE, as('manager', managers[1], { id: earlier.id }));
+      const both = await server.gql<any>(
+        `mutation Both($input: EmergencyClearAccessInput!, $id: ID!) {
+           openEmergencyClearAccess(input: $input) { id inForce }
+           updateCustomer(id: $id, input: { tier: KEY }) { id phone }
+         }`,
+        as('manager', managers[2], { input: { customerId: d.id, fields: ['phone'], purpose: 'supervision', reason: 'card stolen, customer on the line' }, id: d.id }),
+      );
+      expect(both.body.errors).toBeUndefined();
+      expect(both.body.data.openEmergencyClearAccess.inForce).toBe(true);
+      expect(both.body.data.updateCustomer.phone).toBe(maskPhone(d.phone));
+      // The next request is served under it.
+      expect((await read(managers[2], d.id)).body.data.customer.phone).toBe(d.phone);
+    });
+  });
+
   describe('what it costs', () => {
     it('no grant lookup for a manager holding no grant (the plan settles it; masked forms served unopened: test/crypto/sealed-storage); one batched lookup for a page when they hold one', async () => {
       const page = `{ customers(first: 10) { edges { node { id phone } } } }`;
