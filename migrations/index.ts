@@ -10,6 +10,10 @@ import { DuplicateReviews1795507600000 } from './1795507600000-DuplicateReviews'
 import { Breadth1795507700000 } from './1795507700000-Breadth';
 import { SealedFields1795507800000 } from './1795507800000-SealedFields';
 import { Erasure1795507900000 } from './1795507900000-Erasure';
+import { ClearAccessGrants1795520000000 } from './1795520000000-ClearAccessGrants';
+import { Incidents1795520100000 } from './1795520100000-Incidents';
+import { PartnerGovernance1795520200000 } from './1795520200000-PartnerGovernance';
+import { AccessReviews1795520300000 } from './1795520300000-AccessReviews';
 import { SqlMasks1795530100000 } from './1795530100000-SqlMasks';
 
 // TypeORM's own type for migration classes is Function.
@@ -17,5 +21,6 @@ import { SqlMasks1795530100000 } from './1795530100000-SqlMasks';
 export const MIGRATIONS: Function[] = [
   Initial1767225600000, AuditRegister1795334400000, Partners1795420800000, StaffIdentity1795507200000, RelationshipManagerChanges1795507300000,
   ConsentIntegrity1795507400000, Probes1795507500000, DuplicateReviews1795507600000, Breadth1795507700000, SealedFields1795507800000,
-  Erasure1795507900000, SqlMasks1795530100000,
+  Erasure1795507900000, ClearAccessGrants1795520000000, Incidents1795520100000,
+  PartnerGovernance1795520200000, AccessReviews1795520300000, SqlMasks1795530100000,
 ];

@@ -34,6 +34,14 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     customerReviews: INTERNAL,
     erasureRequests: INTERNAL,
     deletionRecords: INTERNAL,
+    clearAccessGrants: INTERNAL,
+    incidents: INTERNAL,
+    incidentNotificationList: INTERNAL,
+    partnerAgreements: INTERNAL,
+    partnerSupervisionReport: INTERNAL,
+    accessReview: INTERNAL,
+    accessReviewDecisions: INTERNAL,
+    alerts: INTERNAL,
   },
   Mutation: {
     createCustomer: INTERNAL,
@@ -69,6 +77,22 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     rejectErasure: INTERNAL,
     cancelErasure: INTERNAL,
     executeErasure: INTERNAL,
+    requestClearAccess: INTERNAL,
+    approveClearAccess: INTERNAL,
+    rejectClearAccess: INTERNAL,
+    cancelClearAccess: INTERNAL,
+    revokeClearAccess: INTERNAL,
+    openEmergencyClearAccess: INTERNAL,
+    reviewEmergencyClearAccess: INTERNAL,
+    declareIncident: INTERNAL,
+    containIncident: INTERNAL,
+    recordIncidentNotified: INTERNAL,
+    closeIncident: INTERNAL,
+    recordPartnerAgreement: INTERNAL,
+    approvePartnerAgreement: INTERNAL,
+    rejectPartnerAgreement: INTERNAL,
+    terminatePartner: INTERNAL,
+    decideAccessReview: INTERNAL,
   },
   Customer: {
     id: INTERNAL,
@@ -180,7 +204,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
   // The audit register holds no clear sensitive value (paths, decisions, ids, masks, keyed hashes):
   // only auditors may call its root fields.
   AuditPrincipal: { sub: INTERNAL, role: INTERNAL, tokenId: INTERNAL, partnerId: INTERNAL },
-  AccessedField: { path: INTERNAL, field: INTERNAL, decision: INTERNAL, strategy: INTERNAL, reason: INTERNAL, count: INTERNAL },
+  AccessedField: { path: INTERNAL, field: INTERNAL, decision: INTERNAL, strategy: INTERNAL, reason: INTERNAL, grantId: INTERNAL, count: INTERNAL },
   AccessRecord: {
     seq: INTERNAL, occurredAt: INTERNAL, requestId: INTERNAL, principal: INTERNAL, purpose: INTERNAL, clientAddress: INTERNAL,
     operationType: INTERNAL, operationName: INTERNAL, documentHash: INTERNAL,
@@ -244,6 +268,47 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     departmentApprovedBy: INTERNAL, departmentApprovedAt: INTERNAL, informationHeadApprovedBy: INTERNAL, informationHeadApprovedAt: INTERNAL,
     executedBy: INTERNAL, executedAt: INTERNAL, restrictedUntil: INTERNAL, erasedAt: INTERNAL, categories: { level: 'INTERNAL', listEstimate: 30 },
   },
+  // Who asked, who decided or reviewed, which fields and when stay clear (accountability); the staff's free texts are masked.
+  ClearAccessGrant: {
+    id: INTERNAL, granteeId: INTERNAL, customerId: INTERNAL, fields: { level: 'INTERNAL', listEstimate: 12 }, purpose: INTERNAL,
+    reason: { level: 'L1', mask: 'freeText' }, minutes: INTERNAL, emergency: INTERNAL, status: INTERNAL, requestedAt: INTERNAL,
+    decidedBy: INTERNAL, decidedAt: INTERNAL, decisionNote: { level: 'L1', mask: 'freeText' }, startsAt: INTERNAL, expiresAt: INTERNAL,
+    inForce: INTERNAL, valuesReleased: INTERNAL, revokedBy: INTERNAL, revokedAt: INTERNAL, revokeReason: { level: 'L1', mask: 'freeText' }, reviewedBy: INTERNAL,
+    reviewedAt: INTERNAL, reviewOutcome: INTERNAL, reviewNote: { level: 'L1', mask: 'freeText' },
+  },
+  ClearAccessGrantConnection: CONNECTION,
+  // An incident names a principal, a window, times and ids; its summary is staff free text (refused with numbers in it).
+  Incident: {
+    id: INTERNAL, status: INTERNAL, source: INTERNAL, complaintId: INTERNAL, principalKind: INTERNAL, principalRef: INTERNAL,
+    windowFrom: INTERNAL, windowTo: INTERNAL, summary: { level: 'L1', mask: 'freeText' }, declaredBy: INTERNAL, declaredAt: INTERNAL,
+    containedAt: INTERNAL, notifiedAt: INTERNAL, closedAt: INTERNAL, timeline: { level: 'INTERNAL', listEstimate: 10 },
+  },
+  PartnerAgreement: {
+    id: INTERNAL, partnerId: INTERNAL, agreementRef: INTERNAL, riskAssessedOn: INTERNAL, nextReviewOn: INTERNAL, status: INTERNAL,
+    recordedBy: INTERNAL, recordedAt: INTERNAL, decidedBy: INTERNAL, decidedAt: INTERNAL,
+  },
+  PartnerSupervision: {
+    partnerId: INTERNAL, active: INTERNAL, terminatedAt: INTERNAL, nextReviewOn: INTERNAL, reviewState: INTERNAL, requests: INTERNAL, refused: INTERNAL,
+    clearValues: INTERNAL, maskedValues: INTERNAL, customers: INTERNAL, budgetUsedToday: INTERNAL, budgetPerDay: INTERNAL, anomalies: INTERNAL, consents: INTERNAL,
+  },
+  AccessReviewLine: {
+    kind: INTERNAL, principal: INTERNAL, name: INTERNAL, role: INTERNAL, active: INTERNAL, designations: { level: 'INTERNAL', listEstimate: 2 },
+    tokensValidAfter: INTERNAL, activeTokens: INTERNAL, lastUsed: INTERNAL, unused: INTERNAL, requests: INTERNAL, clearValues: INTERNAL,
+    grantsUsed: INTERNAL, customersManaged: INTERNAL, openComplaints: INTERNAL, consents: INTERNAL, anomalies: INTERNAL, lastDecision: INTERNAL, lastDecisionAt: INTERNAL,
+  },
+  // The reviewer's note is about a staff member or partner, refused with numbers in it.
+  AccessReviewDecision: { id: INTERNAL, reviewedAt: INTERNAL, reviewer: INTERNAL, principalKind: INTERNAL, principalRef: INTERNAL, decision: INTERNAL, newRole: INTERNAL, note: INTERNAL },
+  // Rules, principals, counts and ids: no customer's value.
+  Alert: {
+    id: INTERNAL, rule: INTERNAL, severity: INTERNAL, principalSub: INTERNAL, subject: INTERNAL, summary: INTERNAL, detail: INTERNAL,
+    recipients: { level: 'INTERNAL', listEstimate: 10 }, raisedAt: INTERNAL, deliveredAt: INTERNAL, deliveryAttempts: INTERNAL, lastDeliveryError: INTERNAL,
+  },
+  PartnerTermination: { partnerId: INTERNAL, tokensRevoked: INTERNAL, consentsEnded: INTERNAL },
+  IncidentEvent: { at: INTERNAL, kind: INTERNAL, actor: INTERNAL, detail: INTERNAL },
+  // Ids, archive numbers, counts and times from the register: whom to notify, never what they hold.
+  AffectedCustomer: { customerId: INTERNAL, archiveNumber: INTERNAL, receivedClear: INTERNAL, requests: INTERNAL, firstAt: INTERNAL, lastAt: INTERNAL },
+  IncidentNotificationList: { incidentId: INTERNAL, customers: { level: 'INTERNAL', listEstimate: 100 }, csv: INTERNAL },
+  ClearAccessGrantEdge: EDGE,
   ErasureRequestConnection: CONNECTION,
   ErasureRequestEdge: EDGE,
   DeletionRecordConnection: CONNECTION,

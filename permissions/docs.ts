@@ -7,6 +7,8 @@ import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
 import { MASK_DESCRIPTIONS } from './masks';
 import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
+import { CLEAR_ACCESS_GRANTS } from './clear-access-grants';
+import { ACCESS_REVIEW, ALERT_DELIVERY, ALERT_RULES, INCIDENTS, PARTNER_GOVERNANCE } from './governance';
 import { DESIGNATIONS, ERASURE_READS, ERASURE_STEPS, LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES, type ErasureActor, type ErasureStep } from './erasure';
 import { RETENTION_PERIODS } from './retention';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
@@ -69,6 +71,47 @@ function erasureSection(): string[] {
   for (const p of RETENTION_PERIODS) out.push(row([p.records, String(p.years), p.runsFrom, p.source]));
   out.push('');
   out.push(`A restricted customer's sensitive fields are removed for every role (reason \`RESTRICTED\`; an erased customer's: \`ERASED\`), except under the purpose \`${LEGAL_HOLD_PURPOSE}\`, allowed to ${LEGAL_HOLD_ROLES.join(' and ')} only: it lifts the restriction and nothing more — the role's own rules above still decide (masked for both), and the read is registered under that purpose.`, '');
+  return out;
+}
+
+/** Clear access by grant (permissions/clear-access-grants.ts): who may ask for which fields, who approves, for how long. */
+function grantSection(): string[] {
+  const g = CLEAR_ACCESS_GRANTS;
+  const approvers = [...g.approvedBy.roles, ...g.approvedBy.designations.map((d) => `designated ${DESIGNATIONS[d].title}`)].join(' or ');
+  const out: string[] = ['## Clear access by grant (break-glass)', ''];
+  out.push(`Seed 001 五(二)1: a manager sees the archive masked, and named fields of one customer clear "only after strict approval". A request (\`requestClearAccess\`: customer, fields, purpose, reason) changes nothing; ${approvers} approves it (\`approveClearAccess\`), never ${g.notBy.join(' / ')}; it is in force from the approval for at most ${g.maxMinutes} minutes, only for requests declaring its purpose, and can be revoked (\`revokeClearAccess\`). A request not decided within ${g.pendingMinutes} minutes lapses. The role files decide it as the relation \`grant\` (per record, like own customer); every value it releases is registered with reason \`GRANT\` and the grant's id (\`extensions.privacy.fields[].grantId\`, the access register; \`valuesReleased\` on the grant). For a manager the directory shows holding no approved grant, the relation is settled false for the whole request (reason \`NOT_GRANT\`, nothing looked up per record). The answer of a request, approval or emergency grant never carries customer data. The role's clear budget and breadth still apply.`, '');
+  out.push(`Emergency (\`openEmergencyClearAccess\`): ${g.emergency.when}; in force at once for ${g.emergency.maxMinutes} minutes (alert \`EMERGENCY_GRANT\` to every approver). ${g.emergency.blocksNextUntilReviewed ? "Until it is reviewed (`reviewEmergencyClearAccess`, by an approver other than the grantee), the requester's next emergency grant is refused (`FORBIDDEN`, reason `UNREVIEWED_EMERGENCY`)." : ''}`, '');
+  out.push(row(['requested by', 'fields a grant may open']));
+  out.push(row(['---', '---']));
+  for (const [role, fields] of Object.entries(g.requestedBy)) out.push(row([role, (fields ?? []).join(', ')]));
+  out.push('');
+  return out;
+}
+
+/** Incident response (permissions/governance.ts). */
+function incidentSection(): string[] {
+  const out: string[] = ['## Incidents', ''];
+  out.push(`Declared (\`declareIncident\`) by ${INCIDENTS.handledBy.join(' or ')} — never about themselves — about a principal and a time window, and contained in the same transaction; a complaint in ${INCIDENTS.triageCategories.join(', ')} opens one for triage (\`containIncident\` names its principal). The notification list (\`incidentNotificationList\`, GraphQL and CSV) is every customer whose data the principal received in the window according to the access register, clear and masked; each step is on the incident's timeline and in the change history.`, '');
+  out.push(row(['principal', 'containment']));
+  out.push(row(['---', '---']));
+  for (const [kind, what] of Object.entries(INCIDENTS.containment)) out.push(row([kind, what]));
+  out.push('');
+  const g = PARTNER_GOVERNANCE;
+  out.push('## Partner governance', '');
+  out.push(`A partner receives and uses tokens only while bound by an approved agreement: its reference, risk assessment date and next review date (at most ${g.maxReviewIntervalDays} days apart) recorded by ${g.recordedBy.join(' or ')} (\`recordPartnerAgreement\`) and approved by the designated ${DESIGNATIONS[g.approvedBy].title}, never by who recorded it (\`approvePartnerAgreement\`). Without one, issuance is refused and every token too (\`PARTNER_NO_AGREEMENT\`); past the next review date the partner works ${g.graceDays} more days, then is refused (\`PARTNER_REVIEW_OVERDUE\`). Termination (\`terminatePartner\`, ${g.recordedBy.join(' or ')}): ${g.termination}. \`partnerSupervisionReport\` shows per partner its volume, refusals, values, customers, budget use, alerts, consents and review state.`, '');
+  const r = ACCESS_REVIEW;
+  out.push('## Access review', '');
+  out.push(`\`npm run access-review\` and \`accessReview\` (${r.readBy.join(', ')}): one line per staff member and partner over the last ${r.periodDays} days — role, designations, tokens, last use, requests, clear values, grants used, relationships held, consents, alerts; those unused for ${r.unusedDays} days first. ${r.decidedBy.join(' or ')} decides each line (\`decideAccessReview\`), never about themselves; the decision is carried out at once and recorded with the line it was taken on:`, '');
+  out.push(row(['decision', 'carried out']));
+  out.push(row(['---', '---']));
+  for (const [d, what] of Object.entries(r.decisions)) out.push(row([d, what]));
+  out.push('');
+  out.push('## Alerts', '');
+  out.push(`Rules over the access register, run by the server every \`ALERTS_INTERVAL_SECONDS\` (one process at a time: an advisory lock); each fires once per principal and day or window (stored in \`alerts\`, read by auditors with the \`alerts\` query; a manager reads those naming them). With \`ALERT_WEBHOOK_URL\` each alert is POSTed as JSON (signed with \`ALERT_WEBHOOK_SECRET\` when set), retried ${ALERT_DELIVERY.maxAttempts} times with a backoff from ${ALERT_DELIVERY.firstRetrySeconds} s, doubling.`, '');
+  out.push(row(['rule', 'severity', 'fires on']));
+  out.push(row(['---', '---', '---']));
+  for (const [name, rule] of Object.entries(ALERT_RULES)) out.push(row([name, rule.severity, rule.what + ('threshold' in rule ? ` (threshold ${rule.threshold})` : '')]));
+  out.push('');
   return out;
 }
 
@@ -137,6 +180,9 @@ export function renderPolicyDoc(): string {
     out.push(row([grant.relation, grant.establishedBy.join(', '), grant.requestedBy?.join(', ') ?? '—', grant.grantedBy.join(', '), grant.notBy.join(', '), grant.beneficiaries.join(', '), grant.endsWhen]));
   }
   out.push('');
+
+  out.push(...grantSection());
+  out.push(...incidentSection());
 
   out.push(...erasureSection());
 

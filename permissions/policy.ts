@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { Role } from './vocabulary';
 import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
+import { CLEAR_ACCESS_GRANTS } from './clear-access-grants';
+import { ACCESS_REVIEW, ALERT_RULES, INCIDENTS, PARTNER_GOVERNANCE } from './governance';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { adminRole } from './roles/admin.role';
 import { analystRole } from './roles/analyst.role';
@@ -27,7 +29,7 @@ export const ROLE_POLICIES: Readonly<Record<Role, RolePolicy>> = {
 
 /** Content hash of the whole policy: responses and docs name the version they were decided by. */
 export const POLICY_VERSION = `sha256:${createHash('sha256')
-  .update(JSON.stringify({ CLASSIFICATION, REVEALING_INPUTS, ROLE_POLICIES, RELATIONSHIP_GRANTS }))
+  .update(JSON.stringify({ CLASSIFICATION, REVEALING_INPUTS, ROLE_POLICIES, RELATIONSHIP_GRANTS, CLEAR_ACCESS_GRANTS, INCIDENTS, PARTNER_GOVERNANCE, ACCESS_REVIEW, ALERT_RULES }))
   .digest('hex')
   .slice(0, 16)}`;
 

@@ -40,9 +40,11 @@ export type DecisionKind = Decision['kind'];
  * Relationships decided per record, with batched lookups:
  * OWN_CUSTOMER — the record's customer has the caller as relationship manager;
  * ASSIGNED_COMPLAINT — the complaint (or the complaint of an event) is assigned to the caller;
- * OPEN_COMPLAINT_ASSIGNED — the record's customer has a complaint, not yet closed, assigned to the caller.
+ * OPEN_COMPLAINT_ASSIGNED — the record's customer has a complaint, not yet closed, assigned to the caller;
+ * GRANT — a clear-access grant of the caller (approved or emergency, not expired or revoked) names the
+ *   record's customer, this field, and the request's purpose (permissions/clear-access-grants.ts).
  */
-export const RELATIONS = ['OWN_CUSTOMER', 'ASSIGNED_COMPLAINT', 'OPEN_COMPLAINT_ASSIGNED'] as const;
+export const RELATIONS = ['OWN_CUSTOMER', 'ASSIGNED_COMPLAINT', 'OPEN_COMPLAINT_ASSIGNED', 'GRANT'] as const;
 export type Relation = (typeof RELATIONS)[number];
 
 /**
@@ -97,6 +99,8 @@ export const REASONS = {
   NOT_ASSIGNED_COMPLAINT: 'the complaint is not assigned to the caller',
   OPEN_COMPLAINT_ASSIGNED: 'the customer has an open complaint assigned to the caller',
   NOT_OPEN_COMPLAINT_ASSIGNED: 'the customer has no open complaint assigned to the caller',
+  GRANT: 'a clear-access grant of the caller for this customer, field and purpose is in force (the register names the grant)',
+  NOT_GRANT: 'no clear-access grant of the caller for this customer, field and purpose is in force',
   PURPOSE: 'the declared purpose allows it',
   NOT_PURPOSE: 'the declared purpose does not allow it',
   EXPOSURE_CLEAR_BUDGET: 'the request asks for more clear values than the role’s clear budget',

@@ -10,6 +10,11 @@ import { ComplaintResolver } from './complaint/complaint.resolver';
 import { ContactResolver } from './contact/contact.resolver';
 import { CustomerResolver } from './customer/customer.resolver';
 import { ErasureResolver } from './erasure/erasure.resolver';
+import { GrantResolver } from './grant/grant.resolver';
+import { IncidentResolver } from './governance/incident.resolver';
+import { PartnerGovernanceResolver } from './governance/partner-governance.resolver';
+import { AccessReviewResolver } from './governance/access-review.resolver';
+import { AlertResolver } from './governance/alert.resolver';
 import { PartnerResolver } from './partner/partner.resolver';
 import { RelationshipResolver } from './relationship/relationship.resolver';
 import { ReviewResolver } from './review/review.resolver';
@@ -19,7 +24,7 @@ import { TransactionResolver } from './transaction/transaction.resolver';
 
 export const RESOLVERS = [
   CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver, ReviewResolver,
-  ErasureResolver,
+  ErasureResolver, GrantResolver, IncidentResolver, PartnerGovernanceResolver, AccessReviewResolver, AlertResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -54,6 +54,17 @@ export interface AppConfig {
     /** HMAC key of the blind indexes (exact lookups and uniqueness without plaintext). */
     blindIndexKeyFile: string;
   };
+  /** Alert rules over the access register (permissions/governance.ts ALERT_RULES) and their webhook. */
+  alerts: {
+    /** Seconds between runs of the rules and deliveries (ALERTS_INTERVAL_SECONDS; 0: off). */
+    intervalSeconds: number;
+    /** Seconds between webhook deliveries of undelivered alerts (ALERT_DELIVERY_SECONDS; 0: off). */
+    deliverySeconds: number;
+    /** Where alerts are POSTed as JSON (ALERT_WEBHOOK_URL); none: stored and queryable only. */
+    webhookUrl: string | undefined;
+    /** HMAC-SHA-256 key signing each body (`X-Signature: sha256=…`; ALERT_WEBHOOK_SECRET). */
+    webhookSecret: string | undefined;
+  };
   auth: {
     secret: string | undefined;
     jwksUrl: string | undefined;
@@ -177,6 +188,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     keys: {
       kekFile: path.resolve(env.KEK_FILE ?? keyFilesIn(dataDir).kekFile),
       blindIndexKeyFile: path.resolve(env.BLIND_INDEX_KEY_FILE ?? keyFilesIn(dataDir).blindIndexKeyFile),
+    },
+    alerts: {
+      intervalSeconds: intFromEnv(env, 'ALERTS_INTERVAL_SECONDS', 300),
+      deliverySeconds: intFromEnv(env, 'ALERT_DELIVERY_SECONDS', 10),
+      webhookUrl: optional(env, 'ALERT_WEBHOOK_URL'),
+      webhookSecret: optional(env, 'ALERT_WEBHOOK_SECRET'),
     },
     auth: {
       secret: optional(env, 'AUTH_SECRET'),

@@ -12,6 +12,7 @@ import { createPool } from './db/pool';
 import { appRoleFor } from './db/app-role';
 import { whenDatabaseAnswers } from './db/availability';
 import { startAudit } from './audit';
+import { startAlertScheduler } from './governance/alert-rules';
 import { createBudgetStore } from './budget/store';
 import { createLogger, type Logger } from './logger';
 import { seedIfEmpty } from './seed/seed';
@@ -72,6 +73,14 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     if (seeded) log.info(seeded, 'demo data seeded');
   }
   const audit = await startAudit(config, pool, log);
+  // Alert rules and webhook deliveries on a schedule; several processes take turns (advisory lock, SKIP LOCKED).
+  const alerts = startAlertScheduler(pool, {
+    seconds: config.alerts.intervalSeconds,
+    deliverySeconds: config.alerts.deliverySeconds,
+    webhook: config.alerts.webhookUrl ? { url: config.alerts.webhookUrl, secret: config.alerts.webhookSecret } : undefined,
+    clock: () => new Date(),
+    onError: (error) => log.error({ err: { message: (error as Error).message } }, 'alert rules failed'),
+  });
   // Counters get a small pool of their own whose commits do not wait for the disk: three of them
   // per sensitive request would otherwise each wait for a WAL flush.
   const counterPool = createPool(database.url, 4, { ...connection, asynchronousCommit: true });
@@ -105,6 +114,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     stop() {
       stopping ??= (async () => {
         await stop();
+        await alerts.stop();
         await audit.stop();
         await budgets.close();
         log.info({ ...audit.writer.stats }, 'access register: records and batches committed');

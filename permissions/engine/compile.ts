@@ -7,6 +7,8 @@ import type { Condition, Decision, FieldRule, Purpose, Reason, Relation } from '
 export interface Outcome {
   decision: Decision;
   reason: Reason;
+  /** The clear-access grant that released the value (reason GRANT): the register names it. */
+  grantId?: string;
 }
 
 export type PlannedRule =
@@ -14,29 +16,33 @@ export type PlannedRule =
   /** All relations must hold for `then`. */
   | { relations: Relation[]; then: PlannedRule; otherwise: PlannedRule };
 
-/** true / false when the purpose settles the condition, otherwise the relations still to check. */
-function settlePurpose(condition: Condition, purpose: Purpose): boolean | Relation[] {
-  if ('purpose' in condition) return condition.purpose === purpose;
-  if ('relation' in condition) return [condition.relation];
+/** Relations known not to hold for any record of this request (a caller holding no clear-access grant: GRANT). */
+export type KnownFalse = readonly Relation[];
+
+/** true / false (with the reason) when the purpose or a relation known false settles the condition, otherwise the relations still to check. */
+function settle(condition: Condition, purpose: Purpose, knownFalse: KnownFalse): true | { no: Reason } | Relation[] {
+  if ('purpose' in condition) return condition.purpose === purpose ? true : { no: 'NOT_PURPOSE' };
+  if ('relation' in condition) return knownFalse.includes(condition.relation) ? { no: `NOT_${condition.relation}` as Reason } : [condition.relation];
   const relations: Relation[] = [];
   for (const part of condition.all) {
-    const settled = settlePurpose(part, purpose);
-    if (settled === false) return false;
-    if (settled !== true) relations.push(...settled);
+    const settled = settle(part, purpose, knownFalse);
+    if (settled === true) continue;
+    if ('no' in settled) return settled;
+    relations.push(...settled);
   }
   return relations.length === 0 ? true : relations;
 }
 
-export function compileRule(rule: FieldRule, purpose: Purpose, reason: Reason = 'ROLE_POLICY'): PlannedRule {
+export function compileRule(rule: FieldRule, purpose: Purpose, reason: Reason = 'ROLE_POLICY', knownFalse: KnownFalse = []): PlannedRule {
   if ('kind' in rule) return { fixed: { decision: rule, reason } };
-  const settled = settlePurpose(rule.when, purpose);
-  if (settled === true) return compileRule(rule.then, purpose, 'PURPOSE');
-  // Only a purpose can settle a condition to false before any record is seen.
-  if (settled === false) return compileRule(rule.otherwise, purpose, 'NOT_PURPOSE');
+  const settled = settle(rule.when, purpose, knownFalse);
+  if (settled === true) return compileRule(rule.then, purpose, 'PURPOSE', knownFalse);
+  // A purpose, or a relation known not to hold for anyone of the request, settles it before any record is seen.
+  if ('no' in settled) return compileRule(rule.otherwise, purpose, settled.no, knownFalse);
   return {
     relations: settled,
-    then: compileRule(rule.then, purpose, settled[0]),
-    otherwise: compileRule(rule.otherwise, purpose, `NOT_${settled[0]}` as Reason),
+    then: compileRule(rule.then, purpose, settled[0], knownFalse),
+    otherwise: compileRule(rule.otherwise, purpose, `NOT_${settled[0]}` as Reason, knownFalse),
   };
 }
 

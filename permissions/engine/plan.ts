@@ -28,7 +28,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../schema/common/connection
 import { CLASSIFICATION, REVEALING_INPUTS } from '../classification';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../policy';
 import { mask, type FieldClass, type Purpose } from '../vocabulary';
-import { alwaysRemoved, canBeClear, compileRule, downgraded, type PlannedRule } from './compile';
+import { alwaysRemoved, canBeClear, compileRule, downgraded, type KnownFalse, type PlannedRule } from './compile';
 import { badDirectiveArgument, forbidden, exposureLimit, queryLimit } from './errors';
 import { fieldGroupOf, scopesAllow, scopesOpening } from '../scopes';
 
@@ -187,7 +187,7 @@ function countIntrospectionShape(state: WalkState, selectionSet: SelectionSetNod
 
 /** Filter and sort inputs a role may use: only on fields it reads clear, or holds a lookup grant for. */
 function checkRevealingInputs(
-  role: Role, purpose: Purpose, scopes: readonly string[], coordinate: string, path: string, args: Record<string, unknown>, refused: string[], probes: PlannedProbe[],
+  role: Role, purpose: Purpose, scopes: readonly string[], coordinate: string, path: string, args: Record<string, unknown>, refused: string[], probes: PlannedProbe[], knownFalse: KnownFalse,
 ): void {
   const guards = REVEALING_INPUTS[coordinate];
   if (!guards) return;
@@ -201,7 +201,7 @@ function checkRevealingInputs(
     const revealed = guards[input];
     if (!revealed) continue;
     const [typeName, fieldName] = revealed.split('.');
-    const rule = compileRule(ruleFor(role, typeName, fieldName), purpose);
+    const rule = compileRule(ruleFor(role, typeName, fieldName), purpose, undefined, knownFalse);
     const readsClear = 'fixed' in rule && rule.fixed.decision.kind === 'CLEAR';
     // A scoped caller filters and sorts only by what its scopes open: a filter reads the field it tests.
     if (policy.scoped && !scopesAllow(scopes, revealed)) refused.push(`${coordinate}(${input})`);
@@ -303,6 +303,8 @@ export function planOperation(
   role: Role,
   purpose: Purpose,
   scopes: readonly string[] = [],
+  /** Relations that hold for no record of this request (GRANT for a caller holding no clear-access grant): settled here. */
+  knownFalse: KnownFalse = [],
 ): PrivacyPlan {
   const rootType = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'query' ? schema.getQueryType() : null;
   if (!rootType) throw forbidden(`${operation.operation} operations are not served`, []);
@@ -321,7 +323,7 @@ export function planOperation(
   const probes: PlannedProbe[] = [];
   for (const [path, entry] of state.seen) {
     const [typeName, fieldName] = entry.coordinate.split('.');
-    const rule = compileRule(ruleFor(role, typeName, fieldName), purpose);
+    const rule = compileRule(ruleFor(role, typeName, fieldName), purpose, undefined, knownFalse);
     const isRoot = typeName === rootType.name;
     if (isRoot) roots.add(entry.coordinate);
     if (policy.scoped && !scopesAllow(scopes, entry.coordinate)) unscoped.push(entry.coordinate);
@@ -330,7 +332,7 @@ export function planOperation(
     if (isRoot && alwaysRemoved(rule)) refusedOperations.push(entry.coordinate);
     else if (!isSensitive(entry.cls) && alwaysRemoved(rule)) refusedFields.push(entry.coordinate);
     if (isRoot && typeName === 'Mutation') checkWrites(role, fieldName, entry.args, refusedInputs);
-    checkRevealingInputs(role, purpose, scopes, entry.coordinate, path, entry.args, refusedInputs, probes);
+    checkRevealingInputs(role, purpose, scopes, entry.coordinate, path, entry.args, refusedInputs, probes, knownFalse);
     uniquenessProbes(entry.coordinate, path, entry.args, probes);
     if (isSensitive(entry.cls)) sensitive.push({ ...entry, rule });
   }

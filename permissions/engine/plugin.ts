@@ -58,7 +58,9 @@ export const privacyPlugin: PipelineStage = {
         if (coerced.errors) return;
         const fragments: Record<string, FragmentDefinitionNode> = {};
         for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-        const plan = planOperation(schema, operation, fragments, coerced.coerced, contextValue.principal.role, purpose, contextValue.principal.scopes);
+        // A caller the directory shows holding no clear-access grant: "grant" holds for no record (no per-record lookup, masked forms stay unopened).
+        const knownFalse = contextValue.principal.holdsGrants ? [] : (['GRANT'] as const);
+        const plan = planOperation(schema, operation, fragments, coerced.coerced, contextValue.principal.role, purpose, contextValue.principal.scopes, knownFalse);
         if (!isDeclared(declared) && touchesCustomerData(plan.roots)) {
           contextValue.operation.purpose = null;
           throw purposeRequired(contextValue.principal.role);

@@ -8,6 +8,7 @@ import DataLoader from 'dataloader';
 import type { RequestContext } from '../../src/context';
 import { isUuid } from '../../schema/common/errors';
 import { OPEN_COMPLAINT_STATUSES } from '../relationship-grants';
+import { systemClock } from '../../src/clock';
 import type { Relation } from '../vocabulary';
 
 type Row = Record<string, unknown>;
@@ -25,9 +26,24 @@ function columnById(ctx: Pick<RequestContext, 'db'>, table: 'customers' | 'compl
 }
 
 /** Per-request lookups the relations need beyond the request's ordinary loaders. */
-export function createRelationLoaders(ctx: Pick<RequestContext, 'db' | 'principal'>) {
+export function createRelationLoaders(ctx: Pick<RequestContext, 'db' | 'principal' | 'operation' | 'services'>) {
   const caller = ctx.principal.sub;
   return {
+    /**
+     * The caller's clear-access grants in force now for the request's purpose, by customer: the
+     * grant's id and the fields it opens (one query per request, from the snapshot in a mutation).
+     */
+    grantsOf: new DataLoader<string, { id: string; fields: string[] }[]>(async (customerIds) => {
+      const now = (ctx.services.clock ?? systemClock)();
+      const rows = await ctx.db.relations.rows<{ id: string; customer_id: string; fields: string[] }>(
+        `SELECT id, customer_id, fields FROM clear_access_grants
+         WHERE grantee_id = $2 AND customer_id = ANY($1::uuid[]) AND status = 'APPROVED' AND purpose = $3
+           AND starts_at <= $4 AND expires_at > $4
+         ORDER BY starts_at, id`,
+        [customerIds.filter(isUuid), caller, ctx.operation.purpose, now],
+      );
+      return customerIds.map((id) => rows.filter((r) => r.customer_id === id).map((r) => ({ id: r.id, fields: r.fields })));
+    }),
     /** Customers with a complaint still being worked (not resolved or closed) that is assigned to the caller. */
     openComplaintAssigned: new DataLoader<string, boolean>(async (customerIds) => {
       const rows = await ctx.db.relations.rows<{ customer_id: string }>(
@@ -87,10 +103,22 @@ function openComplaintAssigned(ctx: RequestContext, loaders: RelationLoaders, ty
   return customerId ? loaders.openComplaintAssigned.load(customerId) : false;
 }
 
-/** Whether the relation holds between the caller and this record; false for callers that are no staff record. */
-export function holds(relation: Relation, ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
+/** The id of a grant of the caller in force that opens this field of the record's customer; false when none does. */
+function grantFor(ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row, coordinate: string): false | Promise<string | false> {
+  const customerId = customerIdOf(typeName, row);
+  if (!customerId || !isUuid(customerId)) return false;
+  return loaders.grantsOf.load(customerId).then((grants) => grants.find((g) => g.fields.includes(coordinate))?.id ?? false);
+}
+
+/**
+ * Whether the relation holds between the caller and this record (for GRANT: the id of the grant
+ * that opens `coordinate`, which the register names); false for callers that are no staff record.
+ */
+export function holds(relation: Relation, ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row, coordinate = ''): boolean | string | Promise<boolean | string> {
   if (!ctx.principal.staffId || !isUuid(ctx.principal.sub)) return false;
   switch (relation) {
+    case 'GRANT':
+      return grantFor(ctx, loaders, typeName, row, coordinate);
     case 'OWN_CUSTOMER':
       return ownCustomer(ctx, loaders, typeName, row);
     case 'ASSIGNED_COMPLAINT':

@@ -16,6 +16,8 @@ export interface OutcomeTally {
   decision: DecisionKind;
   strategy?: MaskStrategy;
   reason: Reason;
+  /** The clear-access grant that released these values (reason GRANT). */
+  grantId?: string;
   count: number;
 }
 
@@ -31,6 +33,8 @@ export interface PrivacyState {
   rows: Map<ResponsePath, ParentSite>;
   parents: Map<string, ParentSite>;
   root: ParentSite;
+  /** One outcome object per (planned outcome, grant): tallies are keyed by outcome identity. */
+  granted: Map<Outcome, Map<string, Outcome>>;
 }
 
 export function createPrivacyState(plan: PrivacyPlan, ctx: RequestContext): PrivacyState {
@@ -43,6 +47,7 @@ export function createPrivacyState(plan: PrivacyPlan, ctx: RequestContext): Priv
     rows: new Map(),
     parents: new Map(),
     root: { path: '', fields: new Map() },
+    granted: new Map(),
   };
 }
 
@@ -103,13 +108,31 @@ export function siteOf(ctx: RequestContext, info: GraphQLResolveInfo): FieldSite
   return site;
 }
 
-function resolveRule(rule: PlannedRule, ctx: RequestContext, state: PrivacyState, typeName: string, row: Record<string, unknown>): Outcome | Promise<Outcome> {
+/** The outcome `planned` as released by one grant: the same object for every value of that grant. */
+function byGrant(state: PrivacyState, planned: Outcome, grantId: string): Outcome {
+  let grants = state.granted.get(planned);
+  if (!grants) state.granted.set(planned, (grants = new Map()));
+  let outcome = grants.get(grantId);
+  if (!outcome) grants.set(grantId, (outcome = { ...planned, grantId }));
+  return outcome;
+}
+
+function chosen(rule: Extract<PlannedRule, { relations: unknown }>, results: (boolean | string)[], ctx: RequestContext, state: PrivacyState, typeName: string, row: Record<string, unknown>, coordinate: string): Outcome | Promise<Outcome> {
+  const held = results.every(Boolean);
+  const next = resolveRule(held ? rule.then : rule.otherwise, ctx, state, typeName, row, coordinate);
+  const grantId = held ? results.find((r): r is string => typeof r === 'string') : undefined;
+  if (!grantId) return next;
+  // A value a grant released names the grant (access register, extensions.privacy).
+  return next instanceof Promise ? next.then((o) => (o.reason === 'GRANT' ? byGrant(state, o, grantId) : o)) : next.reason === 'GRANT' ? byGrant(state, next, grantId) : next;
+}
+
+function resolveRule(rule: PlannedRule, ctx: RequestContext, state: PrivacyState, typeName: string, row: Record<string, unknown>, coordinate: string): Outcome | Promise<Outcome> {
   if ('fixed' in rule) return rule.fixed;
-  const checks = rule.relations.map((r) => holds(r, ctx, state.relations, typeName, row));
-  if (checks.every((c) => typeof c === 'boolean')) {
-    return resolveRule(checks.every(Boolean) ? rule.then : rule.otherwise, ctx, state, typeName, row);
+  const checks = rule.relations.map((r) => holds(r, ctx, state.relations, typeName, row, coordinate));
+  if (checks.every((c) => typeof c === 'boolean' || typeof c === 'string')) {
+    return chosen(rule, checks as (boolean | string)[], ctx, state, typeName, row, coordinate);
   }
-  return Promise.all(checks).then((results) => resolveRule(results.every(Boolean) ? rule.then : rule.otherwise, ctx, state, typeName, row));
+  return Promise.all(checks).then((results) => chosen(rule, results, ctx, state, typeName, row, coordinate));
 }
 
 /**
@@ -125,7 +148,7 @@ export function plannedOutcome(ctx: RequestContext, site: FieldSite): Outcome | 
 export function decide(ctx: RequestContext, info: GraphQLResolveInfo, row: unknown, site = siteOf(ctx, info)): Outcome | Promise<Outcome> {
   const state = ctx.privacy;
   if (!state || !site.planned) return NOT_PLANNED;
-  return resolveRule(site.planned.rule, ctx, state, info.parentType.name, (row ?? {}) as Record<string, unknown>);
+  return resolveRule(site.planned.rule, ctx, state, info.parentType.name, (row ?? {}) as Record<string, unknown>, site.planned.coordinate);
 }
 
 export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, row: unknown, value: unknown, site = siteOf(ctx, info)): void {
@@ -140,7 +163,7 @@ export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: O
   let entry = site.tallies.get(outcome);
   if (!entry) {
     // Two outcome objects of one path can read alike (both branches of a rule): one entry for both.
-    const key = `${site.path}|${kind}|${outcome.reason}`;
+    const key = `${site.path}|${kind}|${outcome.reason}|${outcome.grantId ?? ''}`;
     entry = state.tally.get(key);
     if (!entry) {
       entry = {
@@ -149,6 +172,7 @@ export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: O
         decision: kind,
         ...(outcome.decision.kind === 'MASK' ? { strategy: outcome.decision.strategy } : {}),
         reason: outcome.reason,
+        ...(outcome.grantId ? { grantId: outcome.grantId } : {}),
         count: 0,
       };
       state.tally.set(key, entry);

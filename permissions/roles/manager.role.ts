@@ -1,9 +1,11 @@
 /**
  * Managers: the whole archive, masked. Clear values only through an approved, time-limited,
- * audited grant (break-glass), which the policy does not grant yet.
+ * audited grant (break-glass: permissions/clear-access-grants.ts), per customer, field and purpose.
  */
-import { CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
+import { clearIf, each, CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import { erasureOperationsOf, erasureWritesOf } from '../erasure';
+import { PARTNER_GOVERNANCE_APPROVER_OPERATIONS, PARTNER_GOVERNANCE_APPROVER_WRITES } from '../governance';
+import { GRANT_DECISION_OPERATIONS, GRANT_REQUEST_OPERATIONS, grantableFields } from '../clear-access-grants';
 import type { RolePolicy } from '../vocabulary';
 
 const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier', 'creditRating'];
@@ -19,8 +21,9 @@ export const managerRole: RolePolicy = {
   // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
   purposes: { allowed: ['supervision', 'legal_hold'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers', ...erasureOperationsOf('manager')],
-  fields: maskedByDefault(),
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers', ...erasureOperationsOf('manager'), ...GRANT_REQUEST_OPERATIONS, ...GRANT_DECISION_OPERATIONS, ...PARTNER_GOVERNANCE_APPROVER_OPERATIONS, 'Query.alerts'],
+  // Masked, except a field a clear-access grant of the caller opens for that customer and purpose.
+  fields: { ...maskedByDefault(), ...each(grantableFields('manager'), (coordinate) => clearIf('GRANT', coordinate)) },
   lookups: [],
   writes: {
     ...CONSENT_WRITES,
@@ -33,6 +36,14 @@ export const managerRole: RolePolicy = {
     rejectRelationshipManagerChange: { fields: [] },
     cancelRelationshipManagerChange: { fields: [] },
     resolveCustomerReview: { fields: [] },
+    requestClearAccess: { fields: ['customerId', 'fields', 'purpose', 'reason', 'minutes'] },
+    openEmergencyClearAccess: { fields: ['customerId', 'fields', 'purpose', 'reason'] },
+    approveClearAccess: { fields: [] },
+    rejectClearAccess: { fields: [] },
+    cancelClearAccess: { fields: [] },
+    revokeClearAccess: { fields: [] },
+    reviewEmergencyClearAccess: { fields: [] },
+    ...PARTNER_GOVERNANCE_APPROVER_WRITES,
     addContact: { fields: CONTACT_INPUT },
     updateContact: { fields: CONTACT_INPUT },
     removeContact: { fields: [] },

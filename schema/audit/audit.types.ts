@@ -58,6 +58,9 @@ export class AccessedField {
   @Field(() => String)
   reason!: string;
 
+  @Field(() => ID, { nullable: true, description: 'The clear-access grant that released these values (reason GRANT)' })
+  grantId?: string | null;
+
   @Field(() => Int, { description: 'Values at this path with this decision' })
   count!: number;
 }

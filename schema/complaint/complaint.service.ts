@@ -1,4 +1,6 @@
 /** Complaint reads and filing: the 7-day clock starts on receipt (seed 002 art. 26). */
+import { INCIDENTS } from '../../permissions/governance';
+import { openIncidentForComplaint } from '../../src/governance/incidents';
 import { heldStatus, selectColumns } from '../../src/db/columns';
 import { Complaint, ComplaintEvent, ComplaintStatus, StaffRole } from '../../src/db/entities';
 import type { RequestDb, TransactionDb } from '../../src/db/pool';
@@ -119,6 +121,8 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
     await addComplaintEvent(tx, { complaintId: id, customerId, status: ComplaintStatus.RECEIVED, actorId: actor, note: `Acknowledged via ${input.channel.toLowerCase()}; answer due within ${COMPLAINT_DEADLINE_DAYS} days` }, dataKey);
     if (assigneeId !== null) await addComplaintEvent(tx, { complaintId: id, customerId, status: ComplaintStatus.ASSIGNED, actorId: actor, note: null }, dataKey);
     tx.changed({ entity: 'Complaint', entityId: complaint.id, customerId, action: 'CREATE', before: null, after: complaint as never });
+    // A privacy complaint opens an incident for triage (issue 18; permissions/governance.ts).
+    if (INCIDENTS.triageCategories.includes(input.category)) await openIncidentForComplaint(tx, { id: complaint.id, customerId }, new Date());
     return complaint;
   });
 }

@@ -3,6 +3,7 @@
  * signed JWT shown once; only its id, scopes and lifetime are stored, so revocation takes effect
  * on the very next request (the verifier looks the id up every time).
  */
+import { requireAgreementInForce } from '../governance/partner-governance.service';
 import { createHash, randomUUID } from 'node:crypto';
 import { parse } from 'graphql';
 import type { RequestContext } from '../../src/context';
@@ -96,6 +97,8 @@ export function issuePartnerToken(ctx: RequestContext, input: IssuePartnerTokenI
       problems.add('input.partnerId', 'the partner is not active');
       problems.throwIfAny();
     }
+    // Assessed and bound by an approved agreement before any token (issue 18; permissions/governance.ts).
+    await requireAgreementInForce(tx, partner.id, new Date(), 'input.partnerId');
     return issue(ctx, tx, partner.id, [...new Set(input.scopes)].sort(), new Date(Date.now() + days * DAY_MS), null);
   });
 }
@@ -129,6 +132,7 @@ export function rotatePartnerToken(ctx: RequestContext, id: string): Promise<Iss
       problems.add('id', 'the token is revoked or expired: issue a new one');
       problems.throwIfAny();
     }
+    await requireAgreementInForce(tx, old.partnerId, new Date(), 'id');
     await revoke(ctx, tx, old);
     const lifetime = Math.max(old.expiresAt.getTime() - old.issuedAt.getTime(), DAY_MS);
     return issue(ctx, tx, old.partnerId, old.scopes, new Date(Date.now() + lifetime), old.id);

@@ -113,6 +113,8 @@ export function setPartnerActive(ctx: RequestContext, partnerId: string, active:
     const [before] = await tx.rows<Partner>(`SELECT ${partnerColumns} FROM partners p WHERE p.id = $1 FOR UPDATE`, [partnerId]);
     if (!before) throw notFound('partner', 'id');
     if (before.active === active) return before;
+    const [{ terminated }] = await tx.rows<{ terminated: boolean }>(`SELECT terminated_at IS NOT NULL AS terminated FROM partners WHERE id = $1`, [partnerId]);
+    if (terminated && active) throw badUserInput('id', 'the partner is terminated: it is never served again (register a new partner after a new assessment)');
     const [after] = await tx.rows<Partner>(`UPDATE partners AS p SET active = $2 WHERE p.id = $1 RETURNING ${partnerColumns}`, [partnerId, active]);
     tx.changed({ entity: 'Partner', entityId: partnerId, customerId: null, action: 'UPDATE', before: before as never, after: after as never, reason: why });
     return after;

@@ -46,7 +46,7 @@ export function buildAccessRecord(ctx: RequestContext, started: { at: Date; hr: 
     clientAddress: ctx.clientAddress,
     operationType: operation.type,
     documentHash: operation.hash,
-    fields: [...fields.map((f) => ({ path: f.path, field: f.field, decision: f.decision, strategy: f.strategy ?? null, reason: f.reason, count: f.count })), ...probes],
+    fields: [...fields.map((f) => ({ path: f.path, field: f.field, decision: f.decision, strategy: f.strategy ?? null, reason: f.reason, ...(f.grantId ? { grantId: f.grantId } : {}), count: f.count })), ...probes],
     customersClear: [...(state?.customers.clear ?? [])].sort(),
     customersMasked: [...(state?.customers.masked ?? [])].sort(),
     clearValues: state?.values.clear ?? 0,

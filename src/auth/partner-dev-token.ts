@@ -23,6 +23,13 @@ export async function issueRegisteredPartnerToken(pool: Pool, config: AppConfig,
     `INSERT INTO partners (id, name, purposes, created_by) VALUES ($1, $1, $2, 'dev-token') ON CONFLICT (id) DO NOTHING`,
     [request.partner, ROLE_POLICIES.partner.purposes.allowed],
   );
+  // Development and tests only: the partner is taken as bound by an agreement (issue 18: an issued token needs an approved one).
+  await pool.query(
+    `INSERT INTO partner_agreements (partner_id, agreement_ref, risk_assessed_on, next_review_on, status, recorded_by, recorded_at, decided_by, decided_at)
+     SELECT $1, 'DEV-TOKEN (development only)', current_date, current_date + 365, 'APPROVED', 'dev-token', now(), 'dev-token-approval', now()
+     WHERE NOT EXISTS (SELECT 1 FROM partner_agreements WHERE partner_id = $1 AND status = 'APPROVED') ON CONFLICT DO NOTHING`,
+    [request.partner],
+  );
   const id = randomUUID();
   await pool.query(`INSERT INTO partner_tokens (id, partner_id, scopes, expires_at, issued_by) VALUES ($1, $2, $3, $4, 'dev-token')`, [id, request.partner, request.scopes, expiresAt]);
   return createTokenSigner(config)({ role: 'partner', sub: `partner:${request.partner}`, partner: request.partner, jti: id, scopes: request.scopes, expires: expiresAt });

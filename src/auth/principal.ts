@@ -17,6 +17,8 @@ export interface Principal {
   staffId: string | null;
   /** The token's `iat`: a revocation of a member's tokens refuses every token issued before it. */
   issuedAt: Date | null;
+  /** Staff: whether the directory shows a clear-access grant that may be in force (else the plan settles "grant" to false). */
+  holdsGrants?: boolean;
   /** Partners on an allow-list: only their registered operations are served. */
   registeredOperationsOnly?: boolean;
   expiresAt: Date;

@@ -10,6 +10,7 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyG
 import type { AppConfig } from '../config';
 import { isRole, type Principal } from './principal';
 import { loadSigningSecret } from './secret';
+import { PARTNER_GOVERNANCE } from '../../permissions/governance';
 import type { Pool } from 'pg';
 
 /** Why a token is not served: `rule` is the machine-readable code clients see as `extensions.reason`. */
@@ -21,10 +22,12 @@ export type AuthRule =
   | 'STAFF_INACTIVE'
   | 'ROLE_MISMATCH'
   | 'PARTNER_TOKEN_UNKNOWN'
-  | 'PARTNER_INACTIVE';
+  | 'PARTNER_INACTIVE'
+  | 'PARTNER_NO_AGREEMENT'
+  | 'PARTNER_REVIEW_OVERDUE';
 
 /** 401: the token does not identify a caller; 403: it does, and the directory refuses that caller. */
-const FORBIDDING_RULES: ReadonlySet<AuthRule> = new Set(['STAFF_INACTIVE', 'ROLE_MISMATCH', 'PARTNER_INACTIVE']);
+const FORBIDDING_RULES: ReadonlySet<AuthRule> = new Set(['STAFF_INACTIVE', 'ROLE_MISMATCH', 'PARTNER_INACTIVE', 'PARTNER_NO_AGREEMENT', 'PARTNER_REVIEW_OVERDUE']);
 
 /** Who a genuine token said it was, when the directory then refused it (for the security event; never the token). */
 export interface ClaimedPrincipal {
@@ -60,6 +63,8 @@ export interface StoredPartnerToken {
   revoked: boolean;
   partnerActive: boolean;
   allowListOnly: boolean;
+  /** The next review date of the partner's approved agreement (null: none approved; permissions/governance.ts). */
+  reviewDue?: Date | null;
 }
 
 /** A staff member as the directory knows them. */
@@ -69,6 +74,11 @@ export interface DirectoryStaffMember {
   active: boolean;
   /** Tokens issued before this instant are revoked (`npm run staff -- revoke-tokens`); null: none. */
   tokensValidAfter: Date | null;
+  /**
+   * Whether the member may hold a clear-access grant in force (an approved one not long expired):
+   * without one, the policy settles "grant" to false for the whole request — no per-record lookup.
+   */
+  holdsGrants?: boolean;
 }
 
 /** Who may be served: looked up on every request (one indexed row each). */
@@ -86,7 +96,8 @@ export function principalDirectory(pool: Pool): PrincipalDirectory {
       if (!UUID.test(tokenId)) return null;
       const { rows } = await pool.query<StoredPartnerToken>(
         `SELECT t.partner_id AS "partnerId", t.scopes, t.expires_at AS "expiresAt", t.revoked_at IS NOT NULL AS revoked, p.active AS "partnerActive",
-                p.allow_list_only AS "allowListOnly"
+                p.allow_list_only AS "allowListOnly",
+                (SELECT a.next_review_on::timestamptz FROM partner_agreements a WHERE a.partner_id = p.id AND a.status = 'APPROVED') AS "reviewDue"
          FROM partner_tokens t JOIN partners p ON p.id = t.partner_id WHERE t.id = $1`,
         [tokenId],
       );
@@ -94,7 +105,10 @@ export function principalDirectory(pool: Pool): PrincipalDirectory {
     },
     async staffMember(subject) {
       const { rows } = await pool.query<DirectoryStaffMember>(
-        `SELECT id, role, active, tokens_valid_after AS "tokensValidAfter" FROM staff WHERE ${UUID.test(subject) ? 'id = $1::uuid' : 'username = $1'}`,
+        // holdsGrants: a day's slack past expiry, so that no clock skew ever hides a grant in force (the policy decides per record).
+        `SELECT id, role, active,
+                EXISTS (SELECT 1 FROM clear_access_grants g WHERE g.grantee_id = staff.id AND g.status = 'APPROVED' AND g.expires_at > now() - interval '1 day') AS "holdsGrants",
+                tokens_valid_after AS "tokensValidAfter" FROM staff WHERE ${UUID.test(subject) ? 'id = $1::uuid' : 'username = $1'}`,
         [subject],
       );
       return rows[0] ?? null;
@@ -109,6 +123,11 @@ async function checkPartnerToken(principal: Principal, directory: PrincipalDirec
   if (!stored || stored.partnerId !== principal.partnerId) throw new AuthenticationError('partner token not issued by this server', 'PARTNER_TOKEN_UNKNOWN');
   if (stored.revoked) throw new AuthenticationError('token revoked', 'TOKEN_REVOKED');
   if (!stored.partnerActive) throw new AuthenticationError('partner deactivated', 'PARTNER_INACTIVE');
+  // Bound by an approved agreement, reviewed on time (a grace period past the review date, then refused).
+  if (!stored.reviewDue) throw new AuthenticationError('the partner has no approved agreement', 'PARTNER_NO_AGREEMENT');
+  if (stored.reviewDue.getTime() + (PARTNER_GOVERNANCE.graceDays + 1) * 86_400_000 <= Date.now()) {
+    throw new AuthenticationError('the partner’s review is overdue past the grace period', 'PARTNER_REVIEW_OVERDUE');
+  }
   if (stored.expiresAt.getTime() <= Date.now()) throw new AuthenticationError('token expired', 'TOKEN_EXPIRED');
   return { ...principal, scopes: stored.scopes, registeredOperationsOnly: stored.allowListOnly };
 }
@@ -132,7 +151,7 @@ async function checkStaffMember(principal: Principal, directory: PrincipalDirect
   if (member.tokensValidAfter && principal.issuedAt.getTime() <= member.tokensValidAfter.getTime()) {
     throw new AuthenticationError('token revoked', 'TOKEN_REVOKED');
   }
-  return { ...principal, sub: member.id, staffId: member.id, partnerId: null, scopes: [] };
+  return { ...principal, sub: member.id, staffId: member.id, partnerId: null, scopes: [], holdsGrants: member.holdsGrants === true };
 }
 
 /** Directory checks by kind of caller: partners by token, staff by membership. */

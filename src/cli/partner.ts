@@ -8,6 +8,11 @@
  *   allow-list --partner acme --on|--off
  *   register-operation --partner acme --file operation.graphql
  *   deactivate|activate --partner acme --reason "…"   every token refused / served again from the next request
+ *   agreement --partner acme --ref AGR-2026-01 --assessed 2026-11-20 --review 2027-11-20   a PENDING agreement (no token until approved)
+ *   agreements [--partner acme]
+ *   approve-agreement|reject-agreement --id <agreement id> --as <the information-management head>   (a designated manager, not an admin)
+ *   terminate --partner acme --reason "…"             deactivated for good, every token revoked, every consent ended
+ *   supervision [--from <ISO time>] [--to <ISO time>]  per partner: volume, refusals, values, budget, alerts, review state (default: last 30 days)
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,7 +20,8 @@ import {
   issuePartnerToken, listPartners, listPartnerTokens, registerPartner, registerPartnerOperation, revokePartnerToken, rotatePartnerToken, setPartnerAllowList,
 } from '../../schema/partner/partner.service';
 import { setPartnerActive } from '../../schema/staff/directory.service';
-import { print, withOperatorContext } from './operator-context';
+import { decidePartnerAgreement, listPartnerAgreements, partnerSupervisionReport, recordPartnerAgreement, terminatePartner } from '../../schema/governance/partner-governance.service';
+import { print, withOperatorContext, withStaffContext } from './operator-context';
 import { runCli } from './run-cli';
 
 runCli(async (cli) => {
@@ -25,6 +31,7 @@ runCli(async (cli) => {
       id: { type: 'string' }, name: { type: 'string' }, purposes: { type: 'string' }, partner: { type: 'string' },
       scopes: { type: 'string' }, days: { type: 'string' }, token: { type: 'string' }, file: { type: 'string' },
       on: { type: 'boolean', default: false }, off: { type: 'boolean', default: false }, reason: { type: 'string' }, as: { type: 'string' },
+      ref: { type: 'string' }, assessed: { type: 'string' }, review: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
     },
   });
   const list = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -32,6 +39,11 @@ runCli(async (cli) => {
     if (!value) throw new Error(`--${name} is required`);
     return value;
   };
+  // The information-management head is a manager, not an administrator: these two run as the member --as names.
+  if (positionals[0] === 'approve-agreement' || positionals[0] === 'reject-agreement') {
+    await withStaffContext(cli, `cli:partner:${positionals[0]}`, values.as, async (ctx) => print(await decidePartnerAgreement(ctx, need('id', values.id), positionals[0] === 'approve-agreement')));
+    return;
+  }
   await withOperatorContext(cli, `cli:partner:${positionals[0] ?? ''}`, values.as, async (ctx) => {
     switch (positionals[0]) {
       case 'register':
@@ -56,8 +68,20 @@ runCli(async (cli) => {
         return print(await setPartnerActive(ctx, need('partner', values.partner), false, need('reason', values.reason)));
       case 'activate':
         return print(await setPartnerActive(ctx, need('partner', values.partner), true, need('reason', values.reason)));
+      case 'agreement':
+        return print(await recordPartnerAgreement(ctx, { partnerId: need('partner', values.partner), agreementRef: need('ref', values.ref), riskAssessedOn: need('assessed', values.assessed), nextReviewOn: need('review', values.review) }));
+      case 'agreements':
+        return print(await listPartnerAgreements(ctx, values.partner ?? null));
+      case 'terminate':
+        return print(await terminatePartner(ctx, need('partner', values.partner), need('reason', values.reason)));
+      case 'supervision': {
+        const to = values.to ? new Date(values.to) : new Date();
+        const from = values.from ? new Date(values.from) : new Date(to.getTime() - 30 * 86_400_000);
+        if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new Error('--from and --to must be ISO times');
+        return print(await partnerSupervisionReport(ctx, from, to));
+      }
       default:
-        throw new Error('usage: partner <register|issue|revoke|rotate|list|allow-list|register-operation|deactivate|activate> (see src/cli/partner.ts)');
+        throw new Error('usage: partner <register|issue|revoke|rotate|list|allow-list|register-operation|deactivate|activate|agreement|agreements|approve-agreement|reject-agreement|terminate|supervision> (see src/cli/partner.ts)');
     }
   });
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { approvedAgreement } from '../harness/governance';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTokenVerifier, principalDirectory } from '../../src/auth/verifier';
@@ -43,6 +44,7 @@ describe('CLI', () => {
         const env = { DATABASE_URL: db.url };
         const registered = JSON.parse((await cli('partner', ['register', '--id', 'beta', '--name', 'Beta Leasing', '--purposes', 'partner_service,credit_assessment', '--as', 'admin01'], env)).stdout);
         expect(registered).toMatchObject({ id: 'beta', purposes: ['partner_service', 'credit_assessment'], allowListOnly: false });
+        await approvedAgreement(db.pool, 'beta'); // bound by an approved agreement (issue 18; its CLI steps: test/governance/cli.test.ts)
         const issued = JSON.parse((await cli('partner', ['issue', '--partner', 'beta', '--scopes', 'customers:read', '--days', '7', '--as', 'admin01'], env)).stdout);
         const verify = createTokenVerifier(loadConfig(), principalDirectory(db.pool));
         expect(await verify(issued.token)).toMatchObject({ role: 'partner', partnerId: 'beta', scopes: ['customers:read'] });
@@ -168,7 +170,8 @@ describe('CLI', () => {
       expect([await hasCustomersTable(), await has('audit_access')]).toEqual([true, false]);
       await cli('migrate', ['--down'], { DATABASE_URL: db.url });
       expect(await hasCustomersTable()).toBe(false);
-    });
+      // One process per migration: the time grows with the migrations (15 of them by issue 18).
+    }, 180_000);
 
     it('seed migrates and fills the database deterministically, and refuses to seed twice without --reset', async () => {
       const { stdout } = await cli('seed', ['--customers', '30', '--seed', '5'], { DATABASE_URL: db.url });

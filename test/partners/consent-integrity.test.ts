@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { approvedAgreement } from '../harness/governance';
 import { loadConfig } from '../../src/config';
 import { migrateDownLast, migrateUp, migrationNames } from '../../src/db/migrate';
 import { ROLE_POLICIES } from '../../permissions/policy';
@@ -65,6 +66,7 @@ describe('Consent integrity', () => {
     customers = (await sql<{ id: string }>(`SELECT id FROM customers WHERE status = 'ACTIVE' ORDER BY archive_number LIMIT 40`)).map((r) => r.id);
     const registered = await as('admin', staff.admin[0], REGISTER, { input: { id: PARTNER, name: 'Integrity Co', purposes: ['partner_service', 'credit_assessment'] } });
     expect(registered.body.errors).toBeUndefined();
+    await approvedAgreement(server.db.pool, PARTNER); // bound by an approved agreement (issue 18)
     const issued = await as('admin', staff.admin[1], ISSUE, { input: { partnerId: PARTNER, scopes: ['customers:read'] } });
     expect(issued.body.data.issuePartnerToken.details.issuedBy).toBe(staff.admin[1]);
   });
@@ -200,6 +202,7 @@ describe('Consent integrity', () => {
     it('an admin who only rotated a token of the partner issued its replacement: refused too', async () => {
       const other = 'integrity-rotate';
       expect((await as('admin', staff.admin[0], REGISTER, { input: { id: other, name: 'Rotate Co', purposes: ['partner_service'] } })).body.errors).toBeUndefined();
+      await approvedAgreement(server.db.pool, other);
       const issued = (await as('admin', staff.admin[0], ISSUE, { input: { partnerId: other, scopes: ['customers:read'] } })).body.data.issuePartnerToken;
       const rotated = (await as('admin', staff.admin[1], ROTATE, { id: issued.details.id })).body.data.rotatePartnerToken;
       expect(rotated.details.issuedBy).toBe(staff.admin[1]);

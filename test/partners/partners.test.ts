@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { approvedAgreement } from '../harness/governance';
 import { maskBirthDate, maskCardLast4, maskIdNumber, maskName } from '../../permissions/masks';
 import { createTokenSigner, issueDevToken } from '../../src/auth/token-issuer';
 import type { Role } from '../../src/auth/principal';
@@ -85,6 +86,7 @@ describe('Partner integrations', () => {
   const ME = `{ me { sub role scopes partnerId } }`;
 
   async function issue(partnerId: string, scopes: string[], expiresInDays?: number): Promise<{ token: string; details: any }> {
+    await approvedAgreement(server.db.pool, partnerId); // bound by an approved agreement (issue 18), as onboarding leaves it
     const data = dataOf(await asAdmin(ISSUE, { input: { partnerId, scopes, ...(expiresInDays ? { expiresInDays } : {}) } }));
     return data.issuePartnerToken;
   }

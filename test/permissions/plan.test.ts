@@ -123,10 +123,11 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
         policyVersion: POLICY_VERSION,
         role: 'manager',
         purpose: 'supervision',
+        // The manager holds no clear-access grant: settled for the whole request (reason NOT_GRANT), nothing can come out clear.
         exposure: { volume: 3, clearVolume: 0, breadth: 1, clearBudget: 20, clearBreadth: 3, hardLimit: 5000 },
         fields: [
-          { path: 'customers.edges.node.creditRating', field: 'Customer.creditRating', decision: 'REMOVE', reason: 'ROLE_POLICY', count: 3 },
-          { path: 'customers.edges.node.idNumber', field: 'Customer.idNumber', decision: 'MASK', strategy: 'idNumber', reason: 'ROLE_POLICY', count: 3 },
+          { path: 'customers.edges.node.creditRating', field: 'Customer.creditRating', decision: 'REMOVE', reason: 'NOT_GRANT', count: 3 },
+          { path: 'customers.edges.node.idNumber', field: 'Customer.idNumber', decision: 'MASK', strategy: 'idNumber', reason: 'NOT_GRANT', count: 3 },
         ],
       });
     });

@@ -15,6 +15,8 @@ export interface PrivacyField {
   /** With MASK: `phone`, `birthYear`, `moneyBucket`, … */
   strategy?: string;
   reason: string;
+  /** With reason GRANT: the clear-access grant that released the values. */
+  grantId?: string;
   /** Values at this path with this decision and reason. */
   count: number;
 }
@@ -52,6 +54,8 @@ export const REASON_TEXT: Record<string, string> = {
   NOT_ASSIGNED_COMPLAINT: 'the complaint is not assigned to the caller',
   OPEN_COMPLAINT_ASSIGNED: 'the customer has an open complaint assigned to the caller',
   NOT_OPEN_COMPLAINT_ASSIGNED: 'the customer has no open complaint assigned to the caller',
+  GRANT: 'a clear-access grant of the caller for this customer, field and purpose is in force (the register names the grant)',
+  NOT_GRANT: 'no clear-access grant of the caller for this customer, field and purpose is in force',
   PURPOSE: 'the declared purpose allows it',
   NOT_PURPOSE: 'the declared purpose does not allow it',
   EXPOSURE_CLEAR_BUDGET: 'the request asks for more clear values than the role’s clear budget',
