@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../harness/database';
 /** A pg pool that counts the statements sent through it. */
 class CountingPool extends Pool {
   statements = 0;
-  query(...args: any[]): any {
+  override query(...args: any[]): any {
     this.statements++;
     return (super.query as (...a: any[]) => any)(...args);
   }
