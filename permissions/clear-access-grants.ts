@@ -6,7 +6,7 @@
  * decided per record by permissions/engine/relations.ts), never by checks in the services; every
  * value it releases is registered with the grant's id (reason `GRANT`). Shown in docs/policy.md.
  */
-import type { Role } from '../src/auth/principal';
+import type { Role } from './vocabulary';
 import type { Designation } from './erasure';
 
 export interface ClearAccessGrantPolicy {

@@ -3,7 +3,7 @@
  * the containment of each kind of principal does (seed 000 七, seed 003 四(五)). Enforced by
  * schema/governance, shown in docs/policy.md.
  */
-import type { Role } from '../src/auth/principal';
+import type { Role } from './vocabulary';
 
 export const INCIDENTS = {
   /** Roles that declare, contain, export and close incidents (never about themselves). */
