@@ -26,6 +26,13 @@ export interface AppConfig {
   workers: number;
   /** Serve GraphiQL at /graphiql (GRAPHIQL=false in production if no one should). */
   graphiql: boolean;
+  /**
+   * GraphiQL's "sign in as" a demo staff member or partner (short-lived tokens minted by the
+   * server for anyone who can reach it). On by default only with the embedded demo database and
+   * NODE_ENV not set to production; DEMO_SIGN_IN=true turns it on with DATABASE_URL (tests, a
+   * shared demo); never with NODE_ENV=production or AUTH_JWKS_URL.
+   */
+  demoSignIn: boolean;
   /** Answer introspection (INTROSPECTION=false to refuse it); it always needs a valid token. */
   introspection: boolean;
   logLevel: string;
@@ -133,6 +140,16 @@ function metricsFromEnv(env: NodeJS.ProcessEnv, nodeEnv: string): AppConfig['met
   return { enabled, token };
 }
 
+/** DEMO_SIGN_IN: see AppConfig.demoSignIn. */
+function demoSignInFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const explicit = env.DEMO_SIGN_IN === undefined || env.DEMO_SIGN_IN === '' ? undefined : boolFromEnv(env, 'DEMO_SIGN_IN', false);
+  const production = env.NODE_ENV === 'production';
+  if (explicit === true && production) throw new Error('DEMO_SIGN_IN=true is refused with NODE_ENV=production: it hands out tokens to anyone who reaches the server');
+  if (explicit === true && optional(env, 'AUTH_JWKS_URL')) throw new Error('DEMO_SIGN_IN=true cannot work with AUTH_JWKS_URL: tokens come from the identity provider');
+  if (explicit !== undefined) return explicit;
+  return !production && !optional(env, 'DATABASE_URL') && !optional(env, 'AUTH_JWKS_URL') && boolFromEnv(env, 'GRAPHIQL', true);
+}
+
 /** PIPL art. 56: records of personal-information processing are kept at least three years. */
 export const MIN_RETENTION_MONTHS = 36;
 /** Default five years, the record-keeping period banks apply to customer and transaction records (AML Law). */
@@ -162,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedCustomers: intFromEnv(env, 'SEED_CUSTOMERS', 2000),
     workers: intFromEnv(env, 'WORKERS', 1, 1),
     graphiql: boolFromEnv(env, 'GRAPHIQL', true),
+    demoSignIn: demoSignInFromEnv(env),
     introspection: boolFromEnv(env, 'INTROSPECTION', true),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     consentBackdateDays: intFromEnv(env, 'CONSENT_BACKDATE_DAYS', 7),
