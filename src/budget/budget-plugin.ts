@@ -73,8 +73,8 @@ function budgetReport(daily: DayUsage, reserved: { day: Date; usedBefore: DayUsa
  * Into `extensions.privacy` (the privacy plugin writes that object in the same hook; whichever
  * runs last adds the budget, so it is kept on the context too).
  */
-function explainBudget(response: { body: { kind: string; singleResult?: { extensions?: Record<string, unknown> } } }, report: BudgetReport): void {
-  if (response.body.kind !== 'single' || !response.body.singleResult) return;
+function explainBudget(response: { body: { kind: string; singleResult?: { extensions?: Record<string, unknown> } } } | undefined, report: BudgetReport): void {
+  if (response?.body.kind !== 'single' || !response.body.singleResult) return;
   const privacy = response.body.singleResult.extensions?.privacy as Record<string, unknown> | undefined;
   if (privacy) privacy.budget = report;
 }
