@@ -134,8 +134,6 @@ function metricsFromEnv(env: NodeJS.ProcessEnv, nodeEnv: string): AppConfig['met
   const enabled = boolFromEnv(env, 'METRICS', false);
   const token = optional(env, 'METRICS_TOKEN');
   if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH) throw new Error(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
-  // The primary's aggregation (metrics.ts serveClusterMetrics) is not yet proven: WORKERS>1 answered 500s with it on.
-  if (enabled && intFromEnv(env, 'WORKERS', 1, 1) > 1) throw new Error('METRICS=true is not yet supported with WORKERS>1');
   if (enabled && !token && nodeEnv === 'production') throw new Error('METRICS=true needs METRICS_TOKEN in production (e.g. openssl rand -hex 32)');
   return { enabled, token };
 }
