@@ -20,6 +20,11 @@ import { issueRegisteredPartnerToken } from '../auth/partner-dev-token';
 import { POLICY_VERSION, ROLE_POLICIES } from '../../permissions/policy';
 import { REASONS } from '../../permissions/vocabulary';
 import { MASK_DESCRIPTIONS } from '../../permissions/masks';
+import { recordConsent } from '../../schema/partner/partner.service';
+import type { RecordConsentInput } from '../../schema/partner/partner.types';
+import { ConsentEvidenceKind } from '../../schema/partner/consent-evidence';
+import { operatorContext } from '../cli/operator-context';
+import type { Logger } from '../logger';
 
 const PAGE_DIR = path.join(projectRoot(), 'src', 'server', 'graphiql');
 
@@ -71,6 +76,37 @@ export function policyVocabulary() {
   };
 }
 
+/** Customers who consent to the demo partner on its first sign-in (a partner sees only consenting customers). */
+export const DEMO_PARTNER_CUSTOMERS = 20;
+
+/**
+ * The demo partner's consents (demo data, like the seed's): recorded on its first sign-in for the
+ * first DEMO_PARTNER_CUSTOMERS active customers, through the same service as the recordConsent
+ * mutation — so with its checks and in the change history — acting as the first active demo
+ * administrator (not the partner itself: nobody records consent for their own benefit).
+ */
+async function ensureDemoConsents(pool: Pool, config: AppConfig, log: Logger): Promise<number> {
+  const { rows: [held] } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM consents WHERE partner_id = $1 AND revoked_at IS NULL AND expires_at > now()`, [DEMO_PARTNER]);
+  if (held.n > 0) return 0;
+  const { rows: [admin] } = await pool.query<{ username: string }>(`SELECT username FROM staff WHERE role = 'admin' AND active ORDER BY username LIMIT 1`);
+  if (!admin) return 0;
+  const { rows: customers } = await pool.query<{ id: string }>(`SELECT id FROM customers WHERE status = 'ACTIVE' ORDER BY archive_number LIMIT $1`, [DEMO_PARTNER_CUSTOMERS]);
+  const ctx = await operatorContext(pool, config, log, 'DemoPartnerConsents', admin.username);
+  const now = new Date();
+  const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
+  for (const [i, customer] of customers.entries()) {
+    await recordConsent(ctx, {
+      customerId: customer.id,
+      partnerId: DEMO_PARTNER,
+      purpose: ROLE_POLICIES.partner.purposes.default,
+      fieldGroups: DEMO_PARTNER_SCOPES,
+      expiresAt: new Date(now.getTime() + 90 * 86_400_000),
+      evidence: { kind: ConsentEvidenceKind.SIGNED_FORM, reference: `CF-${day}-${String(i + 1).padStart(6, '0')}` },
+    } as RecordConsentInput);
+  }
+  return customers.length;
+}
+
 interface DemoIdentity {
   /** What the page sends back to sign in: a role (its first active demo member) or `partner`. */
   as: Role;
@@ -89,7 +125,7 @@ async function demoIdentities(pool: Pool): Promise<Array<DemoIdentity & { sub?: 
     const member = byRole.get(role)!;
     return { as: role, role, sub: member.id, label: `${role} — ${member.username} (${member.display_name})` };
   });
-  return [...staff, { as: 'partner', role: 'partner', label: `partner — ${DEMO_PARTNER} (scopes ${DEMO_PARTNER_SCOPES.join(', ')})` }];
+  return [...staff, { as: 'partner', role: 'partner', label: `partner — ${DEMO_PARTNER} (scopes ${DEMO_PARTNER_SCOPES.join(', ')}; ${DEMO_PARTNER_CUSTOMERS} demo customers consent)` }];
 }
 
 function demoRouter(config: AppConfig, pool: Pool): Router {
@@ -119,6 +155,10 @@ function demoRouter(config: AppConfig, pool: Pool): Router {
         identity.role === 'partner'
           ? await issueRegisteredPartnerToken(pool, config, { partner: DEMO_PARTNER, scopes: DEMO_PARTNER_SCOPES, ttl: DEMO_TOKEN_TTL })
           : await issueDevToken(config, { role: identity.role, sub: identity.sub, ttl: DEMO_TOKEN_TTL });
+      if (identity.role === 'partner') {
+        const consented = await ensureDemoConsents(pool, config, req.log as unknown as Logger);
+        if (consented) req.log.info({ consented }, 'demo sign-in: the demo partner’s consents recorded');
+      }
       req.log.info({ demoSignIn: identity.as }, 'demo sign-in: token minted');
       res.set('Cache-Control', 'no-store').json({ token, role: identity.role, label: identity.label, ttl: DEMO_TOKEN_TTL, purposes: ROLE_POLICIES[identity.role].purposes });
     } catch (error) {

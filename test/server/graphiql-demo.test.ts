@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { issueDevToken } from '../../src/auth/token-issuer';
 import { ROLE_POLICIES } from '../../permissions/policy';
-import { DEMO_PARTNER } from '../../src/server/graphiql';
+import { DEMO_PARTNER, DEMO_PARTNER_CUSTOMERS } from '../../src/server/graphiql';
 import { startTestServer, type TestServer } from '../harness/server';
 
 const QUERY = '{ customers(first: 3) { totalCount edges { node { id name idNumber phone } } } }';
@@ -67,6 +67,27 @@ describe('demo sign-in, the policy vocabulary and the budget in extensions.priva
       expect(me.body.errors).toBeUndefined();
       expect(me.body.data?.me.role).toBe(identity.role.toUpperCase());
     }
+  });
+
+  it('gives the demo partner demo customers who consented (recorded once, by an administrator, in the change history): it sees them masked', async () => {
+    const first = await signIn(server, 'partner');
+    const answer = await server.gql<{ customers: { totalCount: number; edges: { node: { name: string; phone: string } }[] } }>(
+      '{ customers(first: 5) { totalCount edges { node { name phone } } } }',
+      { token: first.body.token as string, purpose: 'partner_service' },
+    );
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data?.customers.totalCount).toBe(DEMO_PARTNER_CUSTOMERS);
+    for (const { node } of answer.body.data!.customers.edges) {
+      expect(node.name).toContain('*');
+      expect(node.phone).toContain('*');
+    }
+    await signIn(server, 'partner');
+    const { rows: consents } = await server.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM consents WHERE partner_id = $1`, [DEMO_PARTNER]);
+    expect(consents[0].n).toBe(DEMO_PARTNER_CUSTOMERS);
+    const { rows: history } = await server.db.pool.query<{ n: number; recorders: string[] }>(
+      `SELECT count(*)::int AS n, array_agg(DISTINCT principal_role) AS recorders FROM audit_changes WHERE entity = 'Consent' AND action = 'CREATE'`,
+    );
+    expect(history[0]).toEqual({ n: DEMO_PARTNER_CUSTOMERS, recorders: ['admin'] });
   });
 
   it('refuses an unknown identity and a non-JSON body (a cross-site form cannot mint)', async () => {
