@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { startTestServer, type TestServer } from '../harness/server';
-import { browserState, editorText, HEADERS_EDITOR, launchBrowser, RESPONSE_TEXT, runOperation, STEP_TIMEOUT_MS, type TestBrowser } from '../harness/browser';
+import { browserState, editorText, HEADERS_EDITOR, launchBrowser, RESPONSE_TEXT, runOperation, setEditor, STEP_TIMEOUT_MS, type TestBrowser } from '../harness/browser';
+import { issueDevToken } from '../../src/auth/token-issuer';
 import { projectRoot } from '../../src/project-root';
 
 const QUERY = `query FirstCustomers {
@@ -181,6 +182,39 @@ describe('the privacy panel in GraphiQL, in a real browser', () => {
     const text = (await page.$eval('.privacy-refusal', (el) => el.textContent)) as string;
     expect(text).toMatch(/Ask instead: Ask for at most 2000 sensitive values per request/);
     await page.screenshot({ path: path.join(shots, 'graphiql-refusal.png') });
+    await page.close();
+  });
+
+  it('takes a pasted token too: the caller, the role’s usual purpose and the schema as soon as the token is in the headers', async () => {
+    const { page, problems } = await open();
+    const token = await server.token({ role: 'service' });
+    await setEditor(page, HEADERS_EDITOR, JSON.stringify({ Authorization: `Bearer ${token}` }, null, 2));
+    await page.waitForSelector('.privacy-caller[data-role="service"]');
+    await page.waitForSelector('.privacy-panel[data-schema="loaded"]');
+    // The purpose the role usually declares, written into the headers where it can be seen and changed.
+    await page.waitForFunction(`document.querySelector(${JSON.stringify(`${HEADERS_EDITOR} .CodeMirror`)}).CodeMirror.getValue().includes('complaint_handling')`);
+    const options = await page.$$eval('.privacy-purpose-select option', (list) => list.map((o) => (o as unknown as { value: string }).value));
+    expect(options).toContain('complaint_handling');
+    // Docs works at once, with this caller's schema: no re-fetch button to find.
+    await page.click('button[aria-label="Show Documentation Explorer"]');
+    await page.waitForFunction(`document.querySelector('.graphiql-doc-explorer')?.textContent.includes('Root Types')`);
+    expect(await page.$eval('.graphiql-doc-explorer', (el) => el.textContent)).not.toMatch(/Error fetching schema/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('says why a token signed by another server is refused and how to get one, and fetches no schema with it', async () => {
+    const { page, problems } = await open();
+    const elsewhere = await issueDevToken({ ...server.config, auth: { ...server.config.auth, secret: 'another-secret-that-is-long-enough-for-hs256-xyz' } }, { role: 'manager', sub: 'someone' });
+    await setEditor(page, HEADERS_EDITOR, JSON.stringify({ Authorization: `Bearer ${elsewhere}` }, null, 2));
+    await page.waitForSelector('.privacy-caller-error');
+    const text = (await page.$eval('.privacy-caller-error', (el) => el.textContent)) as string;
+    expect(text).toMatch(/not signed with this server’s secret/);
+    expect(text).toMatch(/npm run token -- --role <role>/);
+    expect(await page.$eval('.privacy-panel', (el) => (el as unknown as WithDataset).dataset.schema)).not.toBe('loaded');
+    expect(await page.evaluate(RESPONSE_TEXT)).toBe('');
+    // The check itself was the one 401: nothing else failed.
+    expect(problems.filter((p) => !p.includes('/graphql') && !p.includes('status of 401'))).toEqual([]);
     await page.close();
   });
 

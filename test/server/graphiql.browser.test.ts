@@ -32,6 +32,8 @@ describe('GraphiQL in a real browser', () => {
 
     await page.goto(`${server!.url}/graphiql`, { waitUntil: 'load' });
     await page.waitForSelector('.graphiql-container');
+    // No demo sign-in on this server (DATABASE_URL, no DEMO_SIGN_IN): the panel says to paste a token.
+    await page.waitForSelector('.privacy-demo-off');
     await setEditor(page, HEADERS_EDITOR, JSON.stringify({ Authorization: `Bearer ${token}` }, null, 2));
     await setEditor(page, '.graphiql-query-editor', 'query WhoAmI { me { role } }');
     // GraphiQL reads the operation name from the editor 100 ms after an edit (a debounce): run
