@@ -109,6 +109,20 @@ describe('the privacy panel in GraphiQL, in a real browser', () => {
     expect(await page.$('.privacy-error')).toBeNull();
     await page.screenshot({ path: path.join(shots, 'graphiql-first-screen.png') });
     expect(problems).toEqual([]);
+
+    // The README's first ten minutes: sign in, run the query already in the editor — for every kind of caller.
+    for (const as of ['manager', 'partner']) {
+      await signInAs(page, as);
+      await page.evaluate(`document.querySelector('.graphiql-response .CodeMirror').CodeMirror.setValue('')`);
+      await page.click('.graphiql-execute-button');
+      await page.waitForFunction(`${RESPONSE_TEXT}.trim().startsWith('{')`);
+      const response = JSON.parse((await page.evaluate(RESPONSE_TEXT)) as string) as { data?: { customers: { totalCount: number } }; errors?: unknown; extensions?: { privacy?: { role: string } } };
+      expect({ as, errors: response.errors }).toEqual({ as, errors: undefined });
+      expect(response.data!.customers.totalCount).toBeGreaterThan(0);
+      expect(response.extensions?.privacy?.role).toBe(as);
+      await page.waitForSelector(`.privacy-summary[data-role="${as}"]`);
+    }
+    expect(problems).toEqual([]);
     await page.close();
   });
 

@@ -77,7 +77,7 @@
     'query FirstCustomers {',
     '  customers(first: 5) {',
     '    totalCount',
-    '    edges { node { id kind tier name birthYear annualIncomeRange { min max } idNumber phone } }',
+    '    edges { node { id kind tier name birthYear idNumber phone } }',
     '  }',
     '}',
     '',
