@@ -28,8 +28,8 @@ export interface AppConfig {
   graphiql: boolean;
   /**
    * GraphiQL's "sign in as" a demo staff member or partner (short-lived tokens minted by the
-   * server for anyone who can reach it). On by default only with the embedded demo database and
-   * NODE_ENV not set to production; DEMO_SIGN_IN=true turns it on with DATABASE_URL (tests, a
+   * server for anyone who can reach it). On by default only with the embedded demo database on a
+   * loopback address and NODE_ENV not set to production; DEMO_SIGN_IN=true turns it on with DATABASE_URL (tests, a
    * shared demo); never with NODE_ENV=production or AUTH_JWKS_URL.
    */
   demoSignIn: boolean;
@@ -145,7 +145,8 @@ function demoSignInFromEnv(env: NodeJS.ProcessEnv): boolean {
   if (explicit === true && production) throw new Error('DEMO_SIGN_IN=true is refused with NODE_ENV=production: it hands out tokens to anyone who reaches the server');
   if (explicit === true && optional(env, 'AUTH_JWKS_URL')) throw new Error('DEMO_SIGN_IN=true cannot work with AUTH_JWKS_URL: tokens come from the identity provider');
   if (explicit !== undefined) return explicit;
-  return !production && !optional(env, 'DATABASE_URL') && !optional(env, 'AUTH_JWKS_URL') && boolFromEnv(env, 'GRAPHIQL', true);
+  // Automatically only where nobody else reaches it: the embedded demo database, on a loopback address.
+  return !production && !optional(env, 'DATABASE_URL') && !optional(env, 'AUTH_JWKS_URL') && boolFromEnv(env, 'GRAPHIQL', true) && isLoopbackHost(env.HOST ?? '127.0.0.1');
 }
 
 /** PIPL art. 56: records of personal-information processing are kept at least three years. */
