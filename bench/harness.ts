@@ -1,5 +1,6 @@
 /** Plumbing the benchmarks share: the seeded database and the compiled server in its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { migrateUp } from '../src/db/migrate';
@@ -91,8 +92,23 @@ export async function node22(): Promise<string> {
   );
 }
 
-export function spawnPeer(databaseUrl: string, nodeBinary: string): Promise<SpawnedServer> {
-  const script = path.join(projectRoot(), 'bench', 'peer', 'postgraphile.mjs');
+/**
+ * PostGraphile lives in bench/peer's own package (its Node 22 requirement would otherwise warn on
+ * every `npm install` of the project): installed there from its lockfile the first time the peer runs.
+ */
+async function installPeer(peerDir: string): Promise<void> {
+  if (existsSync(path.join(peerDir, 'node_modules', 'postgraphile', 'package.json'))) return;
+  const { execFile } = await import('node:child_process');
+  console.error('installing the PostGraphile peer into bench/peer/node_modules (npm ci, once)');
+  await new Promise<void>((resolve, reject) =>
+    execFile('npm', ['ci', '--prefix', peerDir, '--no-audit', '--no-fund', '--engine-strict=false'], { timeout: 600_000 }, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+export async function spawnPeer(databaseUrl: string, nodeBinary: string): Promise<SpawnedServer> {
+  const peerDir = path.join(projectRoot(), 'bench', 'peer');
+  await installPeer(peerDir);
+  const script = path.join(peerDir, 'postgraphile.mjs');
   return spawnListening(nodeBinary, [script], { ...process.env, DATABASE_URL: databaseUrl, PORT: '0' }, 'PostGraphile');
 }
 

@@ -26,6 +26,13 @@ export interface AppConfig {
   workers: number;
   /** Serve GraphiQL at /graphiql (GRAPHIQL=false in production if no one should). */
   graphiql: boolean;
+  /**
+   * GraphiQL's "sign in as" a demo staff member or partner (short-lived tokens minted by the
+   * server for anyone who can reach it). On by default only with the embedded demo database on a
+   * loopback address and NODE_ENV not set to production; DEMO_SIGN_IN=true turns it on with DATABASE_URL (tests, a
+   * shared demo); never with NODE_ENV=production or AUTH_JWKS_URL.
+   */
+  demoSignIn: boolean;
   /** Answer introspection (INTROSPECTION=false to refuse it); it always needs a valid token. */
   introspection: boolean;
   logLevel: string;
@@ -138,10 +145,19 @@ function metricsFromEnv(env: NodeJS.ProcessEnv, nodeEnv: string): AppConfig['met
   const enabled = boolFromEnv(env, 'METRICS', false);
   const token = optional(env, 'METRICS_TOKEN');
   if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH) throw new Error(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
-  // The primary's aggregation (metrics.ts serveClusterMetrics) is not yet proven: WORKERS>1 answered 500s with it on.
-  if (enabled && intFromEnv(env, 'WORKERS', 1, 1) > 1) throw new Error('METRICS=true is not yet supported with WORKERS>1');
   if (enabled && !token && nodeEnv === 'production') throw new Error('METRICS=true needs METRICS_TOKEN in production (e.g. openssl rand -hex 32)');
   return { enabled, token };
+}
+
+/** DEMO_SIGN_IN: see AppConfig.demoSignIn. */
+function demoSignInFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const explicit = env.DEMO_SIGN_IN === undefined || env.DEMO_SIGN_IN === '' ? undefined : boolFromEnv(env, 'DEMO_SIGN_IN', false);
+  const production = env.NODE_ENV === 'production';
+  if (explicit === true && production) throw new Error('DEMO_SIGN_IN=true is refused with NODE_ENV=production: it hands out tokens to anyone who reaches the server');
+  if (explicit === true && optional(env, 'AUTH_JWKS_URL')) throw new Error('DEMO_SIGN_IN=true cannot work with AUTH_JWKS_URL: tokens come from the identity provider');
+  if (explicit !== undefined) return explicit;
+  // Automatically only where nobody else reaches it: the embedded demo database, on a loopback address.
+  return !production && !optional(env, 'DATABASE_URL') && !optional(env, 'AUTH_JWKS_URL') && boolFromEnv(env, 'GRAPHIQL', true) && isLoopbackHost(env.HOST ?? '127.0.0.1');
 }
 
 /** PIPL art. 56: records of personal-information processing are kept at least three years. */
@@ -173,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedCustomers: intFromEnv(env, 'SEED_CUSTOMERS', 2000),
     workers: intFromEnv(env, 'WORKERS', 1, 1),
     graphiql: boolFromEnv(env, 'GRAPHIQL', true),
+    demoSignIn: demoSignInFromEnv(env),
     introspection: boolFromEnv(env, 'INTROSPECTION', true),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     consentBackdateDays: intFromEnv(env, 'CONSENT_BACKDATE_DAYS', 7),

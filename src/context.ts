@@ -10,6 +10,7 @@ import type { Logger } from './logger';
 import type { PrivacyState } from '../permissions/engine/runtime';
 import type { Purpose } from '../permissions/vocabulary';
 import type { BreadthLedger } from './budget/breadth';
+import type { BudgetReport } from './budget/budget-plugin';
 import type { Clock } from './clock';
 import { ROLE_POLICIES } from '../permissions/policy';
 
@@ -36,6 +37,8 @@ export interface RequestContext {
   privacy: PrivacyState | null;
   /** Identifying fields per customer shown clear today (budget plugin; null when nothing can be clear). */
   breadth: BreadthLedger | null;
+  /** The daily budget as this response leaves it (budget plugin, when the operation reserved any); shown in `extensions.privacy.budget`. */
+  budgetReport?: BudgetReport;
   services: RequestServices;
 }
 

@@ -87,6 +87,8 @@ export const privacyPlugin: PipelineStage = {
             fields: [...state.tally.values()].sort((a, b) => a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision)),
             // Lookups, filters and uniqueness checks on sensitive fields: each a read of the field, registered and budgeted.
             ...(state.plan.probes.length ? { probes: state.plan.probes } : {}),
+            // The daily budget after this operation (budget plugin; it adds it itself when it answers after this hook).
+            ...(contextValue.budgetReport ? { budget: contextValue.budgetReport } : {}),
           },
         };
       },

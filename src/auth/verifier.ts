@@ -182,6 +182,14 @@ function principalFromClaims(payload: JWTPayload): Principal {
   };
 }
 
+/** The 401 for a token signed with another secret: how to mint one for this server. */
+export const SIGNED_ELSEWHERE =
+  'token invalid: it is not signed with this server’s secret (minted for another server, DATA_DIR or AUTH_SECRET?); ' +
+  'mint one for this server with `npm run token -- --role <role>` run in the server’s environment (same DATA_DIR or AUTH_SECRET), ' +
+  'or sign in as a demo user at /graphiql when the server offers it';
+export const SIGNED_ELSEWHERE_JWKS = 'token invalid: it is not signed by the identity provider this server trusts (AUTH_JWKS_URL); get a token from that provider';
+
+
 /** Tokens whose signature held, with their claims: at most this many, each for at most this long. */
 const VERIFIED_CACHE_SIZE = 10_000;
 const VERIFIED_CACHE_MS = 60_000;
@@ -251,6 +259,9 @@ export function createTokenVerifier(config: AppConfig, directory?: PrincipalDire
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
       if (error instanceof errors.JWTExpired) throw new AuthenticationError('token expired', 'TOKEN_EXPIRED');
+      // Well formed, signed by another key: most often a token minted for another server (another
+      // DATA_DIR or AUTH_SECRET). Say how to get one for this server; nothing about the keys.
+      if (error instanceof errors.JWSSignatureVerificationFailed) throw new AuthenticationError(jwksUrl ? SIGNED_ELSEWHERE_JWKS : SIGNED_ELSEWHERE);
       if (error instanceof errors.JOSEError) throw new AuthenticationError('token invalid');
       throw error;
     }

@@ -42,11 +42,48 @@ function refusal(code: 'RATE_LIMITED' | 'EXPOSURE_BUDGET_EXHAUSTED', message: st
   });
 }
 
+/**
+ * The daily budget as this response leaves it (`extensions.privacy.budget`): the limits, what this
+ * operation spent, what the caller has used today in all (as of its reservation: concurrent
+ * requests of the same caller may have spent more since) and what is left; the day ends at
+ * midnight China time.
+ */
+export interface BudgetReport {
+  day: string;
+  resetsAt: string;
+  daily: DayUsage;
+  thisRequest: DayUsage;
+  usedToday: DayUsage;
+  leftToday: DayUsage;
+}
+
+function budgetReport(daily: DayUsage, reserved: { day: Date; usedBefore: DayUsage; nextDay: number }, spent: DayUsage): BudgetReport {
+  const used = { clear: reserved.usedBefore.clear + spent.clear, masked: reserved.usedBefore.masked + spent.masked, probes: reserved.usedBefore.probes + spent.probes };
+  return {
+    day: new Date(reserved.day.getTime() + DAY_OFFSET_MS).toISOString().slice(0, 10),
+    resetsAt: new Date(reserved.nextDay).toISOString(),
+    daily,
+    thisRequest: spent,
+    usedToday: used,
+    leftToday: { clear: Math.max(daily.clear - used.clear, 0), masked: Math.max(daily.masked - used.masked, 0), probes: Math.max(daily.probes - used.probes, 0) },
+  };
+}
+
+/**
+ * Into `extensions.privacy` (the privacy plugin writes that object in the same hook; whichever
+ * runs last adds the budget, so it is kept on the context too).
+ */
+function explainBudget(response: { body: { kind: string; singleResult?: { extensions?: Record<string, unknown> } } } | undefined, report: BudgetReport): void {
+  if (response?.body.kind !== 'single' || !response.body.singleResult) return;
+  const privacy = response.body.singleResult.extensions?.privacy as Record<string, unknown> | undefined;
+  if (privacy) privacy.budget = report;
+}
+
 /** `charged`: told what each request finally cost (the metrics' budget use). */
 export function budgetPlugin(store: BudgetStore, charged?: (amount: DayUsage) => void): PipelineStage {
   return {
     async requestDidStart() {
-      let reserved: { key: string; day: Date; amount: DayUsage } | null = null;
+      let reserved: { key: string; day: Date; amount: DayUsage; usedBefore: DayUsage; nextDay: number } | null = null;
       return {
         async didResolveOperation({ contextValue }) {
           const budgets = ROLE_POLICIES[contextValue.principal.role].budgets;
@@ -76,19 +113,24 @@ export function budgetPlugin(store: BudgetStore, charged?: (amount: DayUsage) =>
               { daily: budgets.daily, usedToday: reservation.day, asked: want },
             );
           }
-          reserved = { key, day, amount: want };
+          // reservation.day includes this operation's reservation: what was used before it is the rest.
+          const usedBefore = { clear: reservation.day.clear - want.clear, masked: reservation.day.masked - want.masked, probes: reservation.day.probes - want.probes };
+          reserved = { key, day, amount: want, usedBefore, nextDay };
           // Identifying fields that can come back clear count towards the customer's breadth for the day.
           if ([...plan.fields.values()].some((f) => f.cls?.identifying && canBeClear(f.rule))) {
             contextValue.breadth = breadthLedger(store, key, day, ROLE_POLICIES[contextValue.principal.role].exposure.clearBreadth);
           }
         },
-        async willSendResponse({ contextValue }) {
+        async willSendResponse({ contextValue, response }) {
           if (!reserved) return;
           const values = contextValue.privacy?.values ?? { clear: 0, masked: 0 };
           // A probe made is spent, whatever came back (a "no" answers it too).
           const unused = { clear: Math.max(reserved.amount.clear - values.clear, 0), masked: Math.max(reserved.amount.masked - values.masked, 0), probes: 0 };
+          const spent = { clear: reserved.amount.clear - unused.clear, masked: reserved.amount.masked - unused.masked, probes: reserved.amount.probes };
+          contextValue.budgetReport = budgetReport(ROLE_POLICIES[contextValue.principal.role].budgets.daily, reserved, spent);
           if (unused.clear + unused.masked > 0) await store.release(reserved.key, reserved.day, unused);
-          charged?.({ clear: reserved.amount.clear - unused.clear, masked: reserved.amount.masked - unused.masked, probes: reserved.amount.probes });
+          charged?.(spent);
+          explainBudget(response, contextValue.budgetReport);
         },
       };
     },

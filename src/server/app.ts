@@ -240,7 +240,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
   await apollo.start();
 
   app.use(healthRouter(pool, () => stopping));
-  if (config.graphiql) app.use('/graphiql', graphiqlRouter());
+  if (config.graphiql) app.use('/graphiql', graphiqlRouter(config, pool));
   if (metrics) app.use(metrics.router());
   app.use(
     '/graphql',

@@ -9,7 +9,7 @@ import cluster from 'node:cluster';
 import type { ApolloServerPlugin } from '@apollo/server';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Pool } from 'pg';
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import type { AppConfig } from '../config';
 import type { RequestContext } from '../context';
 import type { AccessWriter } from '../audit/access-writer';
@@ -45,11 +45,20 @@ function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+/** The worker's AggregatorRegistry: constructed for its listener (see createMetrics). */
+let workerAggregator: AggregatorRegistry<RegistryContentType> | undefined;
+
 export function createMetrics(config: AppConfig, pool: Pool, writer: AccessWriter | undefined): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  // WORKERS > 1: the primary answers a worker's scrape with every worker's registry summed (see cluster.ts).
-  if (cluster.isWorker) AggregatorRegistry.setRegistries([registry]);
+  // WORKERS > 1: the primary answers a worker's scrape with every worker's registry summed (see
+  // cluster.ts). prom-client installs a worker's answering listener only when an AggregatorRegistry
+  // is constructed there (setRegistries alone left the primary's requests unanswered: "Operation
+  // timed out", a 500 per scrape): one is made here for that, once per process.
+  if (cluster.isWorker) {
+    workerAggregator ??= new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([registry]);
+  }
 
   const requests = new Counter({ name: 'customer_records_requests_total', help: 'GraphQL requests by operation name, role and outcome (ok or the first error code)', labelNames: ['operation', 'role', 'outcome'], registers: [registry] });
   const duration = new Histogram({

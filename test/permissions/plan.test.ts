@@ -129,6 +129,8 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
           { path: 'customers.edges.node.creditRating', field: 'Customer.creditRating', decision: 'REMOVE', reason: 'NOT_GRANT', count: 3 },
           { path: 'customers.edges.node.idNumber', field: 'Customer.idNumber', decision: 'MASK', strategy: 'idNumber', reason: 'NOT_GRANT', count: 3 },
         ],
+        // The day's budget after this operation (what it spent; used and left depend on earlier tests).
+        budget: expect.objectContaining({ daily: { clear: 2000, masked: 10_000_000, probes: 100 }, thisRequest: { clear: 0, masked: 3, probes: 0 } }),
       });
     });
 

@@ -16,8 +16,12 @@ describe('HTTP surface', () => {
       expect(response.status).toBe(200);
       expect(html).not.toMatch(/https?:\/\//);
       expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
-      const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
-      expect(assets.length).toBe(5);
+      const links = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+      // The favicon is an empty data: URL (no request, no 404 on the first screen).
+      expect(links.filter((link) => link.startsWith('data:'))).toEqual(['data:,']);
+      const assets = links.filter((link) => !link.startsWith('data:'));
+      // GraphiQL's script and stylesheet, React, React DOM, the privacy panel's script and stylesheet, start.js.
+      expect(assets.length).toBe(7);
       for (const asset of assets) {
         expect(asset.startsWith('/graphiql/assets/')).toBe(true);
         const file = await fetch(`${server.url}${asset}`);
@@ -30,13 +34,16 @@ describe('HTTP surface', () => {
       const script = await (await fetch(`${server.url}/graphiql/assets/start.js`)).text();
       expect(script).toMatch(/defaultHeaders/);
       expect(script).toMatch(/Authorization: 'Bearer /);
-      expect(script).toMatch(/'X-Purpose': 'statistics'/);
+      // The purpose comes from the signed-in role (the privacy panel's selector), not a fixed guess.
+      expect(script).not.toMatch(/X-Purpose/);
+      expect(script).toMatch(/plugins: \[panel\.plugin\]/);
       expect(script).toMatch(/defaultEditorToolsVisibility: 'headers'/);
       expect(script).toMatch(/shouldPersistHeaders: false/);
     });
 
     it('has browsers revalidate start.js on every load (it decides what GraphiQL stores), and cache the packages', async () => {
       expect((await fetch(`${server.url}/graphiql/assets/start.js`)).headers.get('cache-control')).toBe('no-cache');
+      expect((await fetch(`${server.url}/graphiql/assets/privacy-panel.js`)).headers.get('cache-control')).toBe('no-cache');
       expect((await fetch(`${server.url}/graphiql/assets/graphiql.min.js`)).headers.get('cache-control')).toBe('public, max-age=86400');
     });
 

@@ -29,6 +29,21 @@ export interface PrivacyProbe {
   decision: 'CLEAR' | 'MASK';
 }
 
+export interface BudgetFigures {
+  clear: number;
+  masked: number;
+  probes: number;
+}
+
+export interface PrivacyBudget {
+  day: string;
+  resetsAt: string;
+  daily: BudgetFigures;
+  thisRequest: BudgetFigures;
+  usedToday: BudgetFigures;
+  leftToday: BudgetFigures;
+}
+
 export interface PrivacyExtension {
   policyVersion: string;
   role: string;
@@ -36,6 +51,8 @@ export interface PrivacyExtension {
   exposure: { volume: number; clearVolume: number; breadth: number; clearBudget: number; clearBreadth: number; hardLimit: number };
   fields: PrivacyField[];
   probes?: PrivacyProbe[];
+  /** The daily budget after this request (when it could return sensitive values); days follow China time. */
+  budget?: PrivacyBudget;
 }
 
 /** A GraphQL response as this API sends it: errors always carry `extensions.code`. */

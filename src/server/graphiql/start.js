@@ -1,5 +1,6 @@
-// Starts GraphiQL against this server. Every request needs a bearer token: paste one into the
-// Headers tab (`npm run token -- --role analyst`). Headers are stored nowhere in the browser: they
+// Starts GraphiQL against this server, with the privacy panel (privacy-panel.js). Every request
+// needs a bearer token: "sign in as" a demo user in the panel, or paste one into the Headers tab
+// (`npm run token -- --role manager`). Headers are stored nowhere in the browser: they
 // live in the page for the session only (test/server/graphiql.browser.test.ts proves it).
 (function () {
   // GraphiQL's `storage`: localStorage without headers. `shouldPersistHeaders: false` alone keeps
@@ -61,21 +62,36 @@
     // localStorage blocked by the browser: nothing was stored, so nothing to scrub
   }
 
-  // Customer data is served only with a declared purpose: the analyst's usual one, to match the hint below.
-  var defaultHeaders = JSON.stringify({ Authorization: 'Bearer PASTE-A-TOKEN-HERE', 'X-Purpose': 'statistics' }, null, 2);
+  // No token yet: sign in from the Privacy panel (demo servers) or paste one here. A placeholder
+  // is no token: nothing is fetched with it, so the first screen shows no error.
+  var defaultHeaders = JSON.stringify({ Authorization: 'Bearer PASTE-A-TOKEN-OR-SIGN-IN' }, null, 2);
   var defaultQuery = [
-    '# Paste a bearer token into the Headers tab below, then run the query.',
-    '# Get one with:  npm run token -- --role analyst',
-    '# X-Purpose states why you read (analyst: statistics; manager: supervision; sales: relationship_management; ...).',
+    '# 1. Sign in: pick a demo user in the',
+    '#    Privacy panel (or paste a token',
+    '#    into Headers: npm run token --',
+    '#    --role manager).',
+    '# 2. Run the query (play button). The',
+    '#    panel explains each value; the',
+    '#    result marks masked (M) and',
+    '#    removed (R) values.',
     'query FirstCustomers {',
     '  customers(first: 5) {',
     '    totalCount',
-    '    edges { node { id kind tier name birthYear annualIncomeRange { min max } } }',
+    '    edges { node { id kind tier name birthYear idNumber phone } }',
     '  }',
     '}',
     '',
   ].join('\n');
-  var fetcher = GraphiQL.createFetcher({ url: '/graphql' });
+  // The privacy panel needs more room than GraphiQL's default plugin pane (a quarter of the width):
+  // about 3/8 on a first visit; a width the user dragged to is kept (GraphiQL stores it).
+  try {
+    if (localStorage.getItem('graphiql:docExplorerFlex') === null) localStorage.setItem('graphiql:docExplorerFlex', '0.6');
+  } catch (e) {
+    // localStorage blocked: GraphiQL's default width
+  }
+  var panel = window.PrivacyPanel;
+  // Plain JSON responses (the server sends no @defer/@stream parts): each one a value the panel reads.
+  var fetcher = panel.wrapFetcher(GraphiQL.createFetcher({ url: '/graphql', enableIncrementalDelivery: false }));
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(
     React.createElement(GraphiQL, {
@@ -85,6 +101,9 @@
       defaultEditorToolsVisibility: 'headers',
       shouldPersistHeaders: false,
       storage: storage,
+      plugins: [panel.plugin],
+      visiblePlugin: panel.plugin,
+      toolbar: { additionalComponent: panel.Watcher },
     }),
   );
 })();
