@@ -13,7 +13,8 @@ describe('GraphiQL in a real browser', () => {
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // The Headers tab as it is wherever demo sign-in is off (it is on by default with the embedded test database).
+    server = await startTestServer({ demoSignIn: false });
     chromium = await launchBrowser();
     browser = chromium.browser;
   });
