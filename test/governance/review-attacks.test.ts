@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { maskPhone } from '../../permissions/masks';
+import { issueRegisteredPartnerToken } from '../../src/auth/partner-dev-token';
 import { startTestServer, type CallOptions, type TestServer } from '../harness/server';
 
 const REQUEST = `mutation Req($input: RequestClearAccessInput!) { requestClearAccess(input: $input) { id status } }`;
@@ -92,5 +93,17 @@ describe('Governance review: attacks', () => {
     const list = await ok(`query L($id: ID!) { incidentNotificationList(id: $id) { customers { customerId } csv } }`, as('auditor', auditor, { id: incident.id }));
     expect(list.customers.map((x: { customerId: string }) => x.customerId)).toEqual([c.id]);
     expect(list.csv).not.toContain(c.phone);
+  });
+  it('npm run token makes up no agreement for a partner an administrator registered: refused without an approved one, and none recorded', async () => {
+    const partner = `review-co-${randomUUID().slice(0, 8)}`;
+    const registered = await server.gql<any>(`mutation ($input: RegisterPartnerInput!) { registerPartner(input: $input) { id } }`, as('admin', admin, { input: { id: partner, name: 'Review Co', purposes: ['partner_service'] } }));
+    expect(registered.body.errors).toBeUndefined();
+    await expect(issueRegisteredPartnerToken(server.db.pool, server.config, { partner, scopes: ['customers:read'], registeredPartnersGoverned: true })).rejects.toThrow(/no approved agreement/);
+    expect(await sql(`SELECT status FROM partner_agreements WHERE partner_id = $1`, [partner])).toEqual([]);
+    expect(await sql(`SELECT id FROM partner_tokens WHERE partner_id = $1`, [partner])).toEqual([]);
+    // A partner the tool creates itself (development) still gets its development agreement.
+    const own = `review-dev-${randomUUID().slice(0, 8)}`;
+    await issueRegisteredPartnerToken(server.db.pool, server.config, { partner: own, scopes: ['customers:read'], registeredPartnersGoverned: true });
+    expect(await sql(`SELECT status FROM partner_agreements WHERE partner_id = $1`, [own])).toEqual([{ status: 'APPROVED' }]);
   });
 });
