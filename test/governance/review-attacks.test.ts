@@ -78,6 +78,32 @@ describe('Governance review: attacks', () => {
     expect((await sql(`SELECT status FROM clear_access_grants WHERE id = $1`, [grant.id]))[0].status).toBe('PENDING');
   });
 
+  it('an approval racing the grantee’s deactivation waits for it, and is refused (no grant approved for a member deactivated meanwhile)', async () => {
+    const grantee = await freshManager();
+    const c = await freeCustomer();
+    const grant = await ok(REQUEST, as('manager', grantee, { input: { customerId: c.id, fields: ['phone'], purpose: 'supervision', reason: 'customer disputes a transfer' } }));
+    // A deactivation under way: the member's row locked, not yet committed.
+    const deactivation = await server.db.pool.connect();
+    try {
+      await deactivation.query('BEGIN');
+      await deactivation.query(`SELECT 1 FROM staff WHERE id = $1 FOR UPDATE`, [grantee]);
+      let settled = false;
+      const approval = server.gql<any>(APPROVE, as('manager', managers[0], { id: grant.id })).finally(() => (settled = true));
+      // Until the approval either finishes or waits on the member's row (statements counted, no sleeping).
+      for (let i = 0; i < 2000 && !settled; i++) {
+        const [{ n }] = (await server.db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%FROM staff WHERE id = $1 AND active%'`)).rows;
+        if (n > 0) break;
+      }
+      await deactivation.query(`UPDATE staff SET active = false, tokens_valid_after = now() WHERE id = $1`, [grantee]);
+      await deactivation.query('COMMIT');
+      const result = await approval;
+      expect(result.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+    } finally {
+      deactivation.release();
+    }
+    expect((await sql(`SELECT status FROM clear_access_grants WHERE id = $1`, [grant.id]))[0].status).toBe('PENDING');
+  });
+
   it('an incident’s notification list names the customers a lookup matched, even when the answer carried only their ids', async () => {
     const agent = await server.member('service', `review-agent-${randomUUID().slice(0, 8)}`);
     const c = await freeCustomer();
