@@ -2,6 +2,6 @@
 export { POLICY_VERSION, ROLE_POLICIES, classify, ruleFor } from './policy';
 export { enforcePolicy, type EnforcementOptions } from './engine/enforcement';
 export { privacyPlugin } from './engine/plugin';
-export { storageOutcome } from './engine/runtime';
+export { recordProbeMatches, storageOutcome } from './engine/runtime';
 export type { PrivacyState } from './engine/runtime';
 export { requireWriteCondition } from './engine/writes';

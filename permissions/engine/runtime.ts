@@ -144,6 +144,23 @@ export function plannedOutcome(ctx: RequestContext, site: FieldSite): Outcome | 
   return 'fixed' in site.planned.rule ? site.planned.rule.fixed : null;
 }
 
+/**
+ * Customers a lookup on a sensitive field matched (a probe at this response path): the answer tells
+ * the caller whose value it is even when it carries none of their values (`{ edges { node { id } } }`,
+ * a count), so they are registered as received — masked, or clear when the role probes a field it
+ * reads clear — and an incident's notification list and the customer's access history name them.
+ * Every matched row counts, whatever the selection (fail closed).
+ */
+export function recordProbeMatches(ctx: RequestContext, info: GraphQLResolveInfo, customerIds: readonly string[]): void {
+  const state = ctx.privacy;
+  if (!state || customerIds.length === 0 || state.plan.probes.length === 0) return;
+  const path = collapsedPath(info.path);
+  const probes = state.plan.probes.filter((p) => p.path === path);
+  if (probes.length === 0) return;
+  const received = probes.some((p) => p.decision === 'CLEAR') ? state.customers.clear : state.customers.masked;
+  for (const id of customerIds) received.add(id);
+}
+
 /** The decision for one value: fail closed when there is no plan or the path is not in it. */
 export function decide(ctx: RequestContext, info: GraphQLResolveInfo, row: unknown, site = siteOf(ctx, info)): Outcome | Promise<Outcome> {
   const state = ctx.privacy;

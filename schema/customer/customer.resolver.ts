@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer, StaffMember } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
-import { requireWriteCondition, storageOutcome } from '../../permissions';
+import { recordProbeMatches, requireWriteCondition, storageOutcome } from '../../permissions';
 import { checkPageArgs } from '../../src/loaders/paging';
 import { plannedNodeNeeds, selectedNodeFields } from '../../src/loaders/selection';
 import { connectionType, PageArgs } from '../common/connection';
@@ -32,7 +32,11 @@ export class CustomerResolver {
 
   @Query(() => CustomerConnection)
   customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
-    return findCustomers(ctx.db, args, plannedNodeNeeds(info, (path) => storageOutcome(ctx, path)));
+    // A lookup by ID number or phone names the customers it matched: registered as received (incidents, access history).
+    return findCustomers(ctx.db, args, plannedNodeNeeds(info, (path) => storageOutcome(ctx, path))).then((page) => {
+      recordProbeMatches(ctx, info, page.edges.map((e) => e.node.id));
+      return page;
+    });
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'The year of birthDate; where birthDate is masked (null) the year is here' })

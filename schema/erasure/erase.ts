@@ -97,6 +97,21 @@ export async function revokeConsentsOf(tx: TransactionDb, customerId: string, no
 }
 
 /**
+ * Ends every clear-access grant in force on the customer (an erasure executed: restricted or erased,
+ * nobody reads the person's data clear, not even under legal_hold with a grant approved before).
+ */
+export async function revokeGrantsOn(tx: TransactionDb, customerId: string, now: Date, actor: string, reason: string): Promise<void> {
+  const revoked = await tx.rows<{ id: string }>(
+    `UPDATE clear_access_grants AS g SET status = 'REVOKED', revoked_at = $2, revoked_by = $3, revoke_reason = $4
+     WHERE g.customer_id = $1 AND g.status = 'APPROVED' AND g.expires_at > $2 RETURNING g.id`,
+    [customerId, now, actor, reason],
+  );
+  for (const grant of revoked) {
+    tx.changed({ entity: 'ClearAccessGrant', entityId: grant.id, customerId, action: 'UPDATE', before: { status: 'APPROVED' }, after: { status: 'REVOKED', revokedAt: now, revokedBy: actor }, reason });
+  }
+}
+
+/**
  * Destroys the customer's keys and clears every personal column of theirs; returns the categories
  * erased. The caller holds the customer row locked, records the change and, after COMMIT, makes
  * its keyring forget every unwrapped key.

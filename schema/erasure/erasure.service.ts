@@ -20,7 +20,7 @@ import { retainedUntil } from '../../permissions/retention';
 import type { Page } from '../common/connection';
 import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
 import { SqlParams } from '../common/sql';
-import { eraseCustomer, revokeConsentsOf } from './erase';
+import { eraseCustomer, revokeConsentsOf, revokeGrantsOn } from './erase';
 import { ErasureBasis, ErasureStatus, type DeletionRecord, type ErasureRequest, type ErasureRequestsArgs, type RequestErasureInput } from './erasure.types';
 
 const MAX_TEXT = 500;
@@ -263,6 +263,7 @@ export async function executeErasure(ctx: RequestContext, id: string): Promise<E
     }
     const until = retainedUntil({ lastTransactionAt: customer.lastTransactionAt, relationshipEndedAt: relationshipEnd(customer, now) });
     await revokeConsentsOf(tx, request.customerId, now, caller.id);
+    await revokeGrantsOn(tx, request.customerId, now, caller.id, `erasure ${request.id} executed`);
     if (until && until > now) {
       // A legal retention period still runs: nobody reads the person's data (but under legal_hold) until it ends;
       // the deletion record is written when they are erased (a restore re-applies every recorded erasure).

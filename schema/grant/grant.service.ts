@@ -198,6 +198,11 @@ export function decideClearAccess(ctx: RequestContext, id: string, approve: bool
     const now = nowOf(ctx);
     requirePending(grant, now);
     if (!approve) return update(tx, grant, { status: ClearAccessGrantStatus.REJECTED, decided_by: caller.id, decided_at: now, decision_note: decisionNote });
+    // The grantee must still be served in a role that may hold the grant: a request left pending by a
+    // member since deactivated (an incident, a review) or moved to another role would open on their return.
+    // FOR SHARE: an approval waits for a deactivation under way (and then finds the member inactive); a later one waits for it (and revokes what it approved).
+    const [grantee] = await tx.rows<{ role: Role }>(`SELECT role FROM staff WHERE id = $1 AND active FOR SHARE`, [grant.granteeId]);
+    if (!grantee || grantableFields(grantee.role).length === 0) throw badUserInput('id', 'the requester is no longer an active member who may hold a grant: reject it');
     await requireCustomer(tx, grant.customerId).catch(() => {
       throw badUserInput('id', 'the customer of this request is no longer served: reject it');
     });

@@ -10,6 +10,7 @@ import { DESIGNATIONS } from '../../permissions/erasure';
 import { selectColumns } from '../../src/db/columns';
 import type { TransactionDb } from '../../src/db/pool';
 import { badUserInput, InputProblems, isUuid, notFound } from '../common/errors';
+import { nowOf, revokeGrantsOf } from '../grant/grant.service';
 import { partnerColumns } from '../partner/partner.service';
 import type { Partner } from '../partner/partner.types';
 
@@ -44,8 +45,9 @@ function checkReason(reason: string | null | undefined, field = 'reason'): strin
 
 /**
  * Deactivates (an employee leaves, an account is compromised) or reactivates a member. A
- * deactivated member's tokens are refused from the next request on; reactivation serves only
- * tokens issued after it (none minted meanwhile — by a stolen key or an identity provider — revives).
+ * deactivated member's tokens are refused from the next request on and their clear-access grants
+ * revoked; reactivation serves only tokens issued after it (none minted meanwhile — by a stolen key
+ * or an identity provider — revives) and no grant.
  */
 export function setStaffActive(ctx: RequestContext, idOrUsername: string, active: boolean, reason: string): Promise<StaffMember> {
   const why = checkReason(reason);
@@ -58,6 +60,8 @@ export function setStaffActive(ctx: RequestContext, idOrUsername: string, active
       [before.id, active, why],
     );
     tx.changed({ entity: 'StaffMember', entityId: before.id, customerId: null, action: 'UPDATE', before: before as never, after: after as never, reason: why });
+    // A deactivated member's clear-access grants end with it: reactivation does not bring them back.
+    if (!active) await revokeGrantsOf(tx, before.id, isUuid(ctx.principal.sub) ? ctx.principal.sub.toLowerCase() : null, `deactivated: ${why}`, nowOf(ctx));
     return after;
   });
 }

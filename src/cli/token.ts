@@ -4,7 +4,8 @@
  * --staff or --sub it picks the first active staff member of that role in the directory (the demo
  * data has every role): every token belongs to one person, and the server checks that person on
  * every request. `--role partner --partner <id> --scopes a,b` registers a partner token (the
- * partner created on first use).
+ * partner created on first use, with a development agreement); a partner an administrator registered
+ * gets one only while it is active and bound by an approved agreement (never one made up here).
  */
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
@@ -50,7 +51,7 @@ runCli(async (ctx) => {
       ? // A partner token must be registered to be accepted: this one goes into the database.
         await withDatabase(ctx, async (url, pool) => {
           await migrateUp(url);
-          return issueRegisteredPartnerToken(pool, config, { partner: values.partner!, scopes, ttl: values.ttl });
+          return issueRegisteredPartnerToken(pool, config, { partner: values.partner!, scopes, ttl: values.ttl, registeredPartnersGoverned: true });
         })
       : await issueDevToken(config, {
           role,

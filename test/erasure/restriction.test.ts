@@ -196,4 +196,21 @@ describe('Restricted while a retention period runs, erased by npm run retention 
     const records = await sql(`SELECT count(*)::int AS n FROM deletion_records WHERE customer_id = ANY($1::uuid[])`, [ids]);
     expect(records[0].n).toBe(3);
   });
+
+  it('ends a clear-access grant on the customer when the erasure is executed: under legal_hold the restricted customer is masked, not clear', async () => {
+    server.clock.set(EXECUTED_AT);
+    const id = await individual();
+    const [c] = await server.clearRows<{ phone: string }>('customers', 't.id = $1', [id]);
+    const { requestClearAccess: grant } = ok(await server.gql<any>(
+      `mutation ($input: RequestClearAccessInput!) { requestClearAccess(input: $input) { id } }`,
+      as('manager', manager, { input: { customerId: id, fields: ['phone'], purpose: 'legal_hold', reason: 'litigation hold on the accounts' } }),
+    ));
+    ok(await server.gql(`mutation ($id: ID!) { approveClearAccess(id: $id) { id } }`, as('manager', departmentHead, { id: grant.id })));
+    const read = async () => (await server.gql<any>(`query ($id: ID!) { customer(id: $id) { status phone } }`, as('manager', manager, { id }, 'legal_hold'))).body.data.customer;
+    expect(await read()).toEqual({ status: 'ACTIVE', phone: c.phone });
+
+    expect(await execute(id)).toMatchObject({ status: 'RESTRICTED' });
+    expect(await read()).toEqual({ status: 'RESTRICTED', phone: maskPhone(c.phone) });
+    expect((await sql(`SELECT status, revoked_by FROM clear_access_grants WHERE id = $1`, [grant.id]))[0]).toEqual({ status: 'REVOKED', revoked_by: admin });
+  });
 });
