@@ -105,4 +105,8 @@ export const CONTACT_INPUT = ['name', 'position', 'phone', 'email'] as const;
 export const TRANSACTION_INPUT = ['customerId', 'amount', 'currency', 'direction', 'channel', 'product', 'description', 'accountNumber', 'counterpartyName', 'counterpartyAccount', 'occurredAt'] as const;
 
 /** Complaint free texts: customers write their ID and phone numbers into them. */
-export const COMPLAINT_TEXTS = ['Complaint.description', 'Complaint.resolution', 'Complaint.delayReason', 'ComplaintEvent.note'] as const;
+export const COMPLAINT_TEXTS = [
+  'Complaint.description', 'Complaint.resolution', 'Complaint.delayReason', 'Complaint.customerRequest', 'Complaint.handlingMeasures',
+  'Complaint.investigationCause', 'Complaint.investigationCourse', 'Complaint.investigationResponsibility', 'Complaint.investigationConclusion',
+  'Complaint.investigationCountermeasures', 'Complaint.satisfactionComment', 'ComplaintEvent.note',
+] as const;

@@ -9,6 +9,7 @@ import { POLICY_VERSION, ROLE_POLICIES, ruleFor } from './policy';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { DESIGNATIONS, ERASURE_READS, ERASURE_STEPS, LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES, type ErasureActor, type ErasureStep } from './erasure';
 import { RETENTION_PERIODS } from './retention';
+import { COMPLAINT_DEADLINES, COMPLAINT_READS, COMPLAINT_STEPS } from './complaint-workflow';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
 
 const ROLES = Object.keys(ROLE_POLICIES) as Role[];
@@ -69,6 +70,26 @@ function erasureSection(): string[] {
   for (const p of RETENTION_PERIODS) out.push(row([p.records, String(p.years), p.runsFrom, p.source]));
   out.push('');
   out.push(`A restricted customer's sensitive fields are removed for every role (reason \`RESTRICTED\`; an erased customer's: \`ERASED\`), except under the purpose \`${LEGAL_HOLD_PURPOSE}\`, allowed to ${LEGAL_HOLD_ROLES.join(' and ')} only: it lifts the restriction and nothing more — the role's own rules above still decide (masked for both), and the read is registered under that purpose.`, '');
+  return out;
+}
+
+/** The complaint workflow (permissions/complaint-workflow.ts): steps, who takes each, on which complaints. */
+function complaintSection(): string[] {
+  const out: string[] = [];
+  out.push('## Complaint workflow', '');
+  out.push(`Seeds 000 四, 002 篇四 第十五–二十七条, 004 四. Each step is one mutation, decided by this table, in the change history (\`Complaint\`) and on the complaint's timeline; a step the complaint's state does not allow is refused \`STEP_NOT_ALLOWED\` naming the state it is in and the states it is taken from; a service agent's step on a complaint not assigned to them is refused \`FORBIDDEN\` (reason \`NOT_ASSIGNED_COMPLAINT\`). A complaint still worked past its due time (${COMPLAINT_DEADLINES.closeWithinDays} days) takes the steps marked "late: delay first" only once its delay is explained (\`DELAY_REASON_REQUIRED\`). Steps that tell the customer write the message to the outbox in their own transaction.`, '');
+  out.push(row(['step', 'operation', 'from → to', 'roles', 'condition', 'input fields', 'late: delay first', 'tells the customer', 'rule']));
+  out.push(row(['---', '---', '---', '---', '---', '---', '---', '---', '---']));
+  for (const [name, step] of Object.entries(COMPLAINT_STEPS)) {
+    const condition = Object.entries(step.condition ?? {}).map(([role, relation]) => `${role}: ${relation}`).join(', ');
+    out.push(row([name, step.operation.split('.')[1], `${step.from.join(', ') || '(new)'} → ${step.to === 'same' ? '(same)' : step.to}`, step.roles.join(', '), condition || '—', step.fields.join(', '), step.needsDelayExplainedWhenLate ? 'yes' : '', step.tells ?? '', step.rule]));
+  }
+  out.push('');
+  out.push(row(['read', 'roles', 'what']));
+  out.push(row(['---', '---', '---']));
+  for (const [operation, read] of Object.entries(COMPLAINT_READS)) out.push(row([operation.split('.')[1], read.roles.join(', '), read.what]));
+  out.push('');
+  out.push(`Deadlines: closed within ${COMPLAINT_DEADLINES.closeWithinDays} days of receipt; first progress within ${COMPLAINT_DEADLINES.interimHours} hours (\`COMPLAINT_INTERIM_HOURS\`); escalated ${COMPLAINT_DEADLINES.escalateBeforeHours} hours before the due time with no progress (\`COMPLAINT_ESCALATE_HOURS\`).`, '');
   return out;
 }
 
@@ -139,6 +160,8 @@ export function renderPolicyDoc(): string {
   out.push('');
 
   out.push(...erasureSection());
+
+  out.push(...complaintSection());
 
   out.push('## Writes', '');
   out.push(row(['role', 'mutation', 'input fields', 'record condition']));

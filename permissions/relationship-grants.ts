@@ -24,7 +24,7 @@ export interface RelationGrant {
 }
 
 /** Complaint statuses in which the assigned agent still works the complaint (clear contact data). */
-export const OPEN_COMPLAINT_STATUSES: readonly string[] = ['RECEIVED', 'ASSIGNED', 'INVESTIGATING'];
+export const OPEN_COMPLAINT_STATUSES: readonly string[] = ['RECEIVED', 'ACKNOWLEDGED', 'ASSIGNED', 'INVESTIGATING'];
 
 export const RELATIONSHIP_GRANTS: Readonly<Record<string, RelationGrant>> = {
   OWN_CUSTOMER: {

@@ -4,6 +4,7 @@
  */
 import { CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import { erasureOperationsOf, erasureWritesOf } from '../erasure';
+import { complaintOperationsOf, complaintWritesOf } from '../complaint-workflow';
 import type { RolePolicy } from '../vocabulary';
 
 const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier', 'creditRating'];
@@ -19,7 +20,7 @@ export const managerRole: RolePolicy = {
   // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
   purposes: { allowed: ['supervision', 'legal_hold'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers', ...erasureOperationsOf('manager')],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', ...complaintOperationsOf('manager'), 'Query.staffMembers', ...erasureOperationsOf('manager')],
   fields: maskedByDefault(),
   lookups: [],
   writes: {
@@ -39,8 +40,9 @@ export const managerRole: RolePolicy = {
     recordTransaction: {
       fields: TRANSACTION_INPUT,
     },
-    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId'] },
+    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId', 'customerRequest', 'replyChannel'] },
     assignComplaint: { fields: ['complaintId', 'assigneeId', 'note'] },
+    ...complaintWritesOf('manager'),
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 5000 },
   budgets: { requestsPerMinute: 6000, daily: { clear: 2000, masked: 10_000_000, probes: 100 } },

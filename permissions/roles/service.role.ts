@@ -5,6 +5,7 @@
  */
 import { clearIf, COMPLAINT_TEXTS, CONSENT_OPERATIONS, CONSENT_WRITES, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
 import { erasureOperationsOf, erasureWritesOf } from '../erasure';
+import { complaintOperationsOf, complaintWritesOf } from '../complaint-workflow';
 import { all, clear, mask, purpose, relation, remove, when, type RolePolicy } from '../vocabulary';
 
 
@@ -12,7 +13,7 @@ export const serviceRole: RolePolicy = {
   description: 'Complaint handlers: clear contact of customers with an open complaint assigned to them; lookup by ID number or phone',
   purposes: { allowed: ['complaint_handling', 'identity_verification'], default: 'complaint_handling' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, 'Mutation.fileComplaint', ...CONSENT_OPERATIONS, ...erasureOperationsOf('service')],
+  operations: [...READ_OPERATIONS, 'Mutation.fileComplaint', ...complaintOperationsOf('service'), ...CONSENT_OPERATIONS, ...erasureOperationsOf('service')],
   fields: {
     ...maskedByDefault(),
     'Customer.name': clearIf('OPEN_COMPLAINT_ASSIGNED', 'Customer.name'),
@@ -32,7 +33,9 @@ export const serviceRole: RolePolicy = {
     // A customer asks the service desk to be erased: the agent files the request, managers decide it.
     ...erasureWritesOf('service'),
     // Files complaints, never assigns them: an assignment opens clear data to its assignee (a manager assigns).
-    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] },
+    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'customerRequest', 'replyChannel'] },
+    // Works the complaints assigned to them (the workflow's steps: permissions/complaint-workflow.ts).
+    ...complaintWritesOf('service'),
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },
   budgets: { requestsPerMinute: 6000, daily: { clear: 5000, masked: 500_000, probes: 200 } },

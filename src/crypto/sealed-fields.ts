@@ -79,6 +79,15 @@ export const SEALED_TABLES: Readonly<Record<string, SealedTable>> = {
       ['description', 'description'],
       ['resolution', 'resolution'],
       ['delayReason', 'delay_reason'],
+      // The workflow's free texts (issue 17): staff and customers write numbers and names into them.
+      ['customerRequest', 'customer_request'],
+      ['handlingMeasures', 'handling_measures'],
+      ['investigationCause', 'investigation_cause'],
+      ['investigationCourse', 'investigation_course'],
+      ['investigationResponsibility', 'investigation_responsibility'],
+      ['investigationConclusion', 'investigation_conclusion'],
+      ['investigationCountermeasures', 'investigation_countermeasures'],
+      ['satisfactionComment', 'satisfaction_comment'],
     ]),
   },
   complaint_events: {

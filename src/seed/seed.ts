@@ -125,7 +125,7 @@ export async function seedDatabase(pool: Pool, options: SeedOptions): Promise<Se
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('customer-records:seed'))`);
     if (options.reset) {
       // Consents, relationship-manager and erasure requests name customers: a reset demo database starts without them too.
-      await client.query('TRUNCATE deletion_records, erasure_requests, consents, relationship_manager_changes, customer_duplicate_reviews, complaint_events, complaints, transactions, contacts, customers, staff');
+      await client.query('TRUNCATE deletion_records, erasure_requests, consents, relationship_manager_changes, customer_duplicate_reviews, complaint_messages, complaint_events, complaints, transactions, contacts, customers, staff');
       await client.query('TRUNCATE keystore.customer_keys');
     } else {
       const { rows } = await client.query<{ n: number }>('SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM staff) AS n');
