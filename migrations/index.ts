@@ -11,11 +11,12 @@ import { Breadth1795507700000 } from './1795507700000-Breadth';
 import { SealedFields1795507800000 } from './1795507800000-SealedFields';
 import { Erasure1795507900000 } from './1795507900000-Erasure';
 import { ComplaintWorkflow1795510000000 } from './1795510000000-ComplaintWorkflow';
+import { ContactLog1795510100000 } from './1795510100000-ContactLog';
 
 // TypeORM's own type for migration classes is Function.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [
   Initial1767225600000, AuditRegister1795334400000, Partners1795420800000, StaffIdentity1795507200000, RelationshipManagerChanges1795507300000,
   ConsentIntegrity1795507400000, Probes1795507500000, DuplicateReviews1795507600000, Breadth1795507700000, SealedFields1795507800000,
-  Erasure1795507900000, ComplaintWorkflow1795510000000,
+  Erasure1795507900000, ComplaintWorkflow1795510000000, ContactLog1795510100000,
 ];

@@ -22,6 +22,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     complaint: INTERNAL,
     complaints: INTERNAL,
     complaintWorklist: { level: 'INTERNAL', listEstimate: 100 },
+    contactsDue: { level: 'INTERNAL', listEstimate: 100 },
     auditLog: INTERNAL,
     customerAccessHistory: INTERNAL,
     changeHistory: INTERNAL,
@@ -54,6 +55,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     recordComplaintSatisfaction: INTERNAL,
     reopenComplaint: INTERNAL,
     escalateComplaint: INTERNAL,
+    logCustomerContact: INTERNAL,
     deactivateStaffMember: INTERNAL,
     activateStaffMember: INTERNAL,
     revokeStaffTokens: INTERNAL,
@@ -114,6 +116,7 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     contacts: INTERNAL,
     transactions: INTERNAL,
     complaints: INTERNAL,
+    contactLog: { level: 'INTERNAL', listEstimate: 20 },
   },
   Contact: {
     id: INTERNAL,
@@ -187,6 +190,9 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     kind: INTERNAL,
     note: { level: 'L1', mask: 'freeText' },
   },
+  // Relationship care (seed 001 三(一)): the summary is the staff's free text about the customer.
+  ContactLogEntry: { id: INTERNAL, contactedAt: INTERNAL, method: INTERNAL, summary: { level: 'L1', mask: 'freeText' }, staff: INTERNAL, createdAt: INTERNAL },
+  ContactDue: { customer: INTERNAL, tier: INTERNAL, lastContactedAt: INTERNAL, dueSince: INTERNAL },
   // A message to the customer: what and how, never the address or the text (the worker reads them when it sends).
   ComplaintMessage: {
     id: INTERNAL, kind: INTERNAL, channel: INTERNAL, status: INTERNAL, attempts: INTERNAL, createdAt: INTERNAL, sentAt: INTERNAL, lastError: INTERNAL,

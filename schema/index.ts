@@ -16,10 +16,11 @@ import { ReviewResolver } from './review/review.resolver';
 import { DirectoryResolver } from './staff/directory.resolver';
 import { ViewerResolver } from './staff/viewer.resolver';
 import { TransactionResolver } from './transaction/transaction.resolver';
+import { ContactDueResolver, ContactLogResolver, CustomerContactLogResolver } from './care/care.resolver';
 
 export const RESOLVERS = [
   CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver, ReviewResolver,
-  ErasureResolver,
+  ErasureResolver, ContactLogResolver, ContactDueResolver, CustomerContactLogResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -20,7 +20,7 @@ export const analystRole: RolePolicy = {
     'Customer.creditRating': clear,
   },
   // The archive number names a customer as surely as an ID number; filtering by it is refused with it.
-  withheld: ['Customer.archiveNumber'],
+  withheld: ['Customer.archiveNumber', 'Customer.contactLog', 'Complaint.messages'],
   pseudonymousIds: true,
   lookups: [],
   writes: {},

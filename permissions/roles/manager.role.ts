@@ -2,7 +2,7 @@
  * Managers: the whole archive, masked. Clear values only through an approved, time-limited,
  * audited grant (break-glass), which the policy does not grant yet.
  */
-import { CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
+import { CARE_INPUT, CARE_OPERATIONS, CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import { erasureOperationsOf, erasureWritesOf } from '../erasure';
 import { complaintOperationsOf, complaintWritesOf } from '../complaint-workflow';
 import type { RolePolicy } from '../vocabulary';
@@ -20,7 +20,7 @@ export const managerRole: RolePolicy = {
   // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
   purposes: { allowed: ['supervision', 'legal_hold'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', ...complaintOperationsOf('manager'), 'Query.staffMembers', ...erasureOperationsOf('manager')],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', ...complaintOperationsOf('manager'), ...CARE_OPERATIONS, 'Query.staffMembers', ...erasureOperationsOf('manager')],
   fields: maskedByDefault(),
   lookups: [],
   writes: {
@@ -43,6 +43,7 @@ export const managerRole: RolePolicy = {
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId', 'customerRequest', 'replyChannel'] },
     assignComplaint: { fields: ['complaintId', 'assigneeId', 'note'] },
     ...complaintWritesOf('manager'),
+    logCustomerContact: { fields: CARE_INPUT },
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 5000 },
   budgets: { requestsPerMinute: 6000, daily: { clear: 2000, masked: 10_000_000, probes: 100 } },

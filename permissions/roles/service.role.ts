@@ -23,6 +23,8 @@ export const serviceRole: RolePolicy = {
     'Customer.annualIncome': remove,
     'Customer.totalAssets': remove,
     'Customer.creditRating': remove,
+    // Relationship care is the relationship manager's record, not a service record.
+    'ContactLogEntry.summary': remove,
     // Need to know: the texts of their own complaints, with numbers inside masked (customers write
     // their ID and phone numbers into complaints; the handler gets the phone from Customer.phone).
     ...each(COMPLAINT_TEXTS, () => when(relation('ASSIGNED_COMPLAINT'), mask('freeText'), remove)),

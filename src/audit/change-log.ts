@@ -19,7 +19,9 @@ export type AuditedEntity =
   // Key management steps (npm run keys): counts and key ids in `reason`, never key material.
   | 'KeyRotation'
   // The erasure flow (schema/erasure): its steps, and the deletion records it leaves.
-  | 'ErasureRequest' | 'DeletionRecord';
+  | 'ErasureRequest' | 'DeletionRecord'
+  // Relationship care (schema/care).
+  | 'ContactLogEntry';
 export type ChangeAction = 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** One changed record, as the service saw it before and after (rows in their GraphQL shape). */

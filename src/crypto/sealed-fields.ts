@@ -90,6 +90,13 @@ export const SEALED_TABLES: Readonly<Record<string, SealedTable>> = {
       ['satisfactionComment', 'satisfaction_comment'],
     ]),
   },
+  // Relationship care (seed 001 三(一)): what was said to the customer, in the staff's words.
+  contact_logs: {
+    table: 'contact_logs',
+    typeName: 'ContactLogEntry',
+    customerOf: (alias) => `${alias}.customer_id`,
+    fields: fields('ContactLogEntry', [['summary', 'summary']]),
+  },
   complaint_events: {
     table: 'complaint_events',
     typeName: 'ComplaintEvent',
