@@ -23,6 +23,8 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     complaints: INTERNAL,
     complaintWorklist: { level: 'INTERNAL', listEstimate: 100 },
     contactsDue: { level: 'INTERNAL', listEstimate: 100 },
+    complaintStatistics: INTERNAL,
+    transactionStatistics: INTERNAL,
     auditLog: INTERNAL,
     customerAccessHistory: INTERNAL,
     changeHistory: INTERNAL,
@@ -193,6 +195,18 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
   // Relationship care (seed 001 三(一)): the summary is the staff's free text about the customer.
   ContactLogEntry: { id: INTERNAL, contactedAt: INTERNAL, method: INTERNAL, summary: { level: 'L1', mask: 'freeText' }, staff: INTERNAL, createdAt: INTERNAL },
   ContactDue: { customer: INTERNAL, tier: INTERNAL, lastContactedAt: INTERNAL, dueSince: INTERNAL },
+  // Aggregates (permissions/statistics.ts): counts over at least k customers, no record.
+  ComplaintStatistics: { k: INTERNAL, groupBy: { level: 'INTERNAL', listEstimate: 5 }, suppressedCells: INTERNAL, cells: { level: 'INTERNAL', listEstimate: 200 } },
+  ComplaintStatisticsCell: {
+    month: INTERNAL, category: INTERNAL, channel: INTERNAL, status: INTERNAL, branch: INTERNAL, complaints: INTERNAL, customers: INTERNAL, closed: INTERNAL,
+    medianHoursToClose: INTERNAL, p90HoursToClose: INTERNAL, slaBreaches: INTERNAL, delaysExplained: INTERNAL, satisfactionMean: INTERNAL,
+    satisfaction: { level: 'INTERNAL', listEstimate: 5 },
+  },
+  TransactionStatistics: { k: INTERNAL, groupBy: { level: 'INTERNAL', listEstimate: 6 }, suppressedCells: INTERNAL, cells: { level: 'INTERNAL', listEstimate: 200 } },
+  TransactionStatisticsCell: {
+    month: INTERNAL, channel: INTERNAL, direction: INTERNAL, currency: INTERNAL, tier: INTERNAL, province: INTERNAL, transactions: INTERNAL, customers: INTERNAL,
+    totalAmount: INTERNAL, averageAmount: INTERNAL,
+  },
   // A message to the customer: what and how, never the address or the text (the worker reads them when it sends).
   ComplaintMessage: {
     id: INTERNAL, kind: INTERNAL, channel: INTERNAL, status: INTERNAL, attempts: INTERNAL, createdAt: INTERNAL, sentAt: INTERNAL, lastError: INTERNAL,

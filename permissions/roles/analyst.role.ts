@@ -5,12 +5,13 @@
  */
 import { READ_OPERATIONS, removedByDefault } from '../defaults';
 import { clear, mask, type RolePolicy } from '../vocabulary';
+import { statisticsOperationsOf } from '../statistics';
 
 export const analystRole: RolePolicy = {
   description: 'Analysts: identifiers removed, quasi-identifiers generalised, amounts clear',
   purposes: { allowed: ['statistics', 'risk_analysis'], default: 'statistics' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: READ_OPERATIONS,
+  operations: [...READ_OPERATIONS, ...statisticsOperationsOf('analyst')],
   fields: {
     ...removedByDefault(),
     'Customer.birthDate': mask('birthYear'),

@@ -5,6 +5,7 @@
 import { CARE_INPUT, CARE_OPERATIONS, CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import { erasureOperationsOf, erasureWritesOf } from '../erasure';
 import { complaintOperationsOf, complaintWritesOf } from '../complaint-workflow';
+import { statisticsOperationsOf } from '../statistics';
 import type { RolePolicy } from '../vocabulary';
 
 const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier', 'creditRating'];
@@ -20,7 +21,7 @@ export const managerRole: RolePolicy = {
   // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
   purposes: { allowed: ['supervision', 'legal_hold'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', ...complaintOperationsOf('manager'), ...CARE_OPERATIONS, 'Query.staffMembers', ...erasureOperationsOf('manager')],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', ...complaintOperationsOf('manager'), ...CARE_OPERATIONS, ...statisticsOperationsOf('manager'), 'Query.staffMembers', ...erasureOperationsOf('manager')],
   fields: maskedByDefault(),
   lookups: [],
   writes: {

@@ -6,6 +6,7 @@
 import { clearIf, COMPLAINT_TEXTS, CONSENT_OPERATIONS, CONSENT_WRITES, each, maskedByDefault, READ_OPERATIONS } from '../defaults';
 import { erasureOperationsOf, erasureWritesOf } from '../erasure';
 import { complaintOperationsOf, complaintWritesOf } from '../complaint-workflow';
+import { statisticsOperationsOf } from '../statistics';
 import { all, clear, mask, purpose, relation, remove, when, type RolePolicy } from '../vocabulary';
 
 
@@ -13,7 +14,7 @@ export const serviceRole: RolePolicy = {
   description: 'Complaint handlers: clear contact of customers with an open complaint assigned to them; lookup by ID number or phone',
   purposes: { allowed: ['complaint_handling', 'identity_verification'], default: 'complaint_handling' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, 'Mutation.fileComplaint', ...complaintOperationsOf('service'), ...CONSENT_OPERATIONS, ...erasureOperationsOf('service')],
+  operations: [...READ_OPERATIONS, 'Mutation.fileComplaint', ...complaintOperationsOf('service'), ...statisticsOperationsOf('service'), ...CONSENT_OPERATIONS, ...erasureOperationsOf('service')],
   fields: {
     ...maskedByDefault(),
     'Customer.name': clearIf('OPEN_COMPLAINT_ASSIGNED', 'Customer.name'),
