@@ -10,7 +10,7 @@ import { RELATIONSHIP_GRANTS } from './relationship-grants';
 import { DESIGNATIONS, ERASURE_READS, ERASURE_STEPS, LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES, type ErasureActor, type ErasureStep } from './erasure';
 import { RETENTION_PERIODS } from './retention';
 import { COMPLAINT_DEADLINES, COMPLAINT_READS, COMPLAINT_STEPS } from './complaint-workflow';
-import { DEFAULT_MINIMUM_CUSTOMERS, DIMENSION_SOURCES, STATISTICS_GRANTS } from './statistics';
+import { DEFAULT_MINIMUM_CUSTOMERS, DIMENSION_SOURCES, REPORT_READERS, STATISTICS_GRANTS } from './statistics';
 import { REASONS, SENSITIVE_LEVELS, type Condition, type FieldRule } from './vocabulary';
 
 const ROLES = Object.keys(ROLE_POLICIES) as Role[];
@@ -107,6 +107,7 @@ function statisticsSection(): string[] {
   out.push(row(['---', '---']));
   for (const [kind, sources] of Object.entries(DIMENSION_SOURCES)) for (const [dimension, source] of Object.entries(sources)) out.push(row([`${kind} ${dimension}`, source]));
   out.push('');
+  out.push(`The monthly complaint report (\`/reports/complaints/<YYYY-MM>\`, \`npm run report -- complaints --month YYYY-MM\`) is drawn from the same suppressed cells; it is served to ${REPORT_READERS.join(', ')} (bearer token as for /graphql).`, '');
   return out;
 }
 

@@ -46,3 +46,6 @@ export function statisticsOperationsOf(role: Role): string[] {
   if (!grant) return [];
   return [...(grant.complaint.length ? ['Query.complaintStatistics'] : []), ...(grant.transaction.length ? ['Query.transactionStatistics'] : [])];
 }
+
+/** Who reads the monthly complaint report at /reports/complaints/<month> (seed 002 第二十七条: for the general manager's review). */
+export const REPORT_READERS: readonly Role[] = ['manager'];

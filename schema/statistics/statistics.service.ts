@@ -5,6 +5,7 @@
  * the answer). Which dimensions a role may group by is the policy's (permissions/statistics.ts).
  */
 import type { RequestContext } from '../../src/context';
+import type { SqlRunner } from '../../src/db/pool';
 import { forbidden } from '../../permissions/engine/errors';
 import { DEFAULT_MINIMUM_CUSTOMERS, STATISTICS_GRANTS, type ComplaintDimension, type TransactionDimension } from '../../permissions/statistics';
 import { WORKED_STATES } from '../../permissions/complaint-workflow';
@@ -66,9 +67,16 @@ const float = (v: unknown) => (v === null || v === undefined ? null : Math.round
 
 export async function complaintStatistics(ctx: RequestContext, args: ComplaintStatisticsArgs): Promise<ComplaintStatistics> {
   const dims = checkArgs<ComplaintDimension>(ctx, 'complaint', args);
+  return computeComplaintStatistics(ctx.db, nowOf(ctx), args.from, args.to, dims);
+}
+
+/** The aggregates with suppression, without the role check (the monthly report, which managers read). */
+export async function computeComplaintStatistics(db: SqlRunner, at: Date, from: Date, to: Date, dims: ComplaintDimension[]): Promise<ComplaintStatistics> {
   const k = minimumCustomers();
   const params = new SqlParams();
-  const now = params.add(nowOf(ctx));
+  const now = params.add(at);
+  const args = { from, to };
+  const ctx = { db };
   const select = dims.map((d) => `${COMPLAINT_SQL[d][1]} AS "${COMPLAINT_SQL[d][0]}"`);
   const hours = `extract(epoch FROM k.closed_at - k.received_at) / 3600`;
   const rows = await ctx.db.rows<Record<string, unknown>>(
