@@ -8,7 +8,6 @@ import type { RequestContext } from '../../src/context';
 import type { SqlRunner } from '../../src/db/pool';
 import { forbidden } from '../../permissions/engine/errors';
 import { DEFAULT_MINIMUM_CUSTOMERS, STATISTICS_GRANTS, type ComplaintDimension, type TransactionDimension } from '../../permissions/statistics';
-import { WORKED_STATES } from '../../permissions/complaint-workflow';
 import { badUserInput } from '../common/errors';
 import { SqlParams } from '../common/sql';
 import { nowOf } from '../complaint/workflow.service';
@@ -84,7 +83,8 @@ export async function computeComplaintStatistics(db: SqlRunner, at: Date, from: 
       'count(*) AS complaints', 'count(DISTINCT k.customer_id) AS customers', 'count(k.closed_at) AS closed',
       `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE k.closed_at IS NOT NULL) AS median`,
       `percentile_cont(0.9) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE k.closed_at IS NOT NULL) AS p90`,
-      `count(*) FILTER (WHERE k.closed_at > k.due_at OR (k.status = ANY(${params.add([...WORKED_STATES])}::text[]) AND k.due_at < ${now}::timestamptz)) AS breaches`,
+      // As `Complaint.overdue`: closed after the due time, or not closed by it (seed 002 第二十六条: 7天结案).
+      `count(*) FILTER (WHERE k.closed_at > k.due_at OR (k.closed_at IS NULL AND k.due_at < ${now}::timestamptz)) AS breaches`,
       'count(k.delay_explained_at) AS explained',
       'avg(k.satisfaction) AS satisfaction_mean',
       ...[1, 2, 3, 4, 5].map((s) => `count(*) FILTER (WHERE k.satisfaction = ${s}) AS s${s}`),

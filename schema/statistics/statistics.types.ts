@@ -63,7 +63,7 @@ export class ComplaintStatisticsCell {
   @Field(() => Float, { nullable: true, description: 'Hours from receipt to closing, 90th percentile of the closed ones' })
   p90HoursToClose!: number | null;
 
-  @Field(() => Int, { description: 'Closed after the due time, or still open past it' })
+  @Field(() => Int, { description: 'Closed after the due time, or not closed by it (as Complaint.overdue)' })
   slaBreaches!: number;
 
   @Field(() => Int, { description: 'Complaints whose delay was explained' })
