@@ -124,7 +124,7 @@ export const COMPLAINT_STEPS: Readonly<Record<ComplaintStepName, ComplaintStep>>
     to: 'same',
     roles: ['service', 'manager'],
     fields: ['complaintId', 'score', 'comment'],
-    rule: 'the follow-up survey: 1–5 and a comment (seed 001 三(二)3); 1 or 2 reopens the complaint to its handler with a new 7-day clock',
+    rule: 'the follow-up survey: 1–5 and a comment (seed 001 三(二)3); 1 or 2 recorded by a manager reopens the complaint to its handler with a new 7-day clock, recorded by a service agent escalates it to managers as a follow-up (a reopening restores the handler\'s clear access: never the agent\'s own doing)',
   },
   reopen: {
     operation: 'Mutation.reopenComplaint',

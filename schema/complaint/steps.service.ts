@@ -116,9 +116,18 @@ export function recordComplaintSatisfaction(ctx: RequestContext, input: Complain
   return takeStep(ctx, 'recordSatisfaction', input.complaintId, (before, now) => {
     const survey = { set: { satisfaction: input.score }, sealed: { satisfactionComment: comment }, events: [{ kind: ComplaintEventKind.SURVEY, status: before.status, note: `Satisfaction ${input.score}/5` }] };
     if (input.score > UNHAPPY_SCORE) return survey;
-    // An unhappy customer: the complaint is worked again (seed 001 三(三)3).
-    const again = reopened(before, now, `Reopened: the customer answered ${input.score}/5`);
-    return { set: { ...survey.set, ...again.set }, sealed: survey.sealed, events: [...survey.events, ...again.events] };
+    // An unhappy customer (seed 001 三(三)3). A manager's survey reopens it at once; a service agent's
+    // creates a follow-up for managers instead: reopening gives the handler clear access to the customer
+    // again, and nobody opens that access for themselves (relationship-grants.ts: reopenComplaint).
+    if (ctx.principal.role === 'manager') {
+      const again = reopened(before, now, `Reopened: the customer answered ${input.score}/5`);
+      return { set: { ...survey.set, ...again.set }, sealed: survey.sealed, events: [...survey.events, ...again.events] };
+    }
+    return {
+      set: { ...survey.set, escalated_at: now, escalated_by: actorOf(ctx) },
+      sealed: survey.sealed,
+      events: [...survey.events, { kind: ComplaintEventKind.ESCALATED, status: before.status, note: `Follow-up for managers: the customer answered ${input.score}/5 (reopen or close the matter)` }],
+    };
   }, columns());
 }
 

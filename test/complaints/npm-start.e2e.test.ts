@@ -119,7 +119,7 @@ describe('Complaints end to end on the server as npm start runs it', () => {
 
     const closed = await gql(manager.username, 'manager', `mutation ($input: CloseComplaintInput!) { closeComplaint(input: $input) { ${FIELDS} } }`, { input: { complaintId: k.id } });
     expect(closed.status).toBe('CLOSED');
-    const reopened = await gql(agent.username, 'service', `mutation ($input: ComplaintSatisfactionInput!) { recordComplaintSatisfaction(input: $input) { ${FIELDS} reopenCount } }`, {
+    const reopened = await gql(manager.username, 'manager', `mutation ($input: ComplaintSatisfactionInput!) { recordComplaintSatisfaction(input: $input) { ${FIELDS} reopenCount } }`, {
       input: { complaintId: k.id, score: 1, comment: '太慢' },
     });
     expect(reopened).toMatchObject({ status: 'INVESTIGATING', reopenCount: 1 });

@@ -111,7 +111,11 @@ describe('Complaint workflow', () => {
     const closed = ok(await server.gql(CLOSE, as('manager', manager, { complaintId: k.id })));
     expect(closed.status).toBe('CLOSED');
 
-    const unhappy = ok(await server.gql(SATISFACTION, as('service', agent, { complaintId: k.id, score: 2, comment: '退款太慢' })));
+    // An agent's unhappy survey is a follow-up for managers; a manager's reopens at once.
+    const followUp = ok(await server.gql(SATISFACTION, as('service', otherAgent, { complaintId: k.id, score: 2, comment: '退款太慢' })));
+    expect(followUp).toMatchObject({ status: 'CLOSED', satisfaction: 2, reopenCount: 0 });
+    expect(followUp.escalatedAt).not.toBeNull();
+    const unhappy = ok(await server.gql(SATISFACTION, as('manager', manager, { complaintId: k.id, score: 2, comment: '退款太慢' })));
     expect(unhappy.status).toBe('INVESTIGATING');
     expect(unhappy.satisfaction).toBe(2);
     expect(unhappy.reopenCount).toBe(1);
@@ -125,11 +129,11 @@ describe('Complaint workflow', () => {
     expect(happy.timeline.filter((e: any) => e.kind === 'STATUS').map((e: any) => e.status)).toEqual([
       'RECEIVED', 'ACKNOWLEDGED', 'ASSIGNED', 'INVESTIGATING', 'RESOLVED', 'CLOSED', 'INVESTIGATING', 'RESOLVED', 'CLOSED',
     ]);
-    expect(happy.timeline.map((e: any) => e.kind)).toEqual(expect.arrayContaining(['PROGRESS', 'SURVEY', 'REOPENED']));
+    expect(happy.timeline.map((e: any) => e.kind)).toEqual(expect.arrayContaining(['PROGRESS', 'SURVEY', 'ESCALATED', 'REOPENED']));
 
     const history = await sql<{ action: string; n: number }>(`SELECT action, count(*)::int AS n FROM audit_changes WHERE entity = 'Complaint' AND entity_id = $1 GROUP BY action`, [k.id]);
-    // One CREATE, then one UPDATE per step: ack, assign, start, progress, resolve, close, survey(reopen), resolve, close, survey.
-    expect(Object.fromEntries(history.map((h) => [h.action, h.n]))).toEqual({ CREATE: 1, UPDATE: 10 });
+    // One CREATE, then one UPDATE per step: ack, assign, start, progress, resolve, close, survey (follow-up), survey (reopen), resolve, close, survey.
+    expect(Object.fromEntries(history.map((h) => [h.action, h.n]))).toEqual({ CREATE: 1, UPDATE: 11 });
   });
 
   it('refuses a step from a state it is not taken from, naming both states, and writes nothing', async () => {
@@ -174,6 +178,19 @@ describe('Complaint workflow', () => {
     expect(explained.timeline.map((e: any) => e.kind)).toContain('DELAY');
     ok(await server.gql(RESOLVE, as('service', agent, { complaintId: k.id, ...REPORT })));
     ok(await server.gql(CLOSE, as('manager', manager, { complaintId: k.id })));
+  });
+
+  it('never lets an agent reopen their own complaint (and regain the customer\'s phone) with an unhappy survey', async () => {
+    const k = await investigating();
+    ok(await server.gql(RESOLVE, as('service', agent, { complaintId: k.id, ...REPORT })));
+    await sql(`UPDATE complaints SET status = 'CLOSED', closed_at = now() WHERE customer_id = $1 AND assignee_id = $2 AND status NOT IN ('RESOLVED', 'CLOSED')`, [customerId, agent]);
+    const masked = ok(await server.gql(CUSTOMER_PHONE, { role: 'service', sub: agent, variables: { id: customerId } }));
+    expect(masked.phone).toMatch(/\*{4}/);
+    const survey = ok(await server.gql(SATISFACTION, as('service', agent, { complaintId: k.id, score: 1, comment: '不满意' })));
+    expect(survey).toMatchObject({ status: 'RESOLVED', reopenCount: 0 });
+    const still = ok(await server.gql(CUSTOMER_PHONE, { role: 'service', sub: agent, variables: { id: customerId } }));
+    expect(still.phone).toBe(masked.phone);
+    expect(errorOf(await server.gql(REOPEN, as('service', agent, { complaintId: k.id, reason: 'x' }))).code).toBe('FORBIDDEN');
   });
 
   it('lets a manager reopen and escalate', async () => {
