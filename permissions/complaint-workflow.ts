@@ -146,7 +146,7 @@ export const COMPLAINT_STEPS: Readonly<Record<ComplaintStepName, ComplaintStep>>
 
 /** Read operations of the workflow beyond the complaint queries, and who may call them. */
 export const COMPLAINT_READS: Readonly<Record<string, { roles: readonly Role[]; what: string }>> = {
-  'Query.complaintWorklist': { roles: ['service', 'manager'], what: 'complaints near or past their due or interim time, per agent (service: their own) and per branch' },
+  'Query.complaintWorklist': { roles: ['service', 'manager'], what: 'complaints near or past their due or interim time, and follow-ups of unhappy surveys, per agent (service: their own) and per branch' },
 };
 
 /** Default deadlines; `COMPLAINT_INTERIM_HOURS` and `COMPLAINT_ESCALATE_HOURS` override them. */

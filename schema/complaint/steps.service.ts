@@ -19,7 +19,7 @@ export function acknowledgeComplaint(ctx: RequestContext, input: AcknowledgeComp
   const request = requireText(problems, 'input.customerRequest', input.customerRequest, NOTE, false);
   problems.throwIfAny();
   return takeStep(ctx, 'acknowledge', input.complaintId, (before, now) => {
-    const due = before.dueAt.toISOString().slice(0, 10);
+    const due = new Date(before.dueAt.getTime() + 8 * 3_600_000).toISOString().slice(0, 10); // China time
     return {
       set: { acknowledged_at: now, reply_channel: input.replyChannel },
       ...(request !== null ? { sealed: { customerRequest: request } } : {}),

@@ -24,13 +24,17 @@ export async function complaintWorklist(ctx: RequestContext, args: ComplaintWork
   const within = args.withinHours ?? complaintDeadlines().escalateBeforeHours;
   if (!Number.isInteger(within) || within < 0 || within > 24 * 30) throw badUserInput('withinHours', 'must be 0–720');
   const params = new SqlParams();
-  const conditions = [`k.status = ANY(${params.add([...WORKED_STATES])}::text[])`, needsAttentionSql('k', params.add(nowOf(ctx)), params.add(within))];
+  const now = params.add(nowOf(ctx));
+  // Still worked and needing attention; or a follow-up for managers: an unhappy survey escalated after the complaint was
+  // resolved or closed, in the last 30 days (a reopening clears it).
+  const conditions = [`((k.status = ANY(${params.add([...WORKED_STATES])}::text[]) AND ${needsAttentionSql('k', now, params.add(within))})
+    OR (k.escalated_at IS NOT NULL AND k.escalated_at >= COALESCE(k.closed_at, k.resolved_at) AND k.escalated_at > ${now}::timestamptz - interval '30 days'))`];
   // A service agent's worklist is their own: nobody reads another agent's queue through it.
   if (ctx.principal.role === 'service') conditions.push(`k.assignee_id = ${params.add(actorOf(ctx))}::uuid`);
   else if (args.assigneeId) conditions.push(`k.assignee_id = ${params.add(requireUuid(args.assigneeId, 'assigneeId'))}`);
   if (args.branch) conditions.push(`k.branch = ${params.add(args.branch)}`);
   return ctx.db.rows<Complaint>(
-    `SELECT ${complaintList.columns} FROM complaints k WHERE ${conditions.join(' AND ')} ORDER BY k.due_at, k.id LIMIT ${first}`,
+    `SELECT ${complaintList.columns} FROM complaints k WHERE ${conditions.join(' AND ')} ORDER BY k.escalated_at IS NULL, k.due_at, k.id LIMIT ${first}`,
     params.values,
   );
 }

@@ -115,6 +115,8 @@ describe('Complaint workflow', () => {
     const followUp = ok(await server.gql(SATISFACTION, as('service', otherAgent, { complaintId: k.id, score: 2, comment: '退款太慢' })));
     expect(followUp).toMatchObject({ status: 'CLOSED', satisfaction: 2, reopenCount: 0 });
     expect(followUp.escalatedAt).not.toBeNull();
+    const worklist = ok(await server.gql(`{ complaintWorklist { id } }`, { role: 'manager', sub: manager }));
+    expect(worklist.map((c: any) => c.id)).toContain(k.id);
     const unhappy = ok(await server.gql(SATISFACTION, as('manager', manager, { complaintId: k.id, score: 2, comment: '退款太慢' })));
     expect(unhappy.status).toBe('INVESTIGATING');
     expect(unhappy.satisfaction).toBe(2);
