@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import type { RequestContext } from '../../src/context';
 import { Customer, StaffMember } from '../../src/db/entities';
 import { requireWriteCondition } from '../../permissions';
-import { contactLogOf, contactsDue, logCustomerContact } from './care.service';
+import { CONTACT_LOG_SHOWN, contactsDue, logCustomerContact } from './care.service';
 import { ContactDue, ContactLogEntry, ContactsDueArgs, LogCustomerContactInput } from './care.types';
 
 @Resolver(() => ContactLogEntry)
@@ -36,7 +36,7 @@ export class ContactDueResolver {
 @Resolver(() => Customer)
 export class CustomerContactLogResolver {
   @FieldResolver(() => [ContactLogEntry], { description: 'Contacts with the customer, newest first (the latest 50)' })
-  contactLog(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    return contactLogOf(ctx, customer.id);
+  async contactLog(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    return (await ctx.loaders.contactLogs.load(customer.id)).slice(0, CONTACT_LOG_SHOWN);
   }
 }

@@ -48,10 +48,8 @@ export function logCustomerContact(ctx: RequestContext, input: LogCustomerContac
   });
 }
 
-/** A customer's contact log, newest first (the latest 50). */
-export function contactLogOf(ctx: RequestContext, customerId: string): Promise<ContactLogEntry[]> {
-  return ctx.db.rows<ContactLogEntry>(`SELECT ${contactLogColumns} FROM contact_logs l WHERE l.customer_id = $1 ORDER BY l.contacted_at DESC, l.id LIMIT 50`, [customerId]);
-}
+/** Entries of a customer's contact log served under Customer.contactLog (the newest). */
+export const CONTACT_LOG_SHOWN = 50;
 
 /** Active customers whose next contact fell due by now: the caller's own (sales), or one manager's or all (managers). */
 export function contactsDue(ctx: RequestContext, args: ContactsDueArgs): Promise<ContactDue[]> {

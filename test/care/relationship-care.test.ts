@@ -91,6 +91,15 @@ describe('Relationship care', () => {
     expect(service.contactLog.every((e: any) => e.summary === null)).toBe(true);
   });
 
+  it('reads the contact logs of a page of customers in one statement, however many customers', async () => {
+    const page = (n: number) => `{ customers(first: ${n}) { edges { node { id contactLog { method contactedAt } } } } }`;
+    const few = await server.execute(page(5), { role: 'manager', sub: manager });
+    const many = await server.execute(page(40), { role: 'manager', sub: manager });
+    expect(few.body.errors).toBeUndefined();
+    expect(many.body.errors).toBeUndefined();
+    expect(many.statements).toBe(few.statements);
+  });
+
   it('refuses a rep logging a contact with another rep\'s customer, and a contact dated in the future', async () => {
     const foreign = await server.gql(LOG, as('sales', rep, { input: { customerId: othersCustomer, contactedAt: now.toISOString(), method: 'PHONE', summary: 'x' } }));
     expect(foreign.body.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_CUSTOMER' });
