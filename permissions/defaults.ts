@@ -104,5 +104,13 @@ export const CONTACT_INPUT = ['name', 'position', 'phone', 'email'] as const;
 
 export const TRANSACTION_INPUT = ['customerId', 'amount', 'currency', 'direction', 'channel', 'product', 'description', 'accountNumber', 'counterpartyName', 'counterpartyAccount', 'occurredAt'] as const;
 
+/** Relationship care (seed 001 三(一)): the contacts-due worklist and logging a contact. */
+export const CARE_OPERATIONS = ['Query.contactsDue', 'Mutation.logCustomerContact'] as const;
+export const CARE_INPUT = ['customerId', 'contactedAt', 'method', 'summary'] as const;
+
 /** Complaint free texts: customers write their ID and phone numbers into them. */
-export const COMPLAINT_TEXTS = ['Complaint.description', 'Complaint.resolution', 'Complaint.delayReason', 'ComplaintEvent.note'] as const;
+export const COMPLAINT_TEXTS = [
+  'Complaint.description', 'Complaint.resolution', 'Complaint.delayReason', 'Complaint.customerRequest', 'Complaint.handlingMeasures',
+  'Complaint.investigationCause', 'Complaint.investigationCourse', 'Complaint.investigationResponsibility', 'Complaint.investigationConclusion',
+  'Complaint.investigationCountermeasures', 'Complaint.satisfactionComment', 'ComplaintEvent.note',
+] as const;

@@ -8,6 +8,8 @@ import { CLASSIFICATION, REVEALING_INPUTS } from './classification';
 import { CLEAR_ACCESS_GRANTS } from './clear-access-grants';
 import { ACCESS_REVIEW, ALERT_RULES, INCIDENTS, PARTNER_GOVERNANCE } from './governance';
 import { RELATIONSHIP_GRANTS } from './relationship-grants';
+import { COMPLAINT_STEPS } from './complaint-workflow';
+import { DEFAULT_MINIMUM_CUSTOMERS, STATISTICS_GRANTS } from './statistics';
 import { adminRole } from './roles/admin.role';
 import { analystRole } from './roles/analyst.role';
 import { auditorRole } from './roles/auditor.role';
@@ -29,7 +31,7 @@ export const ROLE_POLICIES: Readonly<Record<Role, RolePolicy>> = {
 
 /** Content hash of the whole policy: responses and docs name the version they were decided by. */
 export const POLICY_VERSION = `sha256:${createHash('sha256')
-  .update(JSON.stringify({ CLASSIFICATION, REVEALING_INPUTS, ROLE_POLICIES, RELATIONSHIP_GRANTS, CLEAR_ACCESS_GRANTS, INCIDENTS, PARTNER_GOVERNANCE, ACCESS_REVIEW, ALERT_RULES }))
+  .update(JSON.stringify({ CLASSIFICATION, REVEALING_INPUTS, ROLE_POLICIES, RELATIONSHIP_GRANTS, CLEAR_ACCESS_GRANTS, INCIDENTS, PARTNER_GOVERNANCE, ACCESS_REVIEW, ALERT_RULES, COMPLAINT_STEPS, STATISTICS_GRANTS, DEFAULT_MINIMUM_CUSTOMERS }))
   .digest('hex')
   .slice(0, 16)}`;
 

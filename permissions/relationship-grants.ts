@@ -24,7 +24,7 @@ export interface RelationGrant {
 }
 
 /** Complaint statuses in which the assigned agent still works the complaint (clear contact data). */
-export const OPEN_COMPLAINT_STATUSES: readonly string[] = ['RECEIVED', 'ASSIGNED', 'INVESTIGATING'];
+export const OPEN_COMPLAINT_STATUSES: readonly string[] = ['RECEIVED', 'ACKNOWLEDGED', 'ASSIGNED', 'INVESTIGATING'];
 
 export const RELATIONSHIP_GRANTS: Readonly<Record<string, RelationGrant>> = {
   OWN_CUSTOMER: {
@@ -46,7 +46,8 @@ export const RELATIONSHIP_GRANTS: Readonly<Record<string, RelationGrant>> = {
   },
   OPEN_COMPLAINT_ASSIGNED: {
     relation: 'OPEN_COMPLAINT_ASSIGNED',
-    establishedBy: ['Mutation.assignComplaint', 'Mutation.fileComplaint.assigneeId'],
+    // Reopening (and a manager's unhappy survey, which reopens) restores the handler's access: managers only.
+    establishedBy: ['Mutation.assignComplaint', 'Mutation.fileComplaint.assigneeId', 'Mutation.reopenComplaint'],
     grantedBy: ['manager'],
     notBy: ['beneficiary'],
     beneficiaries: ['service'],

@@ -21,10 +21,13 @@ import { ReviewResolver } from './review/review.resolver';
 import { DirectoryResolver } from './staff/directory.resolver';
 import { ViewerResolver } from './staff/viewer.resolver';
 import { TransactionResolver } from './transaction/transaction.resolver';
+import { ContactDueResolver, ContactLogResolver, CustomerContactLogResolver } from './care/care.resolver';
+import { StatisticsResolver } from './statistics/statistics.resolver';
 
 export const RESOLVERS = [
   CustomerResolver, ContactResolver, TransactionResolver, ComplaintResolver, ViewerResolver, AuditResolver, PartnerResolver, RelationshipResolver, DirectoryResolver, ReviewResolver,
   ErasureResolver, GrantResolver, IncidentResolver, PartnerGovernanceResolver, AccessReviewResolver, AlertResolver,
+  ContactLogResolver, ContactDueResolver, CustomerContactLogResolver, StatisticsResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -40,6 +40,19 @@ export interface AppConfig {
   metrics: { enabled: boolean; token: string | undefined };
   /** Days a consent's grantedAt may lie in the past when it is recorded (paper forms reach us late, not months late). */
   consentBackdateDays: number;
+  /** Complaints (issue 17): where customers' messages go, and how often the delivery and escalation jobs run. */
+  complaints: {
+    /** SMTP_URL (smtp://user:pass@host:port): e-mail channel; unset: e-mail messages wait in the outbox. */
+    smtpUrl: string | undefined;
+    /** MAIL_FROM: the sender of customers' e-mails. */
+    mailFrom: string;
+    /** SMS_GATEWAY_URL: the SMS gateway's HTTP endpoint; unset: SMS messages wait in the outbox. */
+    smsGatewayUrl: string | undefined;
+    /** SMS_GATEWAY_TOKEN: bearer token for the gateway. */
+    smsGatewayToken: string | undefined;
+    /** COMPLAINT_JOBS_SECONDS: how often the server delivers the outbox and runs the escalation job (0: never; run `npm run complaints` instead). */
+    jobsSeconds: number;
+  };
   audit: {
     /** Ed25519 private key (PEM) that signs checkpoints; generated in DATA_DIR when not given. */
     signingKeyFile: string;
@@ -193,6 +206,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     introspection: boolFromEnv(env, 'INTROSPECTION', true),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     consentBackdateDays: intFromEnv(env, 'CONSENT_BACKDATE_DAYS', 7),
+    complaints: {
+      smtpUrl: optional(env, 'SMTP_URL'),
+      mailFrom: env.MAIL_FROM ?? 'complaints@localhost',
+      smsGatewayUrl: optional(env, 'SMS_GATEWAY_URL'),
+      smsGatewayToken: optional(env, 'SMS_GATEWAY_TOKEN'),
+      jobsSeconds: intFromEnv(env, 'COMPLAINT_JOBS_SECONDS', 60),
+    },
     metrics: metricsFromEnv(env, nodeEnv),
     audit: {
       signingKeyFile: path.resolve(env.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem')),

@@ -19,6 +19,8 @@ import { seedIfEmpty } from './seed/seed';
 import { attachKeyring, loadKeyring } from './crypto/keyring';
 import { sealAtStart } from './crypto/seal-plaintext';
 import { createHttpServer } from './server/app';
+import { startComplaintJobs } from './notify/jobs';
+import { systemClock } from './clock';
 import { isClusterPrimary, runClusterPrimary } from './server/cluster';
 import { buildAppSchema, buildDeclaredSchema } from '../schema';
 import type { EnforcementOptions } from '../permissions';
@@ -102,6 +104,8 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, resolve);
   });
+  // Customers' messages and escalations (issue 17): delivered from the outbox by every process, safely.
+  const complaintJobs = startComplaintJobs({ pool, config, log, hashValue: audit.hashValue, clock: systemClock });
   const { port } = httpServer.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, graphiql: `${url}/graphiql`, embeddedDatabase: database.embedded, ms: Date.now() - started }, 'listening');
@@ -115,6 +119,7 @@ async function serveOn(database: DatabaseLocation, config: AppConfig, log: Logge
       stopping ??= (async () => {
         await stop();
         await alerts.stop();
+        await complaintJobs.stop();
         await audit.stop();
         await budgets.close();
         log.info({ ...audit.writer.stats }, 'access register: records and batches committed');

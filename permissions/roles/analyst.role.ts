@@ -5,12 +5,13 @@
  */
 import { READ_OPERATIONS, removedByDefault } from '../defaults';
 import { clear, mask, type RolePolicy } from '../vocabulary';
+import { statisticsOperationsOf } from '../statistics';
 
 export const analystRole: RolePolicy = {
   description: 'Analysts: identifiers removed, quasi-identifiers generalised, amounts clear',
   purposes: { allowed: ['statistics', 'risk_analysis'], default: 'statistics' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: READ_OPERATIONS,
+  operations: [...READ_OPERATIONS, ...statisticsOperationsOf('analyst')],
   fields: {
     ...removedByDefault(),
     'Customer.birthDate': mask('birthYear'),
@@ -20,7 +21,7 @@ export const analystRole: RolePolicy = {
     'Customer.creditRating': clear,
   },
   // The archive number names a customer as surely as an ID number; filtering by it is refused with it.
-  withheld: ['Customer.archiveNumber'],
+  withheld: ['Customer.archiveNumber', 'Customer.contactLog', 'Complaint.messages'],
   pseudonymousIds: true,
   lookups: [],
   writes: {},

@@ -2,10 +2,12 @@
  * Managers: the whole archive, masked. Clear values only through an approved, time-limited,
  * audited grant (break-glass: permissions/clear-access-grants.ts), per customer, field and purpose.
  */
-import { clearIf, each, CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
+import { CARE_INPUT, CARE_OPERATIONS, clearIf, each, CONSENT_OPERATIONS, CONSENT_WRITES, CONTACT_INPUT, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import { erasureOperationsOf, erasureWritesOf } from '../erasure';
 import { PARTNER_GOVERNANCE_APPROVER_OPERATIONS, PARTNER_GOVERNANCE_APPROVER_WRITES } from '../governance';
 import { GRANT_DECISION_OPERATIONS, GRANT_REQUEST_OPERATIONS, grantableFields } from '../clear-access-grants';
+import { complaintOperationsOf, complaintWritesOf } from '../complaint-workflow';
+import { statisticsOperationsOf } from '../statistics';
 import type { RolePolicy } from '../vocabulary';
 
 const CUSTOMER_DATA = ['name', 'phone', 'email', 'address', 'employer', 'annualIncome', 'totalAssets', 'bankCardNumber', 'legalRepresentative', 'businessScope', 'industry', 'tier', 'creditRating'];
@@ -21,7 +23,7 @@ export const managerRole: RolePolicy = {
   // legal_hold: a restricted customer's data, masked as ever (permissions/erasure.ts).
   purposes: { allowed: ['supervision', 'legal_hold'], default: 'supervision' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', 'Query.staffMembers', ...erasureOperationsOf('manager'), ...GRANT_REQUEST_OPERATIONS, ...GRANT_DECISION_OPERATIONS, ...PARTNER_GOVERNANCE_APPROVER_OPERATIONS, 'Query.alerts'],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, ...CONSENT_OPERATIONS, ...RELATIONSHIP_OPERATIONS, ...REVIEW_OPERATIONS, 'Mutation.assignComplaint', ...complaintOperationsOf('manager'), ...CARE_OPERATIONS, ...statisticsOperationsOf('manager'), 'Query.staffMembers', ...erasureOperationsOf('manager'), ...GRANT_REQUEST_OPERATIONS, ...GRANT_DECISION_OPERATIONS, ...PARTNER_GOVERNANCE_APPROVER_OPERATIONS, 'Query.alerts'],
   // Masked, except a field a clear-access grant of the caller opens for that customer and purpose.
   fields: { ...maskedByDefault(), ...each(grantableFields('manager'), (coordinate) => clearIf('GRANT', coordinate)) },
   lookups: [],
@@ -50,8 +52,10 @@ export const managerRole: RolePolicy = {
     recordTransaction: {
       fields: TRANSACTION_INPUT,
     },
-    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId'] },
+    fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity', 'assigneeId', 'customerRequest', 'replyChannel'] },
     assignComplaint: { fields: ['complaintId', 'assigneeId', 'note'] },
+    ...complaintWritesOf('manager'),
+    logCustomerContact: { fields: CARE_INPUT },
   },
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 5000 },
   budgets: { requestsPerMinute: 6000, daily: { clear: 2000, masked: 10_000_000, probes: 100 } },

@@ -2,7 +2,7 @@
  * Sales (seed 001: "sales see basic info and transactions"): clear contact data of their own
  * customers — relationship manager = caller — and masks for everyone else's.
  */
-import { clearIf, COMPLAINT_TEXTS, CONTACT_INPUT, each, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
+import { CARE_INPUT, CARE_OPERATIONS, clearIf, COMPLAINT_TEXTS, CONTACT_INPUT, each, maskedByDefault, READ_OPERATIONS, TRANSACTION_INPUT, WRITE_OPERATIONS } from '../defaults';
 import { mask, relation, remove, when, type RolePolicy } from '../vocabulary';
 
 const OWN_CLEAR = [
@@ -30,13 +30,15 @@ export const salesRole: RolePolicy = {
   purposes: { allowed: ['relationship_management'], default: 'relationship_management' },
   clearLevels: ['PUBLIC', 'INTERNAL'],
   // A rep may ask to move their own customer to another rep, and withdraw that; never decide one.
-  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, 'Mutation.requestRelationshipManagerChange', 'Mutation.cancelRelationshipManagerChange'],
+  operations: [...READ_OPERATIONS, ...WRITE_OPERATIONS, 'Mutation.requestRelationshipManagerChange', 'Mutation.cancelRelationshipManagerChange', ...CARE_OPERATIONS],
   // Complaint texts are service records: a rep sees their own customers' complaints masked, no one else's.
   fields: {
     ...maskedByDefault(),
     ...each(OWN_CLEAR, (coordinate) => clearIf('OWN_CUSTOMER', coordinate)),
     'Customer.creditRating': clearIf('OWN_CUSTOMER', 'Customer.creditRating'),
     ...each(COMPLAINT_TEXTS, () => when(relation('OWN_CUSTOMER'), mask('freeText'), remove)),
+    // Their own contact log, as the complaint texts: numbers inside masked; nobody else's.
+    'ContactLogEntry.summary': when(relation('OWN_CUSTOMER'), mask('freeText'), remove),
   },
   lookups: [],
   writes: {
@@ -53,6 +55,8 @@ export const salesRole: RolePolicy = {
     fileComplaint: { fields: ['customerId', 'channel', 'category', 'description', 'urgency', 'severity'] },
     requestRelationshipManagerChange: { fields: ['customerId', 'relationshipManagerId', 'reason'], condition: 'OWN_CUSTOMER' },
     cancelRelationshipManagerChange: { fields: [] },
+    // Relationship care (seed 001 三(一)): a rep logs contacts with their own customers.
+    logCustomerContact: { fields: CARE_INPUT, condition: 'OWN_CUSTOMER' },
   },
   // One customer's phone clear, yes; a page of 100 phones clear, no (downgraded to masks).
   exposure: { clearBudget: 20, clearBreadth: 3, hardLimit: 2000 },

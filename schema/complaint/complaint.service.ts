@@ -2,19 +2,19 @@
 import { INCIDENTS } from '../../permissions/governance';
 import { openIncidentForComplaint } from '../../src/governance/incidents';
 import { heldStatus, selectColumns } from '../../src/db/columns';
-import { Complaint, ComplaintEvent, ComplaintStatus, StaffRole } from '../../src/db/entities';
+import { Complaint, ComplaintEvent, ComplaintEventKind, ComplaintStatus, StaffRole } from '../../src/db/entities';
 import type { RequestDb, TransactionDb } from '../../src/db/pool';
+import type { RequestContext } from '../../src/context';
 import { randomUUID } from 'node:crypto';
-import { customerDataKey, lockCustomerKey, sealFor } from '../../src/crypto/sealed-writes';
+import { customerDataKey, sealFor } from '../../src/crypto/sealed-writes';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
-import { InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
+import { InputProblems, requireUuid } from '../common/errors';
+import { actorOf, addComplaintEvent, complaintDeadlines, defaultReplyChannel, nowOf, requireText, takeStep } from './workflow.service';
 import { SqlParams } from '../common/sql';
 import { forbidden } from '../../permissions/engine/errors';
-import { OPEN_COMPLAINT_STATUSES } from '../../permissions/relationship-grants';
 import type { AssignComplaintInput, ComplaintFilter, ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
 
-export const COMPLAINT_DEADLINE_DAYS = 7;
 
 // Closed: was it closed after the due time? Open: is the due time past? (never NULL)
 const OVERDUE_SQL = `COALESCE(k.closed_at > k.due_at, k.due_at < now())`;
@@ -65,40 +65,32 @@ function refuseSelfAssignment(assigneeId: string | null, actorId: string | null)
   }
 }
 
-/** One step on a complaint's timeline; its note sealed under the customer's key (it may hold numbers). */
-async function addComplaintEvent(
-  tx: TransactionDb,
-  event: { complaintId: string; customerId: string; status: ComplaintStatus; actorId: string | null; note: string | null },
-  dataKey?: Buffer,
-): Promise<void> {
-  const id = randomUUID();
-  const sealed = await sealFor(tx, 'complaint_events', id, event.customerId, { note: event.note }, dataKey);
-  await tx.exec(
-    `INSERT INTO complaint_events (id, complaint_id, occurred_at, status, actor_id, note_sealed, note_masked) VALUES ($1, $2, now(), $3, (SELECT id FROM staff WHERE id = $4::uuid), $5, $6)`,
-    [id, event.complaintId, event.status, event.actorId, sealed.note_sealed ?? null, sealed.note_masked ?? null],
-  );
-}
-
 const ACTIVE_SERVICE_AGENT_SQL = (param: string, role: string) => `EXISTS (SELECT 1 FROM staff WHERE id = ${param} AND role = ${role} AND active)`;
 
-export async function fileComplaint(db: RequestDb, input: FileComplaintInput, actorId: string | null): Promise<Complaint> {
+export async function fileComplaint(ctx: RequestContext, input: FileComplaintInput): Promise<Complaint> {
+  const db = ctx.db;
+  const actorId = actorOf(ctx);
   const problems = new InputProblems();
   const customerId = requireUuid(input.customerId, 'customerId');
   const assigneeId = input.assigneeId ? requireUuid(input.assigneeId, 'assigneeId') : null;
   refuseSelfAssignment(assigneeId, actorId);
   const text = input.description.trim();
   problems.check('description', text.length > 0 && text.length <= 4000, 'must be 1–4000 characters');
+  const request = requireText(problems, 'customerRequest', input.customerRequest, 1000, false);
   problems.throwIfAny();
+  const now = nowOf(ctx);
+  const deadlines = complaintDeadlines();
 
   // The complaint and its first timeline events commit together or not at all.
   return db.transaction(async (tx) => {
     // A partner may file only for a customer it can see (consent); staff for any.
     const params = new SqlParams();
     const customerConditions = db.restricted([`c.id = ${params.add(customerId)}`, `c.status NOT IN ('ERASED', 'RESTRICTED')`], 'customers', 'c', params);
-    const [refs] = await tx.rows<{ customer: boolean; assignee: boolean }>(
+    const [refs] = await tx.rows<{ customer: boolean; assignee: boolean; branch: string | null }>(
       // FOR SHARE: a restriction or erasure of the customer waits for this complaint, or this one sees it (found by review).
       `SELECT EXISTS (SELECT 1 FROM customers c WHERE ${customerConditions.join(' AND ')} FOR SHARE OF c) AS customer,
-              (${params.add(assigneeId)}::uuid IS NULL OR ${ACTIVE_SERVICE_AGENT_SQL(params.add(assigneeId), params.add(StaffRole.SERVICE))}) AS assignee`,
+              (${params.add(assigneeId)}::uuid IS NULL OR ${ACTIVE_SERVICE_AGENT_SQL(params.add(assigneeId), params.add(StaffRole.SERVICE))}) AS assignee,
+              (SELECT branch FROM staff WHERE id = ${params.add(actorId)}::uuid) AS branch`,
       params.values,
     );
     problems.check('customerId', refs.customer, 'no customer with this id');
@@ -106,20 +98,21 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
     problems.throwIfAny();
 
     const status = assigneeId ? ComplaintStatus.ASSIGNED : ComplaintStatus.RECEIVED;
-    const actor = actorId && isUuid(actorId) ? actorId : null;
     const id = randomUUID();
     const dataKey = await customerDataKey(tx, customerId);
-    const sealed = await sealFor(tx, 'complaints', id, customerId, { description: text }, dataKey);
+    const sealed = await sealFor(tx, 'complaints', id, customerId, { description: text, customerRequest: request }, dataKey);
+    const replyChannel = input.replyChannel ?? defaultReplyChannel(input.channel);
     const [complaint] = await tx.rows<Complaint>(
       `INSERT INTO complaints AS k (id, customer_id, channel, category, urgency, severity, status, assignee_id, assigned_by, assigned_at, received_at, due_at,
-                                    description_sealed, description_masked)
-       VALUES ($10, $1, $2, $3, $5, $6, $7, $8, CASE WHEN $8::uuid IS NULL THEN NULL ELSE $9::uuid END, CASE WHEN $8::uuid IS NULL THEN NULL ELSE now() END,
-               now(), now() + make_interval(days => ${COMPLAINT_DEADLINE_DAYS}), $4, $11)
+                                    description_sealed, description_masked, customer_request_sealed, customer_request_masked, reply_channel, interim_due_at, branch)
+       VALUES ($10, $1, $2, $3, $5, $6, $7, $8, CASE WHEN $8::uuid IS NULL THEN NULL ELSE $9::uuid END, CASE WHEN $8::uuid IS NULL THEN NULL ELSE $12::timestamptz END,
+               $12, $12::timestamptz + make_interval(days => ${deadlines.closeWithinDays}), $4, $11, $13, $14, $15, $12::timestamptz + make_interval(hours => ${deadlines.interimHours}), $16)
        RETURNING ${complaintList.columns}`,
-      [customerId, input.channel, input.category, sealed.description_sealed, input.urgency, input.severity, status, assigneeId, actor, id, sealed.description_masked],
+      [customerId, input.channel, input.category, sealed.description_sealed, input.urgency, input.severity, status, assigneeId, actorId, id, sealed.description_masked, now,
+        sealed.customer_request_sealed ?? null, sealed.customer_request_masked ?? null, replyChannel, refs.branch],
     );
-    await addComplaintEvent(tx, { complaintId: id, customerId, status: ComplaintStatus.RECEIVED, actorId: actor, note: `Acknowledged via ${input.channel.toLowerCase()}; answer due within ${COMPLAINT_DEADLINE_DAYS} days` }, dataKey);
-    if (assigneeId !== null) await addComplaintEvent(tx, { complaintId: id, customerId, status: ComplaintStatus.ASSIGNED, actorId: actor, note: null }, dataKey);
+    await addComplaintEvent(tx, { complaintId: id, customerId, kind: ComplaintEventKind.STATUS, status: ComplaintStatus.RECEIVED, actorId, at: now, note: `Received via ${input.channel.toLowerCase()} as ${complaint.number}; answer due within ${deadlines.closeWithinDays} days` }, dataKey);
+    if (assigneeId !== null) await addComplaintEvent(tx, { complaintId: id, customerId, kind: ComplaintEventKind.STATUS, status: ComplaintStatus.ASSIGNED, actorId, at: now, note: null }, dataKey);
     tx.changed({ entity: 'Complaint', entityId: complaint.id, customerId, action: 'CREATE', before: null, after: complaint as never });
     // A privacy complaint opens an incident for triage (issue 18; permissions/governance.ts).
     if (INCIDENTS.triageCategories.includes(input.category)) await openIncidentForComplaint(tx, { id: complaint.id, customerId }, new Date());
@@ -132,42 +125,25 @@ export async function fileComplaint(db: RequestDb, input: FileComplaintInput, ac
  * agent other than themselves. Reassignment ends the previous agent's clear access at once
  * (the relation reads the current assignee).
  */
-export async function assignComplaint(db: RequestDb, input: AssignComplaintInput, actorId: string): Promise<Complaint> {
+export async function assignComplaint(ctx: RequestContext, input: AssignComplaintInput): Promise<Complaint> {
+  const actorId = actorOf(ctx);
   const problems = new InputProblems();
-  const complaintId = requireUuid(input.complaintId, 'complaintId');
   const assigneeId = requireUuid(input.assigneeId, 'assigneeId');
   const note = input.note?.trim() || null;
   problems.check('note', note === null || note.length <= 500, 'must be at most 500 characters');
   problems.throwIfAny();
   refuseSelfAssignment(assigneeId, actorId);
-
-  return db.transaction(async (tx) => {
-    // The customer's key first, then the complaint (see lockCustomerKey).
-    const [owner] = await tx.rows<{ customerId: string }>(`SELECT customer_id AS "customerId" FROM complaints WHERE id = $1`, [complaintId]);
-    if (owner) await lockCustomerKey(tx, owner.customerId);
-    const [before] = await tx.rows<Complaint>(`SELECT ${complaintList.columns} FROM complaints k WHERE k.id = $1 FOR UPDATE`, [complaintId]);
-    if (!before) throw notFound('complaint', 'complaintId');
-    // An assignment opens the customer's data to its assignee: none for a restricted or erased customer.
-    problems.check('complaintId', heldStatus(before) === null, 'the customer of this complaint is restricted or erased');
+  return takeStep(ctx, 'assign', input.complaintId, async (before, now, tx) => {
     const [agent] = await tx.rows<{ ok: boolean }>(`SELECT ${ACTIVE_SERVICE_AGENT_SQL('$1', '$2')} AS ok`, [assigneeId, StaffRole.SERVICE]);
     problems.check('assigneeId', agent.ok, 'must be an active service agent');
-    problems.check('complaintId', OPEN_COMPLAINT_STATUSES.includes(before.status), `only a complaint in ${OPEN_COMPLAINT_STATUSES.join(', ')} can be assigned; this one is ${before.status}`);
     problems.check('assigneeId', before.assigneeId !== assigneeId, 'the complaint is already assigned to this agent');
     problems.throwIfAny();
-    const status = before.status === ComplaintStatus.RECEIVED ? ComplaintStatus.ASSIGNED : before.status;
-    const [complaint] = await tx.rows<Complaint>(
-      `UPDATE complaints AS k SET assignee_id = $2, assigned_by = $3, assigned_at = now(), status = $4 WHERE k.id = $1 RETURNING ${complaintList.columns}`,
-      [complaintId, assigneeId, actorId, status],
-    );
+    // Reassigning a complaint under investigation keeps its state; the first assignment moves it to ASSIGNED.
+    const status = before.status === ComplaintStatus.RECEIVED || before.status === ComplaintStatus.ACKNOWLEDGED ? ComplaintStatus.ASSIGNED : before.status;
     const reassigned = before.assigneeId !== null;
-    await addComplaintEvent(tx, {
-      complaintId,
-      customerId: complaint.customerId,
-      status: ComplaintStatus.ASSIGNED,
-      actorId,
-      note: note ?? (reassigned ? 'Reassigned by a manager' : 'Assigned by a manager'),
-    });
-    tx.changed({ entity: 'Complaint', entityId: complaintId, customerId: complaint.customerId, action: 'UPDATE', before: before as never, after: complaint as never });
-    return complaint;
-  });
+    return {
+      set: { assignee_id: assigneeId, assigned_by: actorId, assigned_at: now, status },
+      events: [{ kind: ComplaintEventKind.STATUS, status: ComplaintStatus.ASSIGNED, note: note ?? (reassigned ? 'Reassigned by a manager' : 'Assigned by a manager') }],
+    };
+  }, complaintList.columns);
 }

@@ -31,6 +31,8 @@ const PERSONAL_TABLES: readonly PersonalTable[] = [
   { table: 'contacts', rowsOf: 't.customer_id = $1', clear: [['name', 'name'], ['position', 'position']], remove: true },
   { table: 'transactions', rowsOf: 't.customer_id = $1', clear: [['counterpartyName', 'counterparty_name']] },
   { table: 'complaints', rowsOf: 't.customer_id = $1', clear: [] },
+  // What staff said to and heard from the customer: nothing of it is kept by law.
+  { table: 'contact_logs', rowsOf: 't.customer_id = $1', clear: [], remove: true },
   { table: 'complaint_events', rowsOf: 't.complaint_id IN (SELECT k.id FROM complaints k WHERE k.customer_id = $1)', clear: [] },
 ];
 

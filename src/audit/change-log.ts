@@ -21,7 +21,9 @@ export type AuditedEntity =
   // The erasure flow (schema/erasure): its steps, and the deletion records it leaves.
   | 'ErasureRequest' | 'DeletionRecord'
   // Governance (schema/grant, schema/governance): clear-access grants, incidents, access reviews, partner agreements.
-  | 'ClearAccessGrant' | 'Incident' | 'AccessReviewDecision' | 'PartnerAgreement';
+  | 'ClearAccessGrant' | 'Incident' | 'AccessReviewDecision' | 'PartnerAgreement'
+  // Relationship care (schema/care).
+  | 'ContactLogEntry';
 export type ChangeAction = 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** One changed record, as the service saw it before and after (rows in their GraphQL shape). */

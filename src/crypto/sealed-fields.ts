@@ -79,7 +79,23 @@ export const SEALED_TABLES: Readonly<Record<string, SealedTable>> = {
       ['description', 'description'],
       ['resolution', 'resolution'],
       ['delayReason', 'delay_reason'],
+      // The workflow's free texts (issue 17): staff and customers write numbers and names into them.
+      ['customerRequest', 'customer_request'],
+      ['handlingMeasures', 'handling_measures'],
+      ['investigationCause', 'investigation_cause'],
+      ['investigationCourse', 'investigation_course'],
+      ['investigationResponsibility', 'investigation_responsibility'],
+      ['investigationConclusion', 'investigation_conclusion'],
+      ['investigationCountermeasures', 'investigation_countermeasures'],
+      ['satisfactionComment', 'satisfaction_comment'],
     ]),
+  },
+  // Relationship care (seed 001 三(一)): what was said to the customer, in the staff's words.
+  contact_logs: {
+    table: 'contact_logs',
+    typeName: 'ContactLogEntry',
+    customerOf: (alias) => `${alias}.customer_id`,
+    fields: fields('ContactLogEntry', [['summary', 'summary']]),
   },
   complaint_events: {
     table: 'complaint_events',

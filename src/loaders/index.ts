@@ -1,9 +1,12 @@
 /** The DataLoaders of one request. Created per request: a cache shared between callers leaks. */
 import { selectColumns } from '../db/columns';
-import { Complaint, ComplaintStatus, Customer, StaffMember, type ComplaintEvent, type Contact, type Transaction } from '../db/entities';
+import { Complaint, Customer, StaffMember, type ComplaintEvent, type Contact, type Transaction } from '../db/entities';
 import type { RequestDb } from '../db/pool';
 import { complaintConditions, complaintEventColumns, complaintList } from '../../schema/complaint/complaint.service';
 import type { ComplaintFilter } from '../../schema/complaint/complaint.inputs';
+import { complaintMessageColumns, type ComplaintMessage } from '../../schema/complaint/complaint-message.types';
+import { contactLogColumns } from '../../schema/care/care.service';
+import type { ContactLogEntry } from '../../schema/care/care.types';
 import { contactList } from '../../schema/contact/contact.service';
 import { transactionConditions, transactionList } from '../../schema/transaction/transaction.service';
 import type { TransactionFilter } from '../../schema/transaction/transaction.inputs';
@@ -27,7 +30,22 @@ export function createLoaders(db: RequestDb) {
       columns: complaintEventColumns(),
       parentColumn: 'complaint_id',
       // Events of one transaction share a timestamp: then the workflow order decides.
-      orderBy: `e.occurred_at, array_position(ARRAY[${Object.values(ComplaintStatus).map((s) => `'${s}'`).join(', ')}], e.status), e.id`,
+      orderBy: `e.occurred_at, e.seq`,
+    }),
+    // A customer's contact log, newest first: one statement for every customer of a page.
+    contactLogs: createChildrenLoader<ContactLogEntry>(db, {
+      table: 'contact_logs',
+      alias: 'l',
+      columns: contactLogColumns,
+      parentColumn: 'customer_id',
+      orderBy: `l.contacted_at DESC, l.id`,
+    }),
+    complaintMessages: createChildrenLoader<ComplaintMessage>(db, {
+      table: 'complaint_messages',
+      alias: 'm',
+      columns: complaintMessageColumns,
+      parentColumn: 'complaint_id',
+      orderBy: `m.created_at, m.id`,
     }),
   };
 }

@@ -36,8 +36,15 @@ export interface ComplaintRow {
   id: string; customer_id: string; channel: string; category: string; description: string; urgency: string; severity: string;
   status: string; assignee_id: string | null; received_at: Date; due_at: Date; resolved_at: Date | null; closed_at: Date | null;
   resolution: string | null; delay_reason: string | null; satisfaction: number | null;
+  // The workflow (issue 17): the seeds' fields and the deadlines.
+  customer_request: string | null; reply_channel: string; acknowledged_at: Date | null; interim_due_at: Date; first_progress_at: Date | null;
+  assigned_at: Date | null; handling_measures: string | null; handling_owner_id: string | null; handling_deadline: Date | null;
+  investigation_cause: string | null; investigation_course: string | null; investigation_responsibility: string | null;
+  investigation_conclusion: string | null; investigation_countermeasures: string | null; satisfaction_comment: string | null;
+  delay_explained_at: Date | null; branch: string | null;
 }
-export interface ComplaintEventRow { id: string; complaint_id: string; occurred_at: Date; status: string; actor_id: string | null; note: string | null }
+export interface ComplaintEventRow { id: string; complaint_id: string; occurred_at: Date; status: string; kind: string; actor_id: string | null; note: string | null }
+export interface ContactLogRow { id: string; customer_id: string; contacted_at: Date; method: string; summary: string; staff_id: string; created_at: Date }
 
 export interface Dataset {
   staff: StaffRow[];
@@ -46,6 +53,7 @@ export interface Dataset {
   transactions: TransactionRow[];
   complaints: ComplaintRow[];
   complaintEvents: ComplaintEventRow[];
+  contactLogs: ContactLogRow[];
 }
 
 function personName(rng: Random, gender: Gender): { name: string; pinyin: string } {
@@ -102,7 +110,9 @@ export function generateDataset(options: { customers: number; seed: number; now:
   const staff = generateStaff(rng);
   const sales = staff.filter((s) => s.role === StaffRole.SALES);
   const service = staff.filter((s) => s.role === StaffRole.SERVICE);
-  const data: Dataset = { staff, customers: [], contacts: [], transactions: [], complaints: [], complaintEvents: [] };
+  const data: Dataset = { staff, customers: [], contacts: [], transactions: [], complaints: [], complaintEvents: [], contactLogs: [] };
+  // The workflow's and relationship care's fields come from a stream of their own: the rest of the dataset stays as it was.
+  const extra = new Random(options.seed ^ 0x5eed17);
   const usedIds = new Set<string>();
 
   for (let i = 0; i < options.customers; i++) {
@@ -161,7 +171,8 @@ export function generateDataset(options: { customers: number; seed: number; now:
     }
     data.customers.push(customer);
     addTransactions(rng, data, customer, account, now);
-    if (rng.chance(0.05)) addComplaints(rng, data, customer, service, now);
+    if (rng.chance(0.05)) addComplaints(rng, extra, data, customer, service, now);
+    addContactLogs(extra, data, customer, now);
   }
   return data;
 }
@@ -193,43 +204,95 @@ function addTransactions(rng: Random, data: Dataset, customer: CustomerRow, acco
   }
 }
 
-const WORKFLOW = [ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED, ComplaintStatus.INVESTIGATING, ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED];
+const WORKFLOW = [ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.ASSIGNED, ComplaintStatus.INVESTIGATING, ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED];
+/** The status drawn before the workflow had an ACKNOWLEDGED step, and where it stands in the workflow now. */
+const OLD_STEP: Record<string, number> = { RECEIVED: 0, ASSIGNED: 2, INVESTIGATING: 3, RESOLVED: 4, CLOSED: 5 };
+const HOUR = 3_600_000;
 
-function addComplaints(rng: Random, data: Dataset, customer: CustomerRow, service: StaffRow[], now: number): void {
+function addComplaints(rng: Random, extra: Random, data: Dataset, customer: CustomerRow, service: StaffRow[], now: number): void {
   for (let n = rng.chance(0.8) ? 1 : 2; n > 0; n--) {
     const category = rng.pick(Object.values(ComplaintCategory));
-    const status = rng.weighted([[ComplaintStatus.RECEIVED, 10], [ComplaintStatus.ASSIGNED, 15], [ComplaintStatus.INVESTIGATING, 15], [ComplaintStatus.RESOLVED, 15], [ComplaintStatus.CLOSED, 45]]);
+    const drawn = rng.weighted([[ComplaintStatus.RECEIVED, 10], [ComplaintStatus.ASSIGNED, 15], [ComplaintStatus.INVESTIGATING, 15], [ComplaintStatus.RESOLVED, 15], [ComplaintStatus.CLOSED, 45]]);
     const receivedAt = now - rng.int(0, 60) * DAY - rng.int(0, DAY - 1);
     const dueAt = receivedAt + 7 * DAY;
-    const step = WORKFLOW.indexOf(status);
+    // Every other complaint drawn RECEIVED has been acknowledged since (so both states are in every dataset that has two).
+    const waiting = data.complaints.filter((c) => c.status === ComplaintStatus.RECEIVED || c.status === ComplaintStatus.ACKNOWLEDGED).length;
+    const step = drawn === ComplaintStatus.RECEIVED && waiting % 2 === 1 ? 1 : OLD_STEP[drawn];
+    const status = WORKFLOW[step];
     // Closed complaints take 1–10 days: a few miss the 7-day deadline.
     const closedAt = status === ComplaintStatus.CLOSED ? Math.min(now, receivedAt + rng.int(1, 10) * DAY) : null;
-    const resolvedAt = step >= 3 ? Math.min(now, (closedAt ?? receivedAt + rng.int(1, 6) * DAY) - rng.int(1, 12) * 3_600_000) : null;
+    const resolvedAt = step >= 4 ? Math.min(now, (closedAt ?? receivedAt + rng.int(1, 6) * DAY) - rng.int(1, 12) * 3_600_000) : null;
     let description = rng.pick(zh.COMPLAINT_TEXTS[category]);
     // Free text often carries identifiers: the masking of complaint text must find them.
     if (rng.chance(0.3)) description += `联系电话${customer.phone ?? ''}，请尽快回复。`;
     else if (rng.chance(0.15) && customer.id_number) description += `本人身份证号${customer.id_number}。`;
-    const assignee = step >= 1 ? rng.pick(service) : null;
+    const assignee = step >= 2 ? rng.pick(service) : null;
+    // Drawn from `rng` in the order they always were, so the rest of the dataset stays as it was.
+    const id = rng.uuid();
+    const complaintChannel = rng.pick(Object.values(ComplaintChannel));
+    const urgency = rng.pick(Object.values(ComplaintUrgency));
+    const severity = rng.pick(Object.values(ComplaintSeverity));
+    const satisfaction = status === ComplaintStatus.CLOSED && rng.chance(0.8) ? rng.int(1, 5) : null;
+    const last = closedAt ?? resolvedAt ?? Math.min(now, receivedAt + step * DAY);
+    // The time of each step: received, then evenly to the last step taken.
+    const at = (s: number) => (s === 0 ? receivedAt : receivedAt + Math.floor(((Math.max(last, receivedAt + step * HOUR) - receivedAt) * s) / Math.max(step, 1)));
+    // Past its due time (closed late, or still open after it): most such delays were explained before the due time passed.
+    const late = closedAt !== null ? closedAt > dueAt : now > dueAt;
+    const explained = late && (closedAt !== null || extra.chance(0.7));
+    const replyChannel = complaintChannel === ComplaintChannel.EMAIL || complaintChannel === ComplaintChannel.ONLINE ? 'EMAIL' : 'SMS';
     const complaint: ComplaintRow = {
-      id: rng.uuid(), customer_id: customer.id,
-      channel: rng.pick(Object.values(ComplaintChannel)), category, description,
-      urgency: rng.pick(Object.values(ComplaintUrgency)), severity: rng.pick(Object.values(ComplaintSeverity)),
+      id, customer_id: customer.id, channel: complaintChannel, category, description, urgency, severity,
       status, assignee_id: assignee?.id ?? null, received_at: new Date(receivedAt), due_at: new Date(dueAt),
       resolved_at: resolvedAt === null ? null : new Date(Math.max(resolvedAt, receivedAt + 3_600_000)),
       closed_at: closedAt === null ? null : new Date(Math.max(closedAt, receivedAt + 2 * 3_600_000)),
-      resolution: step >= 3 ? '已核实情况并向客户反馈处理结果。' : null,
-      delay_reason: closedAt !== null && closedAt > dueAt ? '需第三方机构协查，已提前告知客户延期原因。' : null,
-      satisfaction: status === ComplaintStatus.CLOSED && rng.chance(0.8) ? rng.int(1, 5) : null,
+      resolution: step >= 4 ? '已核实情况并向客户反馈处理结果。' : null,
+      delay_reason: explained ? '需第三方机构协查，已提前告知客户延期原因。' : null,
+      satisfaction,
+      customer_request: extra.pick(zh.COMPLAINT_REQUESTS[category]),
+      reply_channel: replyChannel,
+      acknowledged_at: step >= 1 ? new Date(at(1)) : null,
+      interim_due_at: new Date(receivedAt + 48 * HOUR),
+      first_progress_at: step >= 3 ? new Date(at(3)) : null,
+      assigned_at: step >= 2 ? new Date(at(2)) : null,
+      handling_measures: step >= 3 ? extra.pick(zh.HANDLING_MEASURES) : null,
+      handling_owner_id: step >= 3 ? assignee?.id ?? null : null,
+      handling_deadline: step >= 3 ? new Date(dueAt - DAY) : null,
+      investigation_cause: step >= 4 ? extra.pick(zh.INVESTIGATION.cause) : null,
+      investigation_course: step >= 4 ? extra.pick(zh.INVESTIGATION.course) : null,
+      investigation_responsibility: step >= 4 ? extra.pick(zh.INVESTIGATION.responsibility) : null,
+      investigation_conclusion: step >= 4 ? extra.pick(zh.INVESTIGATION.conclusion) : null,
+      investigation_countermeasures: step >= 4 ? extra.pick(zh.INVESTIGATION.countermeasures) : null,
+      satisfaction_comment: satisfaction !== null ? extra.pick(zh.SATISFACTION_COMMENTS) : null,
+      delay_explained_at: explained ? new Date(Math.max(receivedAt + HOUR, dueAt - 12 * HOUR)) : null,
+      branch: assignee?.branch ?? extra.pick(service).branch,
     };
     data.complaints.push(complaint);
-    const last = complaint.closed_at?.getTime() ?? complaint.resolved_at?.getTime() ?? Math.min(now, receivedAt + step * DAY);
+    const event = (occurredAt: number, statusOf: string, kind: string, actor: string | null, note: string | null, eventId = extra.uuid()) =>
+      data.complaintEvents.push({ id: eventId, complaint_id: complaint.id, occurred_at: new Date(occurredAt), status: statusOf, kind, actor_id: actor, note });
     for (let s = 0; s <= step; s++) {
-      const at = s === 0 ? receivedAt : receivedAt + Math.floor(((last - receivedAt) * s) / Math.max(step, 1));
-      data.complaintEvents.push({
-        id: rng.uuid(), complaint_id: complaint.id, occurred_at: new Date(at), status: WORKFLOW[s],
-        actor_id: s === 0 ? null : assignee?.id ?? null,
-        note: s === 0 ? '已受理，已告知客户预计处理时限（7日内）及处理方式。' : null,
-      });
+      event(at(s), WORKFLOW[s], 'STATUS', s === 0 ? null : assignee?.id ?? null,
+        s === 0 ? '已受理。' : s === 1 ? `已告知客户预计处理时限（7日内）及答复方式（${replyChannel === 'EMAIL' ? '电子邮件' : '短信'}）。` : s === 3 ? '已制定处理方案。' : null,
+        s === 1 ? extra.uuid() : rng.uuid());
+      if (s === 1) event(at(1) + 60_000, WORKFLOW[1], 'MESSAGE', null, `Acknowledgement sent by ${replyChannel === 'EMAIL' ? 'e-mail' : 'SMS'}`);
+      if (s === 3 && step === 3 && extra.chance(0.5)) event(Math.min(now, at(3) + DAY), WORKFLOW[3], 'PROGRESS', assignee?.id ?? null, '已联系相关部门，等待回复。');
     }
+    if (complaint.delay_explained_at) event(complaint.delay_explained_at.getTime(), status, 'DELAY', assignee?.id ?? null, complaint.delay_reason);
+    if (satisfaction !== null) event(Math.min(now, (closedAt ?? now) + DAY), status, 'SURVEY', null, `Satisfaction ${satisfaction}/5`);
+  }
+}
+
+/** Relationship care (seed 001 三(一)): most customers have some contacts logged by their relationship manager. */
+function addContactLogs(extra: Random, data: Dataset, customer: CustomerRow, now: number): void {
+  if (customer.status !== CustomerStatus.ACTIVE || !extra.chance(0.7)) return;
+  const span = customer.tier === CustomerTier.KEY ? 45 : 150;
+  for (let n = extra.int(1, 3); n > 0; n--) {
+    const contactedAt = new Date(now - extra.int(1, span) * DAY - extra.int(0, DAY - 1));
+    if (contactedAt.getTime() < customer.created_at.getTime()) continue;
+    let summary = extra.pick(zh.CONTACT_SUMMARIES);
+    if (customer.phone && extra.chance(0.2)) summary += `客户新留联系电话${customer.phone}。`;
+    data.contactLogs.push({
+      id: extra.uuid(), customer_id: customer.id, contacted_at: contactedAt, method: extra.pick(['PHONE', 'EMAIL', 'MEETING', 'VISIT']),
+      summary, staff_id: customer.relationship_manager_id, created_at: contactedAt,
+    });
   }
 }

@@ -39,11 +39,19 @@ const TABLES: Record<keyof Dataset, { table: string; columns: Record<string, str
       id: 'uuid', customer_id: 'uuid', channel: 'text', category: 'text', description: 'text', urgency: 'text', severity: 'text',
       status: 'text', assignee_id: 'uuid', received_at: 'timestamptz', due_at: 'timestamptz', resolved_at: 'timestamptz',
       closed_at: 'timestamptz', resolution: 'text', delay_reason: 'text', satisfaction: 'smallint',
+      customer_request: 'text', reply_channel: 'text', acknowledged_at: 'timestamptz', interim_due_at: 'timestamptz', first_progress_at: 'timestamptz',
+      assigned_at: 'timestamptz', handling_measures: 'text', handling_owner_id: 'uuid', handling_deadline: 'timestamptz', investigation_cause: 'text',
+      investigation_course: 'text', investigation_responsibility: 'text', investigation_conclusion: 'text', investigation_countermeasures: 'text',
+      satisfaction_comment: 'text', delay_explained_at: 'timestamptz', branch: 'text',
     },
   },
   complaintEvents: {
     table: 'complaint_events',
-    columns: { id: 'uuid', complaint_id: 'uuid', occurred_at: 'timestamptz', status: 'text', actor_id: 'uuid', note: 'text' },
+    columns: { id: 'uuid', complaint_id: 'uuid', occurred_at: 'timestamptz', status: 'text', kind: 'text', actor_id: 'uuid', note: 'text' },
+  },
+  contactLogs: {
+    table: 'contact_logs',
+    columns: { id: 'uuid', customer_id: 'uuid', contacted_at: 'timestamptz', method: 'text', summary: 'text', staff_id: 'uuid', created_at: 'timestamptz' },
   },
 };
 
@@ -82,6 +90,7 @@ async function sealDataset(client: PoolClient, keyring: Keyring, data: Dataset):
     transactions: sealedRows('transactions', (row) => String(row.customer_id)),
     complaints: sealedRows('complaints', (row) => String(row.customer_id)),
     complaintEvents: sealedRows('complaintEvents', (row) => customerOfComplaint.get(String(row.complaint_id))!),
+    contactLogs: sealedRows('contactLogs', (row) => String(row.customer_id)),
   };
 }
 
@@ -125,8 +134,8 @@ export async function seedDatabase(pool: Pool, options: SeedOptions): Promise<Se
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('customer-records:seed'))`);
     if (options.reset) {
       // Consents, relationship-manager and erasure requests name customers: a reset demo database starts without them too.
-      // Governance rows (issue 18) hang off customers, staff and complaints: emptied with them.
-      await client.query('TRUNCATE access_review_decisions, alerts, incident_events, incidents, clear_access_grants, deletion_records, erasure_requests, consents, relationship_manager_changes, customer_duplicate_reviews, complaint_events, complaints, transactions, contacts, customers, staff');
+      // Governance rows (issue 18) and complaint messages / contact logs (issue 17) hang off customers, staff and complaints: emptied with them.
+      await client.query('TRUNCATE access_review_decisions, alerts, incident_events, incidents, clear_access_grants, deletion_records, erasure_requests, consents, relationship_manager_changes, customer_duplicate_reviews, contact_logs, complaint_messages, complaint_events, complaints, transactions, contacts, customers, staff');
       await client.query('TRUNCATE keystore.customer_keys');
     } else {
       const { rows } = await client.query<{ n: number }>('SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM staff) AS n');

@@ -83,3 +83,29 @@ export const COMPLAINT_TEXTS: Record<string, readonly string[]> = {
   DIGITAL_CHANNEL: ['手机银行登录频繁失败。', '网银转账页面报错，资金状态不明。'],
   OTHER: ['网点排队时间过长。', '营业时间变更未提前公告。'],
 };
+
+/** What complaining customers ask for (seed 002 第十五条 客户要求), by category. */
+export const COMPLAINT_REQUESTS: Record<string, readonly string[]> = {
+  SERVICE_ATTITUDE: ['要求相关人员道歉并改进服务。', '希望有专人跟进处理。'],
+  FEES: ['要求退还不合理收费。', '要求说明收费依据。'],
+  CARD: ['要求尽快归还卡片或补发新卡。', '要求恢复原信用额度。'],
+  TRANSACTION_DISPUTE: ['要求核查并退回款项。', '要求提供交易明细及处理进度。'],
+  PRODUCT_MISSELLING: ['要求赎回产品并赔偿损失。', '要求书面说明产品风险。'],
+  PRIVACY: ['要求停止推销并说明信息来源。', '要求删除向第三方提供的信息。'],
+  DIGITAL_CHANNEL: ['要求尽快修复并确认资金安全。', '要求说明故障原因。'],
+  OTHER: ['希望改进网点服务安排。', '希望提前公告营业时间变化。'],
+};
+
+/** Handling plans, investigation reports and follow-up comments for the demo timelines. */
+export const HANDLING_MEASURES = ['调取交易流水和监控录像，联系相关部门核实。', '与客户电话沟通了解详情，并请业务部门出具说明。', '核对系统日志，协调科技部门排查。'];
+export const INVESTIGATION = {
+  cause: ['系统参数配置错误。', '员工未按规定流程操作。', '第三方机构处理延迟。', '客户对业务规则理解有误。'],
+  course: ['经调取记录核实，问题发生于受理当日。', '经与经办人员面谈并核对凭证，情况属实。', '经核对系统日志，确认为批处理异常所致。'],
+  responsibility: ['营运部', '网点经办柜员', '科技部', '无责任部门（客户原因）'],
+  conclusion: ['投诉成立。', '投诉部分成立。', '投诉不成立，已向客户解释。'],
+  countermeasures: ['修正配置并增加复核环节。', '组织员工培训，纳入考核。', '优化流程并加强对外告知。'],
+};
+export const SATISFACTION_COMMENTS = ['处理及时，满意。', '结果可以接受。', '处理时间太长。', '问题没有真正解决。', '服务态度很好。'];
+
+/** Relationship-care contact summaries (seed 001 三(一)2: needs, business progress, feedback). */
+export const CONTACT_SUMMARIES = ['电话回访，了解客户近期资金安排。', '拜访客户，介绍新产品并收集反馈。', '邮件发送行业资讯，客户表示感谢。', '面谈沟通续约事宜，客户意向良好。', '回访投诉处理结果，客户表示满意。'];

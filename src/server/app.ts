@@ -17,6 +17,8 @@ import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/verifier';
 import { configureCursorKey } from '../../schema/common/cursor';
+import { buildComplaintReport, isReportMonth } from '../../schema/statistics/complaint-report';
+import { REPORT_READERS } from '../../permissions/statistics';
 import { createTokenSigner } from '../auth/token-issuer';
 import { isDatabaseUnavailable } from '../db/availability';
 import { inputGuardPlugin } from './input-guard';
@@ -284,6 +286,29 @@ export async function createHttpServer(deps: HttpServerDeps) {
       },
     }),
   );
+
+  // The monthly complaint report (issue 17 item 5): managers, with the same bearer tokens as /graphql.
+  app.get('/reports/complaints/:month', async (req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const refuse = (status: number, code: string, message: string) => res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return refuse(401, 'UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+    try {
+      const principal = await verifier(token).catch((error: unknown) => {
+        if (error instanceof AuthenticationError) return error;
+        throw error;
+      });
+      if (principal instanceof AuthenticationError) return refuse(principal.status === 403 ? 403 : 401, principal.status === 403 ? 'FORBIDDEN' : 'UNAUTHENTICATED', principal.reason);
+      if (!REPORT_READERS.includes(principal.role)) return refuse(403, 'FORBIDDEN', `the complaint report is for ${REPORT_READERS.join(', ')}`);
+      const month = String(req.params.month);
+      if (!isReportMonth(month)) return refuse(400, 'BAD_USER_INPUT', 'month must be YYYY-MM');
+      const report = await buildComplaintReport({ rows: async (text, params) => (await pool.query(text, params)).rows }, month, services.clock());
+      res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+      res.type('html').send(report.html);
+    } catch (error) {
+      next(error);
+    }
+  });
 
   // Body-parser and other middleware errors: a JSON error, never Express's HTML page with a stack.
   app.use((error: { status?: number; type?: string }, req: Request, res: Response, next: NextFunction) => {

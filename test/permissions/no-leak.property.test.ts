@@ -653,9 +653,11 @@ describe('no clear L2/L3 value reaches a caller not entitled to it (property)', 
       process.stdout.write(
         `no-leak property: ${RUNS} runs in ${((Date.now() - started) / 1000).toFixed(1)} s; outcomes ${JSON.stringify(Object.fromEntries([...outcomes].sort((a, b) => b[1] - a[1])))}\n`,
       );
-      // The generator must produce plenty of operations that run, not only refusals (about 42% run
-      // since every alias, __typename's included, counts towards the alias ceilings).
-      expect((outcomes.get('OK') ?? 0) / total).toBeGreaterThan(0.33);
+      // The generator must produce plenty of operations that run, not only refusals (about 42% ran
+      // once every alias, __typename's included, counted towards the alias ceilings; about 32% since
+      // issue 17 widened Complaint by some twenty fields — measured 31.3% and 34.0% over 700 runs
+      // with PROPERTY_SEED 1 and 2 — as wider selections meet the alias and size ceilings more often).
+      expect((outcomes.get('OK') ?? 0) / total).toBeGreaterThan(0.27);
     },
     300_000,
   );

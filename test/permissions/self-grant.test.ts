@@ -122,7 +122,8 @@ describe('Self-granted access', () => {
       await sql(`UPDATE complaints SET status = 'RESOLVED', resolved_at = now() WHERE id = $1`, [complaintId]);
       expect(await read(otherAgent.id)).toEqual(masked);
       const again = await server.gql<any>(ASSIGN, { role: 'manager', sub: manager.id, variables: { input: { complaintId, assigneeId: agent.id } } });
-      expect(again.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'complaintId' });
+      // The workflow's typed refusal, naming the state it is in and the states assignment is taken from.
+      expect(again.body.errors![0].extensions).toMatchObject({ code: 'STEP_NOT_ALLOWED', field: 'input.complaintId', step: 'assign', status: 'RESOLVED' });
 
       const history = await sql(`SELECT principal_sub, action FROM audit_changes WHERE entity = 'Complaint' AND entity_id = $1 ORDER BY seq`, [complaintId]);
       expect(history.map((h) => `${h.action}:${h.principal_sub}`)).toEqual([`CREATE:${agent.id}`, `UPDATE:${manager.id}`, `UPDATE:${manager.id}`]);

@@ -85,7 +85,7 @@ describe('Seed data', () => {
     const share = rows[0].customers / TEST_SEED.customers;
     expect(share).toBeGreaterThan(0.02);
     expect(share).toBeLessThan(0.1);
-    expect([...rows[0].statuses].sort()).toEqual(['ASSIGNED', 'CLOSED', 'INVESTIGATING', 'RECEIVED', 'RESOLVED']);
+    expect([...rows[0].statuses].sort()).toEqual(['ACKNOWLEDGED', 'ASSIGNED', 'CLOSED', 'INVESTIGATING', 'RECEIVED', 'RESOLVED']);
     expect(rows[0].overdue).toBeGreaterThan(0);
     expect(withIdentifiers).toBeGreaterThan(0);
   });

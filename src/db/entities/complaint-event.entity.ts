@@ -4,12 +4,13 @@ import { Complaint } from './complaint.entity';
 import { StaffMember } from './staff-member.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { SealedColumns } from './sealed-columns';
-import { ComplaintStatus, sqlEnumList } from './enums';
+import { ComplaintEventKind, ComplaintStatus, sqlEnumList } from './enums';
 
 @ObjectType('ComplaintEvent')
 @Entity({ name: 'complaint_events' })
 @SealedColumns('complaint_events')
 @Check('complaint_events_status_check', `status IN ${sqlEnumList(ComplaintStatus)}`)
+@Check('complaint_events_kind_check', `kind IN ${sqlEnumList(ComplaintEventKind)}`)
 @Index('complaint_events_complaint_idx', ['complaintId', 'occurredAt'])
 @Index('complaint_events_actor_idx', ['actorId'])
 export class ComplaintEvent {
@@ -31,6 +32,14 @@ export class ComplaintEvent {
   @Field(() => ComplaintStatus)
   @Column({ type: 'text' })
   status!: ComplaintStatus;
+
+  @Field(() => ComplaintEventKind)
+  @Column({ type: 'text', default: ComplaintEventKind.STATUS })
+  kind!: ComplaintEventKind;
+
+  /** Order of entries written at one instant. */
+  @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS', select: false })
+  seq!: string;
 
   @Column({ name: 'actor_id', type: 'uuid', nullable: true })
   actorId!: string | null;

@@ -37,7 +37,7 @@ export enum ComplaintUrgency { LOW = 'LOW', NORMAL = 'NORMAL', HIGH = 'HIGH', UR
 export enum ComplaintSeverity { MINOR = 'MINOR', MODERATE = 'MODERATE', MAJOR = 'MAJOR', CRITICAL = 'CRITICAL' }
 /** The complaint workflow, in order; CLOSED is final (seed 002 art. 26: within 7 days). */
 export enum ComplaintStatus {
-  RECEIVED = 'RECEIVED', ASSIGNED = 'ASSIGNED', INVESTIGATING = 'INVESTIGATING',
+  RECEIVED = 'RECEIVED', ACKNOWLEDGED = 'ACKNOWLEDGED', ASSIGNED = 'ASSIGNED', INVESTIGATING = 'INVESTIGATING',
   RESOLVED = 'RESOLVED', CLOSED = 'CLOSED',
 }
 
@@ -65,6 +65,25 @@ registerEnumType(ComplaintCategory, { name: 'ComplaintCategory' });
 registerEnumType(ComplaintUrgency, { name: 'ComplaintUrgency' });
 registerEnumType(ComplaintSeverity, { name: 'ComplaintSeverity' });
 registerEnumType(ComplaintStatus, { name: 'ComplaintStatus' });
+
+/** What a timeline entry records: a change of status, or a step that keeps it. */
+export enum ComplaintEventKind {
+  STATUS = 'STATUS', PROGRESS = 'PROGRESS', DELAY = 'DELAY', ESCALATED = 'ESCALATED', REOPENED = 'REOPENED', SURVEY = 'SURVEY', MESSAGE = 'MESSAGE',
+}
+registerEnumType(ComplaintEventKind, { name: 'ComplaintEventKind', description: 'STATUS: the complaint entered `status`; the others keep it (MESSAGE: a message to the customer sent or failed)' });
+
+/** How the customer is answered. */
+export enum ComplaintReplyChannel { EMAIL = 'EMAIL', SMS = 'SMS' }
+registerEnumType(ComplaintReplyChannel, { name: 'ComplaintReplyChannel' });
+
+export enum ComplaintMessageKind { ACKNOWLEDGEMENT = 'ACKNOWLEDGEMENT', PROGRESS = 'PROGRESS', DELAY = 'DELAY', RESULT = 'RESULT' }
+registerEnumType(ComplaintMessageKind, { name: 'ComplaintMessageKind' });
+
+export enum ComplaintMessageStatus { PENDING = 'PENDING', SENT = 'SENT', FAILED = 'FAILED', CANCELLED = 'CANCELLED' }
+registerEnumType(ComplaintMessageStatus, {
+  name: 'ComplaintMessageStatus',
+  valuesConfig: { FAILED: { description: 'Given up after the last retry' }, CANCELLED: { description: 'Not sent: the customer has no address for the channel, or is restricted or erased' } },
+});
 
 /** SQL list for a CHECK constraint: ('A', 'B'). */
 export function sqlEnumList(values: Record<string, string>): string {
