@@ -7,7 +7,7 @@
  * (第二十六条), with delays explained, a follow-up survey, reopening and escalation. Enforced by
  * schema/complaint/workflow.service.ts, shown in docs/policy.md.
  */
-import type { Role } from '../src/auth/principal';
+import type { Role } from './vocabulary';
 import type { Relation } from './vocabulary';
 
 export const COMPLAINT_STATES = ['RECEIVED', 'ACKNOWLEDGED', 'ASSIGNED', 'INVESTIGATING', 'RESOLVED', 'CLOSED'] as const;

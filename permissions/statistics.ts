@@ -6,7 +6,7 @@
  * cell counting fewer than `minimumCustomers` customers is suppressed, with one more cell when a
  * single one would be (so a cell cannot be recovered from the others within one answer).
  */
-import type { Role } from '../src/auth/principal';
+import type { Role } from './vocabulary';
 
 export const COMPLAINT_DIMENSIONS = ['MONTH', 'CATEGORY', 'CHANNEL', 'STATUS', 'BRANCH'] as const;
 export type ComplaintDimension = (typeof COMPLAINT_DIMENSIONS)[number];

@@ -209,7 +209,11 @@ describe('Customer messages: outbox and delivery', () => {
 
     // No phone: the message is cancelled, not retried forever.
     await server.db.pool.query(`UPDATE customers SET phone_sealed = NULL, phone_masked = NULL, phone_bidx = NULL WHERE id = $1`, [customer.id]);
-    const [{ id }] = await sql(`INSERT INTO complaint_messages (complaint_id, customer_id, kind, channel, created_at, next_attempt_at) VALUES ($1, $2, 'PROGRESS', 'SMS', now(), now()) RETURNING id`, [k.id, customer.id]);
+    // Due a second ago: PostgreSQL's now() has microseconds, a JS Date only milliseconds — "due now" could be later than the worker's now.
+    const [{ id }] = await sql(
+      `INSERT INTO complaint_messages (complaint_id, customer_id, kind, channel, created_at, next_attempt_at) VALUES ($1, $2, 'PROGRESS', 'SMS', now(), now() - interval '1 second') RETURNING id`,
+      [k.id, customer.id],
+    );
     const report = await deliverDueMessages({ pool: server.pool, channels, now: new Date() });
     expect(report.cancelled).toBe(1);
     const [cancelled] = await sql(`SELECT status, last_error FROM complaint_messages WHERE id = $1`, [id]);
