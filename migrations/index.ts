@@ -16,6 +16,7 @@ import { ClearAccessGrants1795520000000 } from './1795520000000-ClearAccessGrant
 import { Incidents1795520100000 } from './1795520100000-Incidents';
 import { PartnerGovernance1795520200000 } from './1795520200000-PartnerGovernance';
 import { AccessReviews1795520300000 } from './1795520300000-AccessReviews';
+import { GrantTextsSealed1795520800000 } from './1795520800000-GrantTextsSealed';
 import { SqlMasks1795530100000 } from './1795530100000-SqlMasks';
 
 // TypeORM's own type for migration classes is Function.
@@ -24,5 +25,5 @@ export const MIGRATIONS: Function[] = [
   Initial1767225600000, AuditRegister1795334400000, Partners1795420800000, StaffIdentity1795507200000, RelationshipManagerChanges1795507300000,
   ConsentIntegrity1795507400000, Probes1795507500000, DuplicateReviews1795507600000, Breadth1795507700000, SealedFields1795507800000,
   Erasure1795507900000, ComplaintWorkflow1795510000000, ContactLog1795510100000, ClearAccessGrants1795520000000, Incidents1795520100000,
-  PartnerGovernance1795520200000, AccessReviews1795520300000, SqlMasks1795530100000,
+  PartnerGovernance1795520200000, AccessReviews1795520300000, GrantTextsSealed1795520800000, SqlMasks1795530100000,
 ];

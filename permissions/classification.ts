@@ -360,7 +360,8 @@ export const CLASSIFICATION: Readonly<Record<string, Readonly<Record<string, Fie
     recipients: { level: 'INTERNAL', listEstimate: 10 }, raisedAt: INTERNAL, deliveredAt: INTERNAL, deliveryAttempts: INTERNAL, lastDeliveryError: INTERNAL,
   },
   PartnerTermination: { partnerId: INTERNAL, tokensRevoked: INTERNAL, consentsEnded: INTERNAL },
-  IncidentEvent: { at: INTERNAL, kind: INTERNAL, actor: INTERNAL, detail: INTERNAL },
+  // Its note (close note, notification reference) is staff free text like the incident's summary: classified and masked as it is.
+  IncidentEvent: { at: INTERNAL, kind: INTERNAL, actor: INTERNAL, detail: INTERNAL, note: { level: 'L1', mask: 'freeText' } },
   // Ids, archive numbers, counts and times from the register: whom to notify, never what they hold.
   AffectedCustomer: { customerId: INTERNAL, archiveNumber: INTERNAL, receivedClear: INTERNAL, requests: INTERNAL, firstAt: INTERNAL, lastAt: INTERNAL },
   IncidentNotificationList: { incidentId: INTERNAL, customers: { level: 'INTERNAL', listEstimate: 100 }, csv: INTERNAL },

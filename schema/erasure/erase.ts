@@ -9,6 +9,7 @@
 import type { TransactionDb } from '../../src/db/pool';
 import { destroyCustomerKeys } from '../../src/crypto/erasure-keys';
 import { SEALED_TABLES } from '../../src/crypto/sealed-fields';
+import { lockCustomerKey, sealFor } from '../../src/crypto/sealed-writes';
 
 /** A table holding a customer's personal data: its rows of this customer, and the personal columns that are not sealed. */
 interface PersonalTable {
@@ -34,6 +35,8 @@ const PERSONAL_TABLES: readonly PersonalTable[] = [
   // What staff said to and heard from the customer: nothing of it is kept by law.
   { table: 'contact_logs', rowsOf: 't.customer_id = $1', clear: [], remove: true },
   { table: 'complaint_events', rowsOf: 't.complaint_id IN (SELECT k.id FROM complaints k WHERE k.customer_id = $1)', clear: [] },
+  // Break-glass grants on the customer: the record of who saw them clear stays (ids, fields, times), its free texts go.
+  { table: 'clear_access_grants', rowsOf: 't.customer_id = $1', clear: [] },
 ];
 
 /** Staff free texts about the customer (masked on reads, but a name can be in them): replaced, the records stay. */
@@ -103,12 +106,18 @@ export async function revokeConsentsOf(tx: TransactionDb, customerId: string, no
  * nobody reads the person's data clear, not even under legal_hold with a grant approved before).
  */
 export async function revokeGrantsOn(tx: TransactionDb, customerId: string, now: Date, actor: string, reason: string): Promise<void> {
+  // The revoke reason is sealed like the grant's other texts (under the customer's key, taken before the rows).
+  const dataKey = await lockCustomerKey(tx, customerId);
   const revoked = await tx.rows<{ id: string }>(
-    `UPDATE clear_access_grants AS g SET status = 'REVOKED', revoked_at = $2, revoked_by = $3, revoke_reason = $4
+    `UPDATE clear_access_grants AS g SET status = 'REVOKED', revoked_at = $2, revoked_by = $3
      WHERE g.customer_id = $1 AND g.status = 'APPROVED' AND g.expires_at > $2 RETURNING g.id`,
-    [customerId, now, actor, reason],
+    [customerId, now, actor],
   );
   for (const grant of revoked) {
+    if (dataKey) {
+      const sealed = await sealFor(tx, 'clear_access_grants', grant.id, customerId, { revokeReason: reason }, dataKey);
+      await tx.exec(`UPDATE clear_access_grants SET revoke_reason_sealed = $2, revoke_reason_masked = $3 WHERE id = $1`, [grant.id, sealed.revoke_reason_sealed, sealed.revoke_reason_masked]);
+    }
     tx.changed({ entity: 'ClearAccessGrant', entityId: grant.id, customerId, action: 'UPDATE', before: { status: 'APPROVED' }, after: { status: 'REVOKED', revokedAt: now, revokedBy: actor }, reason });
   }
 }

@@ -166,7 +166,7 @@ export function recordIncidentNotified(ctx: RequestContext, id: string, referenc
     if (incident.status !== IncidentStatus.CONTAINED) throw badUserInput('id', `the incident is ${incident.status.toLowerCase()}: customers are notified of a contained incident`);
     const now = nowOf(ctx);
     const affected = await affectedCustomers(tx, incident.principalKind as PrincipalKind, incident.principalRef!, incident.windowFrom!, incident.windowTo!);
-    await addIncidentEvent(tx, incident.id, now, 'CUSTOMERS_NOTIFIED', handler, { customers: affected.length, reference: ref });
+    await addIncidentEvent(tx, incident.id, now, 'CUSTOMERS_NOTIFIED', handler, { customers: affected.length }, ref);
     return update(tx, incident, { status: IncidentStatus.NOTIFIED, notified_at: now });
   });
 }
@@ -180,7 +180,7 @@ export function closeIncident(ctx: RequestContext, id: string, note: string): Pr
     const incident = await lockIncident(tx, id);
     if (incident.status === IncidentStatus.CLOSED) throw badUserInput('id', 'the incident is closed already');
     const now = nowOf(ctx);
-    await addIncidentEvent(tx, incident.id, now, 'CLOSED', handler, { note: why });
+    await addIncidentEvent(tx, incident.id, now, 'CLOSED', handler, {}, why);
     return update(tx, incident, { status: IncidentStatus.CLOSED, closed_at: now });
   });
 }
@@ -190,7 +190,7 @@ export function listIncidents(ctx: RequestContext, status: IncidentStatus | null
 }
 
 export async function incidentTimeline(ctx: RequestContext, incidentId: string): Promise<IncidentEvent[]> {
-  const rows = await ctx.db.rows<{ at: Date; kind: string; actor: string | null; detail: unknown }>(`SELECT at, kind, actor, detail FROM incident_events WHERE incident_id = $1 ORDER BY id`, [incidentId]);
+  const rows = await ctx.db.rows<{ at: Date; kind: string; actor: string | null; detail: unknown; note: string | null }>(`SELECT at, kind, actor, detail, note FROM incident_events WHERE incident_id = $1 ORDER BY id`, [incidentId]);
   return rows.map((r) => ({ ...r, detail: JSON.stringify(r.detail) }));
 }
 

@@ -7,7 +7,7 @@ registerEnumType(IncidentStatus, { name: 'IncidentStatus', description: 'TRIAGE 
 export enum IncidentPrincipalKind { STAFF = 'STAFF', PARTNER = 'PARTNER', TOKEN = 'TOKEN' }
 registerEnumType(IncidentPrincipalKind, { name: 'IncidentPrincipalKind', description: 'A staff member (id or username), a partner (id) or one partner token (id)' });
 
-@ObjectType({ description: 'One step of an incident: what happened, when, by whom (ids and counts only)' })
+@ObjectType({ description: 'One step of an incident: what happened, when, by whom (ids and counts), and its note (close note, notification reference)' })
 export class IncidentEvent {
   @Field(() => Date)
   at!: Date;
@@ -20,6 +20,9 @@ export class IncidentEvent {
 
   @Field(() => String, { description: 'JSON: ids and counts' })
   detail!: string;
+
+  @Field(() => String, { nullable: true, description: 'The step’s free text: the close note (CLOSED), the notification reference (CUSTOMERS_NOTIFIED); masked like the summary' })
+  note!: string | null;
 }
 
 @ObjectType({ description: 'A security incident about one principal and a time window' })

@@ -7,9 +7,12 @@
  * GRANT, permissions/engine/relations.ts), never here; no answer of these mutations carries customer
  * data. Each step is one transaction with its change history.
  */
+import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../src/context';
 import { systemClock } from '../../src/clock';
 import type { SqlRunner, TransactionDb } from '../../src/db/pool';
+import { sealedSelectList } from '../../src/crypto/sealed-rows';
+import { lockCustomerKey, sealFor } from '../../src/crypto/sealed-writes';
 import { raiseAlert } from '../../src/governance/alerts';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import { forbidden } from '../../permissions/engine/errors';
@@ -25,10 +28,38 @@ import { ClearAccessGrantStatus, EmergencyReviewOutcome, type ClearAccessGrant, 
 
 type GrantRow = Omit<ClearAccessGrant, 'inForce' | 'valuesReleased'>;
 
-const grantColumns = `g.id, g.grantee_id AS "granteeId", g.customer_id AS "customerId", g.fields, g.purpose, g.reason, g.minutes, g.emergency,
-  g.status, g.requested_at AS "requestedAt", g.decided_by AS "decidedBy", g.decided_at AS "decidedAt", g.decision_note AS "decisionNote",
-  g.starts_at AS "startsAt", g.expires_at AS "expiresAt", g.revoked_by AS "revokedBy", g.revoked_at AS "revokedAt", g.revoke_reason AS "revokeReason",
-  g.reviewed_by AS "reviewedBy", g.reviewed_at AS "reviewedAt", g.review_outcome AS "reviewOutcome", g.review_note AS "reviewNote"`;
+// The free texts (reason, decision, revoke and review notes) are sealed under the customer's data key (src/crypto/sealed-fields.ts).
+const grantColumns = [
+  `g.id, g.grantee_id AS "granteeId", g.customer_id AS "customerId", g.fields, g.purpose, g.minutes, g.emergency,
+  g.status, g.requested_at AS "requestedAt", g.decided_by AS "decidedBy", g.decided_at AS "decidedAt",
+  g.starts_at AS "startsAt", g.expires_at AS "expiresAt", g.revoked_by AS "revokedBy", g.revoked_at AS "revokedAt",
+  g.reviewed_by AS "reviewedBy", g.reviewed_at AS "reviewedAt", g.review_outcome AS "reviewOutcome"`,
+  ...sealedSelectList('clear_access_grants', 'g', null),
+].join(', ');
+
+/** Column → property of the grant's sealed free texts. */
+const SEALED_TEXTS: Readonly<Record<string, 'reason' | 'decisionNote' | 'reviewNote' | 'revokeReason'>> = {
+  reason: 'reason', decision_note: 'decisionNote', review_note: 'reviewNote', revoke_reason: 'revokeReason',
+};
+
+/**
+ * `set` with its free texts replaced by their sealed columns (ciphertext, masked form) for one grant.
+ * `dataKey` null: the customer was erased (key destroyed) — nothing about them is written any more, the texts stay empty.
+ */
+async function sealTexts(tx: SqlRunner, grantId: string, customerId: string, dataKey: Buffer | null, set: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const plain: Record<string, unknown> = {};
+  const texts: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(set)) {
+    if (SEALED_TEXTS[column]) texts[SEALED_TEXTS[column]] = value;
+    else plain[column] = value;
+  }
+  if (Object.keys(texts).length === 0) return plain;
+  if (!dataKey) {
+    for (const column of Object.keys(SEALED_TEXTS)) if (SEALED_TEXTS[column] in texts) Object.assign(plain, { [`${column}_sealed`]: null, [`${column}_masked`]: null });
+    return plain;
+  }
+  return { ...plain, ...(await sealFor(tx, 'clear_access_grants', grantId, customerId, texts, dataKey)) };
+}
 
 const grantList: ListSpec = { list: 'clearAccessGrants', table: 'clear_access_grants', alias: 'g', columns: grantColumns };
 
@@ -95,10 +126,13 @@ async function requireCustomer(tx: SqlRunner, customerId: string): Promise<void>
 
 async function insertGrant(tx: TransactionDb, values: { granteeId: string; customerId: string; fields: string[]; purpose: string; reason: string; minutes: number; emergency: boolean; now: Date }): Promise<GrantRow> {
   const { granteeId, customerId, fields, purpose, reason, minutes, emergency, now } = values;
+  const id = randomUUID();
+  const sealed = await sealFor(tx, 'clear_access_grants', id, customerId, { reason });
   const [row] = await tx.rows<GrantRow>(
-    `INSERT INTO clear_access_grants AS g (grantee_id, customer_id, fields, purpose, reason, minutes, emergency, status, requested_at, starts_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${grantColumns}`,
-    [granteeId, customerId, fields, purpose, reason, minutes, emergency, emergency ? 'APPROVED' : 'PENDING', now, emergency ? now : null, emergency ? new Date(now.getTime() + minutes * 60_000) : null],
+    `INSERT INTO clear_access_grants AS g (id, grantee_id, customer_id, fields, purpose, reason_sealed, reason_masked, minutes, emergency, status, requested_at, starts_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${grantColumns}`,
+    [id, granteeId, customerId, fields, purpose, sealed.reason_sealed, sealed.reason_masked, minutes, emergency, emergency ? 'APPROVED' : 'PENDING', now, emergency ? now : null,
+      emergency ? new Date(now.getTime() + minutes * 60_000) : null],
   );
   tx.changed({ entity: 'ClearAccessGrant', entityId: row.id, customerId: row.customerId, action: 'CREATE', before: null, after: row as never });
   return row;
@@ -163,13 +197,25 @@ export function openEmergencyClearAccess(ctx: RequestContext, input: EmergencyCl
   });
 }
 
-async function lockGrant(tx: TransactionDb, id: string): Promise<GrantRow> {
-  const [grant] = await tx.rows<GrantRow>(`SELECT ${grantColumns} FROM clear_access_grants g WHERE g.id = $1 FOR UPDATE`, [requireUuid(id, 'id')]);
-  if (!grant) throw notFound('clear-access grant');
-  return grant;
+interface LockedGrant {
+  grant: GrantRow;
+  /** The customer's data key (share-locked), null once erased. */
+  dataKey: Buffer | null;
 }
 
-async function update(tx: TransactionDb, before: GrantRow, set: Record<string, unknown>, reason?: string): Promise<GrantRow> {
+/** The grant, locked for update — after its customer's key (the order a data-key rotation locks in: key, then rows). */
+async function lockGrant(tx: TransactionDb, id: string): Promise<LockedGrant> {
+  const grantId = requireUuid(id, 'id');
+  const [owner] = await tx.rows<{ customerId: string }>(`SELECT customer_id AS "customerId" FROM clear_access_grants WHERE id = $1`, [grantId]);
+  if (!owner) throw notFound('clear-access grant');
+  const dataKey = await lockCustomerKey(tx, owner.customerId);
+  const [grant] = await tx.rows<GrantRow>(`SELECT ${grantColumns} FROM clear_access_grants g WHERE g.id = $1 FOR UPDATE`, [grantId]);
+  if (!grant) throw notFound('clear-access grant');
+  return { grant, dataKey };
+}
+
+async function update(tx: TransactionDb, { grant: before, dataKey }: LockedGrant, values: Record<string, unknown>, reason?: string): Promise<GrantRow> {
+  const set = await sealTexts(tx, before.id, before.customerId, dataKey, values);
   const columns = Object.keys(set);
   const [after] = await tx.rows<GrantRow>(
     `UPDATE clear_access_grants AS g SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE g.id = $1 RETURNING ${grantColumns}`,
@@ -193,11 +239,12 @@ export function decideClearAccess(ctx: RequestContext, id: string, approve: bool
   problems.throwIfAny();
   return ctx.db.transaction(async (tx) => {
     const caller = await requireCaller(tx, ctx);
-    const grant = await lockGrant(tx, id);
+    const locked = await lockGrant(tx, id);
+    const { grant } = locked;
     requireApprover(caller, grant);
     const now = nowOf(ctx);
     requirePending(grant, now);
-    if (!approve) return update(tx, grant, { status: ClearAccessGrantStatus.REJECTED, decided_by: caller.id, decided_at: now, decision_note: decisionNote });
+    if (!approve) return update(tx, locked, { status: ClearAccessGrantStatus.REJECTED, decided_by: caller.id, decided_at: now, decision_note: decisionNote });
     // The grantee must still be served in a role that may hold the grant: a request left pending by a
     // member since deactivated (an incident, a review) or moved to another role would open on their return.
     // FOR SHARE: an approval waits for a deactivation under way (and then finds the member inactive); a later one waits for it (and revokes what it approved).
@@ -207,7 +254,7 @@ export function decideClearAccess(ctx: RequestContext, id: string, approve: bool
       throw badUserInput('id', 'the customer of this request is no longer served: reject it');
     });
     const expires = new Date(now.getTime() + Math.min(grant.minutes, CLEAR_ACCESS_GRANTS.maxMinutes) * 60_000);
-    return update(tx, grant, { status: ClearAccessGrantStatus.APPROVED, decided_by: caller.id, decided_at: now, decision_note: decisionNote, starts_at: now, expires_at: expires });
+    return update(tx, locked, { status: ClearAccessGrantStatus.APPROVED, decided_by: caller.id, decided_at: now, decision_note: decisionNote, starts_at: now, expires_at: expires });
   });
 }
 
@@ -215,10 +262,11 @@ export function decideClearAccess(ctx: RequestContext, id: string, approve: bool
 export function cancelClearAccess(ctx: RequestContext, id: string): Promise<GrantRow> {
   return ctx.db.transaction(async (tx) => {
     const caller = await requireCaller(tx, ctx);
-    const grant = await lockGrant(tx, id);
+    const locked = await lockGrant(tx, id);
+    const { grant } = locked;
     if (grant.granteeId !== caller.id) throw forbidden('only the requester may cancel a request', ['id'], { reason: 'NOT_REQUESTER' });
     requirePending(grant, nowOf(ctx));
-    return update(tx, grant, { status: ClearAccessGrantStatus.CANCELLED });
+    return update(tx, locked, { status: ClearAccessGrantStatus.CANCELLED });
   });
 }
 
@@ -229,17 +277,27 @@ export function revokeClearAccess(ctx: RequestContext, id: string, reason: strin
   problems.throwIfAny();
   return ctx.db.transaction(async (tx) => {
     const caller = await requireCaller(tx, ctx);
-    const grant = await lockGrant(tx, id);
+    const locked = await lockGrant(tx, id);
+    const { grant } = locked;
     if (grant.granteeId !== caller.id && !mayApprove(caller)) throw forbidden(`role ${caller.role} may not revoke a clear-access grant`, ['id'], { reason: 'ROLE' });
     if (grant.status !== ClearAccessGrantStatus.APPROVED) throw badUserInput('id', `the grant is ${grant.status.toLowerCase()}: only an approved grant can be revoked`);
-    return update(tx, grant, { status: ClearAccessGrantStatus.REVOKED, revoked_by: caller.id, revoked_at: nowOf(ctx), revoke_reason: why }, why);
+    return update(tx, locked, { status: ClearAccessGrantStatus.REVOKED, revoked_by: caller.id, revoked_at: nowOf(ctx), revoke_reason: why }, why);
   });
 }
 
 /** Revokes every approved grant of a member at once (incident response, access review); returns their ids. */
 export async function revokeGrantsOf(tx: TransactionDb, granteeId: string, by: string | null, reason: string, now: Date): Promise<string[]> {
-  const grants = await tx.rows<GrantRow>(`SELECT ${grantColumns} FROM clear_access_grants g WHERE g.grantee_id = $1 AND g.status = 'APPROVED' AND g.expires_at > $2 FOR UPDATE`, [granteeId, now]);
-  for (const grant of grants) await update(tx, grant, { status: ClearAccessGrantStatus.REVOKED, revoked_by: by, revoked_at: now, revoke_reason: reason }, reason);
+  const inForce = `g.grantee_id = $1 AND g.status = 'APPROVED' AND g.expires_at > $2`;
+  // Their customers' keys first (the revoke reason is sealed under each), then the grants: the order a key rotation locks in.
+  const customers = await tx.rows<{ customerId: string }>(`SELECT DISTINCT g.customer_id AS "customerId" FROM clear_access_grants g WHERE ${inForce} ORDER BY 1`, [granteeId, now]);
+  const keys = new Map<string, Buffer | null>();
+  for (const { customerId } of customers) keys.set(customerId, await lockCustomerKey(tx, customerId));
+  const grants = await tx.rows<GrantRow>(`SELECT ${grantColumns} FROM clear_access_grants g WHERE ${inForce} FOR UPDATE`, [granteeId, now]);
+  for (const grant of grants) {
+    // A grant approved since the keys were read (its customer's key not taken): its key now.
+    const dataKey = keys.has(grant.customerId) ? keys.get(grant.customerId)! : await lockCustomerKey(tx, grant.customerId);
+    await update(tx, { grant, dataKey }, { status: ClearAccessGrantStatus.REVOKED, revoked_by: by, revoked_at: now, revoke_reason: reason }, reason);
+  }
   return grants.map((g) => g.id);
 }
 
@@ -250,13 +308,14 @@ export function reviewEmergencyClearAccess(ctx: RequestContext, id: string, outc
   problems.throwIfAny();
   return ctx.db.transaction(async (tx) => {
     const caller = await requireCaller(tx, ctx);
-    const grant = await lockGrant(tx, id);
+    const locked = await lockGrant(tx, id);
+    const { grant } = locked;
     requireApprover(caller, grant);
     if (!grant.emergency) throw badUserInput('id', 'only an emergency grant is reviewed: an ordinary one was approved before use');
     if (grant.reviewedAt) throw badUserInput('id', 'the emergency grant was reviewed already');
     const now = nowOf(ctx);
     const end = outcome === EmergencyReviewOutcome.NOT_JUSTIFIED && inForce(grant, now) ? { status: ClearAccessGrantStatus.REVOKED, revoked_by: caller.id, revoked_at: now, revoke_reason: reviewNote } : {};
-    return update(tx, grant, { reviewed_by: caller.id, reviewed_at: now, review_outcome: outcome, review_note: reviewNote, ...end });
+    return update(tx, locked, { reviewed_by: caller.id, reviewed_at: now, review_outcome: outcome, review_note: reviewNote, ...end });
   });
 }
 

@@ -32,6 +32,7 @@ const ROWS_OF_CUSTOMERS: Record<string, string> = {
   transactions: 't.customer_id = ANY($1::uuid[])',
   complaints: 't.customer_id = ANY($1::uuid[])',
   contact_logs: 't.customer_id = ANY($1::uuid[])',
+  clear_access_grants: 't.customer_id = ANY($1::uuid[])',
   complaint_events: 't.complaint_id IN (SELECT sc.id FROM complaints sc WHERE sc.customer_id = ANY($1::uuid[]))',
 };
 for (const table of Object.keys(SEALED_TABLES)) if (!ROWS_OF_CUSTOMERS[table]) throw new Error(`restore-keys.ts: no customer-rows condition for sealed table ${table}`);

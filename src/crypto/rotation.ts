@@ -294,6 +294,7 @@ const CUSTOMER_ROWS: Record<string, string> = {
   transactions: 't.customer_id = $1',
   complaints: 't.customer_id = $1',
   contact_logs: 't.customer_id = $1',
+  clear_access_grants: 't.customer_id = $1',
   complaint_events: 't.complaint_id IN (SELECT sc.id FROM complaints sc WHERE sc.customer_id = $1)',
 };
 for (const table of Object.keys(SEALED_TABLES)) if (!CUSTOMER_ROWS[table]) throw new Error(`rotation.ts: no customer-rows condition for sealed table ${table}`);

@@ -103,6 +103,19 @@ export const SEALED_TABLES: Readonly<Record<string, SealedTable>> = {
     customerOf: (alias) => `(SELECT sc.customer_id FROM complaints sc WHERE sc.id = ${alias}.complaint_id)`,
     fields: fields('ComplaintEvent', [['note', 'note']]),
   },
+  // Break-glass grants (issue 18): why a manager wanted one customer's data clear, and what the approvers
+  // said about it — staff write the customer's name there (security review; a NOT_JUSTIFIED review's note is also the revoke reason).
+  clear_access_grants: {
+    table: 'clear_access_grants',
+    typeName: 'ClearAccessGrant',
+    customerOf: (alias) => `${alias}.customer_id`,
+    fields: fields('ClearAccessGrant', [
+      ['reason', 'reason'],
+      ['decisionNote', 'decision_note'],
+      ['reviewNote', 'review_note'],
+      ['revokeReason', 'revoke_reason'],
+    ]),
+  },
 };
 
 export function sealedField(table: string, property: string): SealedField | undefined {

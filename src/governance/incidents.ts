@@ -9,8 +9,12 @@ import type { SqlRunner } from '../db/pool';
 export type PrincipalKind = 'STAFF' | 'PARTNER' | 'TOKEN';
 export type IncidentEventKind = 'OPENED_FOR_TRIAGE' | 'DECLARED' | 'CONTAINED' | 'AFFECTED_LISTED' | 'NOTIFICATION_EXPORTED' | 'CUSTOMERS_NOTIFIED' | 'CLOSED';
 
-export async function addIncidentEvent(db: SqlRunner, incidentId: string, at: Date, kind: IncidentEventKind, actor: string | null, detail: Record<string, unknown> = {}): Promise<void> {
-  await db.rows(`INSERT INTO incident_events (incident_id, at, kind, actor, detail) VALUES ($1, $2, $3, $4, $5::jsonb)`, [incidentId, at, kind, actor, JSON.stringify(detail)]);
+/**
+ * One step of an incident's timeline: `detail` ids and counts only; `note` the step's free text (close
+ * note, notification reference), a field of its own so that the policy masks it like the summary.
+ */
+export async function addIncidentEvent(db: SqlRunner, incidentId: string, at: Date, kind: IncidentEventKind, actor: string | null, detail: Record<string, unknown> = {}, note: string | null = null): Promise<void> {
+  await db.rows(`INSERT INTO incident_events (incident_id, at, kind, actor, detail, note) VALUES ($1, $2, $3, $4, $5::jsonb, $6)`, [incidentId, at, kind, actor, JSON.stringify(detail), note]);
 }
 
 /**
