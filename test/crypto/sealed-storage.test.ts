@@ -47,6 +47,13 @@ describe('Sealed storage', () => {
     [{ id: rep }] = await sql<{ id: string }>(
       `SELECT relationship_manager_id AS id FROM customers WHERE kind = 'INDIVIDUAL' AND relationship_manager_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
     );
+    // The seed writes no clear-access grant: one is requested through the API, so that every sealed table holds a row.
+    const manager = await server.member('manager', 'sealed-storage-grantee');
+    const [{ id: customerId }] = await sql<{ id: string }>(`SELECT id FROM customers WHERE status = 'ACTIVE' ORDER BY id LIMIT 1`);
+    const requested = await server.gql<any>(`mutation ($input: RequestClearAccessInput!) { requestClearAccess(input: $input) { id } }`, {
+      role: 'manager', sub: manager, variables: { input: { customerId, fields: ['phone'], purpose: 'supervision', reason: 'the customer disputes a transfer' } },
+    });
+    expect(requested.body.errors).toBeUndefined();
   });
 
   afterAll(() => server.stop());
