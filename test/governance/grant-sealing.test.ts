@@ -130,14 +130,21 @@ describe('grant texts sealed at rest, incident notes masked', () => {
     await ok(REJECT, as('manager', m2, { id: rejected.id, note: 'Wang Fang must write first' }));
     const approved = await ok(REQUEST, as('manager', m3, input('Wang Fang called again')));
     await ok(APPROVE, as('manager', m2, { id: approved.id }));
+    const emergency = await ok(EMERGENCY, as('manager', m1, input('Wang Fang was at the counter in tears')));
 
     const { id: rid } = await ok(ERASURE, as('service', agent, { input: { customerId: customer, basis: 'CUSTOMER_REQUEST', reason: 'asked in person to be forgotten' } }));
     await ok(APPROVE_ERASURE, as('manager', head, { id: rid }));
     await ok(APPROVE_HEAD, as('manager', info, { id: rid }));
     expect((await ok(EXECUTE, as('admin', admin, { id: rid }))).status).toBe('ERASED');
 
+    // The emergency grant is still reviewed after the erasure (its grantee is blocked until then); the note about the erased customer is not kept.
+    const reviewed = await ok(REVIEW, as('manager', m2, { id: emergency.id, outcome: 'NOT_JUSTIFIED', note: 'Wang Fang could have waited' }));
+    expect(reviewed).toMatchObject({ status: 'REVOKED', reason: null, reviewNote: null });
+    const [{ outcome }] = await sql(`SELECT review_outcome AS outcome FROM clear_access_grants WHERE id = $1`, [emergency.id]);
+    expect(outcome).toBe('NOT_JUSTIFIED');
+
     const stored = await wholeRows(customer);
-    expect(stored).toHaveLength(2);
+    expect(stored).toHaveLength(3);
     expect(stored.filter((row) => row.includes('Wang Fang'))).toEqual([]);
     const rows = await sql(`SELECT status, ${TEXT_COLUMNS.flatMap((c) => [c, `${c}_sealed`, `${c}_masked`]).join(', ')} FROM clear_access_grants WHERE customer_id = $1 ORDER BY requested_at`, [customer]);
     for (const row of rows) {
