@@ -37,6 +37,11 @@ export interface RequestContext {
   /** Identifying fields per customer shown clear today (budget plugin; null when nothing can be clear). */
   breadth: BreadthLedger | null;
   services: RequestServices;
+  /**
+   * Tests only, never set from a request: false serves a read through the resolver path even when
+   * the read compiler supports it (the differential test compares both paths).
+   */
+  compiledReads?: boolean;
 }
 
 /** Server-wide capabilities a request may use (keys stay out of the context). */

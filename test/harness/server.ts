@@ -51,6 +51,8 @@ export interface CallOptions {
    * client states it; `null` declares none (the server then refuses customer data: PURPOSE_REQUIRED).
    */
   purpose?: string | null;
+  /** `execute` only: false serves a read through the resolver path even when the read compiler supports it. */
+  compiledReads?: boolean;
 }
 
 /** The server's "now": real time until a test sets it (tests move time, never sleep). */
@@ -68,6 +70,13 @@ function testClock(): TestClock {
       fixed = at;
     },
   };
+}
+
+/** What the request's privacy state held at the end (what the access register and the budget release read). */
+export interface ExecutedPrivacy {
+  customersClear: string[];
+  customersMasked: string[];
+  values: { clear: number; masked: number };
 }
 
 export interface TestServer {
@@ -94,7 +103,7 @@ export interface TestServer {
   member(role: Exclude<Role, 'partner'>, username: string): Promise<string>;
   gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GqlResult<T>>;
   /** In-process execution through Apollo, returning the SQL statements the operation ran. */
-  execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number }>;
+  execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number; privacy: ExecutedPrivacy | null }>;
   stop(): Promise<void>;
 }
 
@@ -224,10 +233,13 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
       const principal = await verify(bearer);
       const purpose = purposeFor(options, bearer);
       const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays, clock: clock.now });
+      if (options.compiledReads === false) contextValue.compiledReads = false;
       const response = await server.apollo.executeOperation({ query, variables: options.variables, ...(purpose ? { extensions: { purpose } } : {}) }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
+      const state = contextValue.privacy;
+      const privacy = state ? { customersClear: [...state.customers.clear].sort(), customersMasked: [...state.customers.masked].sort(), values: { ...state.values } } : null;
       // As a client receives it: serialised (graphql-jit leaves skipped fields as undefined keys).
-      return { body: JSON.parse(JSON.stringify(response.body.singleResult)) as never, statements: contextValue.db.statementCount };
+      return { body: JSON.parse(JSON.stringify(response.body.singleResult)) as never, statements: contextValue.db.statementCount, privacy };
     },
     async stop() {
       await server.stop();

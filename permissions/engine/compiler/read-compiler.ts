@@ -1,0 +1,435 @@
+/**
+ * The read compiler (issue 16, first slice): a read operation inside the supported subset becomes
+ * ONE SQL statement that builds the response's `data` as JSON inside PostgreSQL, with the
+ * operation's plan compiled into it — removed fields never selected, masks as the policy's SQL
+ * functions (permissions/sql-masks.ts) or the stored `<column>_masked` forms, restricted and
+ * erased customers' records withheld by a CASE on the row. Each record object that carries
+ * sensitive fields also carries its customer id and hold status (the key `$`, last), from which
+ * `serveCompiledRead` fills the same PrivacyState the resolver path fills (tallies, values,
+ * customers) and then drops the key.
+ *
+ * The subset (anything else: `unsupported`, and the resolver path answers — the reference):
+ * - query operations whose root fields are `customers(first)`, `customer(id)`, `transactions(first)`
+ *   (no `after`, `filter`, `orderBy`), and `__typename`;
+ * - of Customer, Contact and Transaction: their scalar and enum fields, `__typename`, the typed
+ *   generalisations (birthYear, annualIncomeRange, totalAssetsRange), and the nested connections
+ *   `Customer.contacts(first)` and `Customer.transactions(first)`;
+ * - of connections: `edges { node cursor }`, `totalCount`, `pageInfo { hasNextPage hasPreviousPage startCursor endCursor }`;
+ * - aliases, fragments, inline fragments, `@include`/`@skip` with variables (collected as execution collects them);
+ * - roles without token scopes or pseudonymous ids, for an operation whose every planned decision is
+ *   fixed (no per-record relationship) and none of them CLEAR: removed, or masked by a strategy the
+ *   compiler can apply (stored masked form of a sealed field's default mask, a SQL mask function on a
+ *   field not sealed, a typed generalisation).
+ */
+import { getArgumentValues, getNamedType, getNullableType, isEnumType, isListType, isObjectType, isScalarType, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
+import { getMetadataArgsStorage } from 'typeorm';
+import { Contact, Customer, Transaction } from '../../../src/db/entities';
+import { SEALED_TABLES } from '../../../src/crypto/sealed-fields';
+import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
+import { isUuid } from '../../../schema/common/errors';
+import { LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES } from '../../erasure';
+import { TYPE_CHANGING_MASKS } from '../../masks';
+import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../../policy';
+import { sqlMask } from '../../sql-masks';
+import type { Outcome } from '../compile';
+import type { PrivacyPlan } from '../plan';
+
+/** A sensitive field of a record object: where its tally goes and what the plan decided. */
+export interface SensitiveSite {
+  key: string;
+  path: string;
+  field: string;
+  outcome: Outcome;
+  /** Served null although a value (the stored masked text) was read and counted: masks no value of the field's type. */
+  nullAfterCount: boolean;
+}
+
+/** How to walk the JSON the statement returns (only where there is something to count or fill in). */
+export type Walk =
+  | { kind: 'object'; children: [string, Walk][]; sites: SensitiveSite[] }
+  | { kind: 'list'; of: Walk }
+  /** An encrypted cursor: the statement returns `list:id`, encrypted in Node (random IV: never in SQL). */
+  | { kind: 'cursor'; list: string };
+
+export interface CompiledRead {
+  /** Prepared-statement name (a hash of the text). */
+  name: string;
+  text: string;
+  values: unknown[];
+  walk: Walk;
+}
+
+export type CompileOutcome = { read: CompiledRead } | { unsupported: string };
+
+export interface CompileInput {
+  schema: GraphQLSchema;
+  operation: OperationDefinitionNode;
+  fragments: Record<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+  plan: PrivacyPlan;
+  maxPageSize: number;
+  /** Partners: rows restricted by consent (not compiled yet). */
+  restricted: boolean;
+}
+
+class Unsupported extends Error {}
+const unsupported = (reason: string): never => {
+  throw new Unsupported(reason);
+};
+
+interface RecordSpec {
+  table: string;
+  entity: Function;
+  /** SQL naming the row's customer. */
+  customerOf(alias: string): string;
+  /** The row's hold status ('RESTRICTED' / 'ERASED', else NULL), as src/db/columns.ts reads it. */
+  hold(alias: string): string;
+}
+
+const RECORDS: Readonly<Record<string, RecordSpec>> = {
+  Customer: {
+    table: 'customers',
+    entity: Customer,
+    customerOf: (a) => `${a}.id`,
+    hold: (a) => `CASE WHEN ${a}.status IN ('RESTRICTED', 'ERASED') THEN ${a}.status END`,
+  },
+  Contact: {
+    table: 'contacts',
+    entity: Contact,
+    customerOf: (a) => `${a}.customer_id`,
+    hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = ${a}.customer_id AND held.status IN ('RESTRICTED', 'ERASED'))`,
+  },
+  Transaction: {
+    table: 'transactions',
+    entity: Transaction,
+    customerOf: (a) => `${a}.customer_id`,
+    hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = ${a}.customer_id AND held.status IN ('RESTRICTED', 'ERASED'))`,
+  },
+};
+
+interface ListSpec {
+  /** The record type of the nodes. */
+  typeName: string;
+  /** The cursor's list tag (schema/common/cursor.ts). */
+  list: string;
+  order: { column: string; direction: 'ASC' | 'DESC' };
+  /** The condition tying a child page to its parent row (alias of the parent's page). */
+  parent?: (child: string, parent: string) => string;
+}
+
+/** Connections the compiler serves: root lists and the nested pages of a customer. */
+const LISTS: Readonly<Record<string, ListSpec>> = {
+  'Query.customers': { typeName: 'Customer', list: 'customers', order: { column: 'created_at', direction: 'DESC' } },
+  'Query.transactions': { typeName: 'Transaction', list: 'transactions', order: { column: 'occurred_at', direction: 'DESC' } },
+  'Customer.contacts': { typeName: 'Contact', list: 'contacts', order: { column: 'created_at', direction: 'ASC' }, parent: (c, p) => `${c}.customer_id = ${p}.id` },
+  'Customer.transactions': { typeName: 'Transaction', list: 'transactions', order: { column: 'occurred_at', direction: 'DESC' }, parent: (c, p) => `${c}.customer_id = ${p}.id` },
+};
+
+/** Generalised fields: their JSON from the stored masked form of their source (permissions/masks.ts *OfMasked). */
+const GENERALISED: Readonly<Record<string, { source: string; kind: 'year' | 'range' }>> = {
+  'Customer.birthYear': { source: 'birth_date', kind: 'year' },
+  'Customer.annualIncomeRange': { source: 'annual_income', kind: 'range' },
+  'Customer.totalAssetsRange': { source: 'total_assets', kind: 'range' },
+};
+
+const RESTRICTED: Outcome = { decision: { kind: 'REMOVE' }, reason: 'RESTRICTED' };
+const ERASED: Outcome = { decision: { kind: 'REMOVE' }, reason: 'ERASED' };
+export const HELD_OUTCOMES: Readonly<Record<string, Outcome>> = { RESTRICTED, ERASED };
+
+const columnCache = new Map<Function, Map<string, string>>();
+
+/** Entity property → database column (plain columns only). */
+function plainColumn(entity: Function, property: string): string | undefined {
+  let columns = columnCache.get(entity);
+  if (!columns) {
+    columns = new Map();
+    for (const c of getMetadataArgsStorage().columns) if (c.target === entity) columns.set(c.propertyName, c.options.name ?? c.propertyName);
+    columnCache.set(entity, columns);
+  }
+  return columns.get(property);
+}
+
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+class Builder {
+  readonly values: unknown[] = [];
+  private aliases = 0;
+  readonly exemptFromRestriction: boolean;
+
+  constructor(private readonly input: CompileInput) {
+    this.exemptFromRestriction = input.plan.purpose === LEGAL_HOLD_PURPOSE && LEGAL_HOLD_ROLES.includes(input.plan.role);
+  }
+
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  alias(): string {
+    this.aliases += 1;
+    return `r${this.aliases}`;
+  }
+
+  args(field: GraphQLField<unknown, unknown>, nodes: readonly FieldNode[]): Record<string, unknown> {
+    return getArgumentValues(field, nodes[0], this.input.variables);
+  }
+
+  /** `first` as the paging layer checks it; anything it would refuse is left to the resolver path (its error). */
+  pageSize(args: Record<string, unknown>, allowed: readonly string[]): number {
+    for (const [name, value] of Object.entries(args)) if (!allowed.includes(name) && value !== undefined && value !== null) unsupported(`argument ${name}`);
+    const first = (args.first as number | null | undefined) ?? DEFAULT_PAGE_SIZE;
+    if (first < 0 || first > this.input.maxPageSize) unsupported('page size out of range');
+    return first;
+  }
+
+  /** The hold status the policy withholds a row's sensitive fields for (legal_hold reads restricted ones). */
+  holdOf(spec: RecordSpec, alias: string): string {
+    const hold = spec.hold(alias);
+    return this.exemptFromRestriction ? `(CASE WHEN ${hold} = 'ERASED' THEN 'ERASED' END)` : hold;
+  }
+
+  root(): { sql: string; walk: Walk } {
+    const { schema, operation, fragments, variables } = this.input;
+    if (operation.operation !== 'query') unsupported('not a query');
+    const queryType = schema.getQueryType()!;
+    const fields = collectFields(schema, fragments, variables, queryType, operation.selectionSet);
+    const parts: string[] = [];
+    const children: [string, Walk][] = [];
+    for (const [key, nodes] of fields) {
+      const name = nodes[0].name.value;
+      if (name === '__typename') {
+        parts.push(`${literal(key)}, ${literal(queryType.name)}`);
+        continue;
+      }
+      const field = queryType.getFields()[name];
+      if (!field) unsupported(`Query.${name}`);
+      if (!ROLE_POLICIES[this.input.plan.role].operations.includes(`Query.${name}`)) unsupported(`Query.${name} not granted`);
+      if (name === 'customer') {
+        const args = this.args(field, nodes);
+        const id = args.id;
+        if (typeof id !== 'string' || !isUuid(id)) unsupported('customer id');
+        const alias = this.alias();
+        const spec = RECORDS.Customer;
+        const walk = this.record('Customer', key, alias, nodes, field);
+        parts.push(`${literal(key)}, (SELECT ${walk.sql} FROM (SELECT ${alias}.*, ${this.holdOf(spec, alias)} AS "h$" FROM customers ${alias} WHERE ${alias}.id = ${this.param((id as string).toLowerCase())}::uuid) ${alias})`);
+        if (walk.walk) children.push([key, walk.walk]);
+        continue;
+      }
+      const list = LISTS[`Query.${name}`];
+      if (!list) unsupported(`Query.${name}`);
+      const built = this.connection(list, key, field, nodes, null);
+      parts.push(`${literal(key)}, ${built.sql}`);
+      if (built.walk) children.push([key, built.walk]);
+    }
+    return { sql: `json_build_object(${parts.join(', ')})`, walk: { kind: 'object', children, sites: [] } };
+  }
+
+  /** A connection: one page (LIMIT size + 1: the extra row says there is more), in SQL. */
+  connection(list: ListSpec, path: string, field: GraphQLField<unknown, unknown>, nodes: readonly FieldNode[], parentAlias: string | null): { sql: string; walk: Walk | null } {
+    const size = this.pageSize(this.args(field, nodes), ['first']);
+    const connectionType = getNamedType(field.type) as GraphQLObjectType;
+    const spec = RECORDS[list.typeName];
+    const alias = this.alias();
+    const order = `${alias}.${list.order.column} ${list.order.direction}, ${alias}.id ${list.order.direction}`;
+    const where = parentAlias && list.parent ? `WHERE ${list.parent(alias, parentAlias)}` : '';
+    const parts: string[] = [];
+    const children: [string, Walk][] = [];
+    let needsRows = false;
+    for (const [key, subNodes] of collectSubfields(this.input.schema, this.input.fragments, this.input.variables, connectionType, nodes)) {
+      const name = subNodes[0].name.value;
+      if (name === '__typename') {
+        parts.push(`${literal(key)}, ${literal(connectionType.name)}`);
+      } else if (name === 'totalCount') {
+        const counted = this.alias();
+        const countWhere = parentAlias && list.parent ? `WHERE ${list.parent(counted, parentAlias)}` : '';
+        parts.push(`${literal(key)}, (SELECT count(*)::int FROM ${spec.table} ${counted} ${countWhere})`);
+      } else if (name === 'pageInfo') {
+        needsRows = true;
+        const pageInfoType = getNamedType(connectionType.getFields().pageInfo.type) as GraphQLObjectType;
+        const infoParts: string[] = [];
+        const infoChildren: [string, Walk][] = [];
+        for (const [infoKey, infoNodes] of collectSubfields(this.input.schema, this.input.fragments, this.input.variables, pageInfoType, subNodes)) {
+          const infoName = infoNodes[0].name.value;
+          if (infoName === '__typename') infoParts.push(`${literal(infoKey)}, ${literal(pageInfoType.name)}`);
+          else if (infoName === 'hasNextPage') infoParts.push(`${literal(infoKey)}, count(*) > ${size}`);
+          else if (infoName === 'hasPreviousPage') infoParts.push(`${literal(infoKey)}, false`);
+          else if (infoName === 'startCursor' || infoName === 'endCursor') {
+            const pick = infoName === 'startCursor' ? 'ASC' : 'DESC';
+            infoParts.push(`${literal(infoKey)}, (array_agg(${literal(`${list.list}:`)} || ${alias}.id ORDER BY ${alias}."n$" ${pick}) FILTER (WHERE ${alias}."n$" <= ${size}))[1]`);
+            infoChildren.push([infoKey, { kind: 'cursor', list: list.list }]);
+          } else unsupported(`PageInfo.${infoName}`);
+        }
+        parts.push(`${literal(key)}, json_build_object(${infoParts.join(', ')})`);
+        if (infoChildren.length) children.push([key, { kind: 'object', children: infoChildren, sites: [] }]);
+      } else if (name === 'edges') {
+        needsRows = true;
+        const edgeType = getNamedType(connectionType.getFields().edges.type) as GraphQLObjectType;
+        const edgeParts: string[] = [];
+        const edgeChildren: [string, Walk][] = [];
+        for (const [edgeKey, edgeNodes] of collectSubfields(this.input.schema, this.input.fragments, this.input.variables, edgeType, subNodes)) {
+          const edgeName = edgeNodes[0].name.value;
+          if (edgeName === '__typename') edgeParts.push(`${literal(edgeKey)}, ${literal(edgeType.name)}`);
+          else if (edgeName === 'cursor') {
+            edgeParts.push(`${literal(edgeKey)}, ${literal(`${list.list}:`)} || ${alias}.id`);
+            edgeChildren.push([edgeKey, { kind: 'cursor', list: list.list }]);
+          } else if (edgeName === 'node') {
+            const node = this.record(list.typeName, `${path}.${key}.${edgeKey}`, alias, edgeNodes, edgeType.getFields().node);
+            edgeParts.push(`${literal(edgeKey)}, ${node.sql}`);
+            if (node.walk) edgeChildren.push([edgeKey, node.walk]);
+          } else unsupported(`${edgeType.name}.${edgeName}`);
+        }
+        parts.push(`${literal(key)}, COALESCE(json_agg(json_build_object(${edgeParts.join(', ')}) ORDER BY ${alias}."n$") FILTER (WHERE ${alias}."n$" <= ${size}), '[]'::json)`);
+        if (edgeChildren.length) children.push([key, { kind: 'list', of: { kind: 'object', children: edgeChildren, sites: [] } }]);
+      } else unsupported(`${connectionType.name}.${name}`);
+    }
+    const walk: Walk | null = children.length ? { kind: 'object', children, sites: [] } : null;
+    const object = `json_build_object(${parts.join(', ')})`;
+    if (!needsRows) return { sql: `(SELECT ${object})`, walk };
+    const page = `SELECT ${alias}.*, ${this.holdOf(spec, alias)} AS "h$", row_number() OVER (ORDER BY ${order}) AS "n$"
+      FROM ${spec.table} ${alias} ${where} ORDER BY ${order} LIMIT ${size + 1}`;
+    return { sql: `(SELECT ${object} FROM (${page}) ${alias})`, walk };
+  }
+
+  /** A Customer, Contact or Transaction object of row `alias` (its page's or lookup's columns plus `h$`). */
+  record(typeName: string, path: string, alias: string, nodes: readonly FieldNode[], parentField: GraphQLField<unknown, unknown>): { sql: string; walk: Walk | null } {
+    const type = this.input.schema.getType(typeName) as GraphQLObjectType;
+    if (getNamedType(parentField.type) !== type) unsupported(`not a ${typeName}`);
+    const spec = RECORDS[typeName];
+    const sealed = SEALED_TABLES[spec.table];
+    const role = this.input.plan.role;
+    const parts: string[] = [];
+    const children: [string, Walk][] = [];
+    const sites: SensitiveSite[] = [];
+    for (const [key, fieldNodes] of collectSubfields(this.input.schema, this.input.fragments, this.input.variables, type, nodes)) {
+      const name = fieldNodes[0].name.value;
+      const fieldPath = `${path}.${key}`;
+      if (name === '__typename') {
+        parts.push(`${literal(key)}, ${literal(typeName)}`);
+        continue;
+      }
+      const field = type.getFields()[name];
+      if (!field) unsupported(`${typeName}.${name}`);
+      const coordinate = `${typeName}.${name}`;
+      const list = LISTS[coordinate];
+      if (list) {
+        const rule = ruleFor(role, typeName, name);
+        if (!('kind' in rule) || rule.kind !== 'CLEAR') unsupported(`${coordinate} not clear`);
+        const built = this.connection(list, fieldPath, field, fieldNodes, alias);
+        parts.push(`${literal(key)}, ${built.sql}`);
+        if (built.walk) children.push([key, built.walk]);
+        continue;
+      }
+      const cls = classify(typeName, name);
+      if (!cls) unsupported(`${coordinate} unclassified`);
+      if (!isSensitive(cls)) {
+        const rule = ruleFor(role, typeName, name);
+        if (!('kind' in rule) || rule.kind !== 'CLEAR') unsupported(`${coordinate} not clear`);
+        if (name === 'id' && ROLE_POLICIES[role].pseudonymousIds) unsupported('pseudonymous ids');
+        parts.push(`${literal(key)}, ${this.plainValue(spec, alias, field, coordinate)}`);
+        continue;
+      }
+      const planned = this.input.plan.fields.get(fieldPath);
+      if (!planned || planned.coordinate !== coordinate) unsupported(`${fieldPath} not planned`);
+      if (!('fixed' in planned!.rule)) unsupported(`${fieldPath} decided per record`);
+      const outcome = (planned!.rule as { fixed: Outcome }).fixed;
+      const decision = outcome.decision;
+      let expression: string;
+      let nullAfterCount = false;
+      if (decision.kind === 'REMOVE') {
+        expression = 'NULL';
+      } else if (decision.kind === 'CLEAR') {
+        return unsupported(`${coordinate} clear`);
+      } else if (cls!.generalises) {
+        if (decision.strategy !== 'generalised') unsupported(`${coordinate} ${decision.strategy}`);
+        expression = this.generalised(coordinate, alias, fieldNodes, field);
+      } else {
+        const sealedField = sealed?.fields.find((f) => f.property === name);
+        if (sealedField) {
+          if (sealedField.mask !== decision.strategy) unsupported(`${coordinate} ${decision.strategy} of a sealed field`);
+          expression = `${alias}.${sealedField.column}_masked`;
+        } else {
+          const column = plainColumn(spec.entity, name) ?? unsupported(`${coordinate} column`);
+          if (!isScalarType(getNamedType(field.type)) || getNamedType(field.type).name !== 'String') unsupported(`${coordinate} masked non-text`);
+          expression = sqlMask(decision.strategy, `${alias}.${column}`) ?? unsupported(`${coordinate} ${decision.strategy} in SQL`);
+        }
+        nullAfterCount = TYPE_CHANGING_MASKS.has(decision.strategy);
+      }
+      parts.push(`${literal(key)}, CASE WHEN ${alias}."h$" IS NULL THEN ${expression} END`);
+      sites.push({ key, path: fieldPath, field: coordinate, outcome, nullAfterCount });
+    }
+    if (sites.length) parts.push(`'$', json_build_array(${spec.customerOf(alias)}, ${alias}."h$")`);
+    const walk: Walk | null = sites.length || children.length ? { kind: 'object', children, sites } : null;
+    return { sql: `json_build_object(${parts.join(', ')})`, walk };
+  }
+
+  /** A scalar or enum column served as the resolver path serialises it. */
+  plainValue(spec: RecordSpec, alias: string, field: GraphQLField<unknown, unknown>, coordinate: string): string {
+    const name = field.name;
+    const column = plainColumn(spec.entity, name) ?? unsupported(`${coordinate} is no column`);
+    const type = getNamedType(field.type);
+    if (isListType(getNullableType(field.type))) unsupported(`${coordinate} list`);
+    if (isEnumType(type)) {
+      // The stored text is the enum value's name (src/db/entities/enums.ts: NAME = 'NAME').
+      for (const value of type.getValues()) if (value.value !== value.name) unsupported(`${type.name} values`);
+      return `${alias}.${column}`;
+    }
+    if (!isScalarType(type)) unsupported(`${coordinate} not a scalar`);
+    switch (type.name) {
+      case 'ID':
+        return `${alias}.${column}::text`;
+      case 'String':
+      case 'Int':
+      case 'Boolean':
+        return `${alias}.${column}`;
+      case 'Decimal':
+      case 'Date':
+        return `${alias}.${column}::text`;
+      case 'DateTimeISO':
+        // A JS Date's toISOString: UTC, milliseconds truncated (as pg's parser keeps them).
+        return `to_char(${alias}.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+      default:
+        return unsupported(`${type.name} scalar`);
+    }
+  }
+
+  /** birthYear (an Int) or a MoneyRange object, from the stored masked form of its source. */
+  generalised(coordinate: string, alias: string, nodes: readonly FieldNode[], field: GraphQLField<unknown, unknown>): string {
+    const spec = GENERALISED[coordinate] ?? unsupported(`${coordinate} generalisation`);
+    const masked = `${alias}.${spec.source}_masked`;
+    if (spec.kind === 'year') return `CASE WHEN ${masked} ~ '^[0-9]{4}-\\*\\*-\\*\\*$' THEN substr(${masked}, 1, 4)::int END`;
+    const rangeType = getNamedType(field.type);
+    if (!isObjectType(rangeType)) return unsupported(`${coordinate} type`);
+    const parts: string[] = [];
+    for (const [key, subNodes] of collectSubfields(this.input.schema, this.input.fragments, this.input.variables, rangeType, nodes)) {
+      const name = subNodes[0].name.value;
+      if (name === '__typename') parts.push(`${literal(key)}, ${literal(rangeType.name)}`);
+      else if (name === 'min') parts.push(`${literal(key)}, m$[1]`);
+      else if (name === 'max') parts.push(`${literal(key)}, m$[2]`);
+      else unsupported(`${rangeType.name}.${name}`);
+    }
+    return `(SELECT CASE WHEN m$ IS NOT NULL THEN json_build_object(${parts.join(', ')}) END FROM (SELECT regexp_match(${masked}, '^([0-9]+)(?:-([0-9]+)|\\+)$') AS m$) g$)`;
+  }
+}
+
+export function compileRead(input: CompileInput): CompileOutcome {
+  const { plan } = input;
+  const policy = ROLE_POLICIES[plan.role];
+  if (input.restricted || policy.scoped) return { unsupported: 'rows restricted by consent' };
+  if (policy.pseudonymousIds) return { unsupported: 'pseudonymous ids' };
+  if (plan.probes.length) return { unsupported: 'probes' };
+  for (const field of plan.fields.values()) {
+    if (!('fixed' in field.rule)) return { unsupported: `${field.path} decided per record` };
+    if (field.rule.fixed.decision.kind === 'CLEAR') return { unsupported: `${field.path} clear` };
+  }
+  try {
+    const builder = new Builder(input);
+    const { sql, walk } = builder.root();
+    const text = `SELECT ${sql}::text AS data`;
+    return { read: { name: '', text, values: builder.values, walk } };
+  } catch (error) {
+    if (error instanceof Unsupported) return { unsupported: error.message };
+    throw error;
+  }
+}
+

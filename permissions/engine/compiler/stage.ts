@@ -1,0 +1,118 @@
+/**
+ * Compiled reads in the request pipeline: after the plan and the budgets admitted the operation
+ * (Apollo calls `responseForOperation` after every `didResolveOperation`), an operation inside the
+ * compiler's subset (read-compiler.ts) is answered from its one SQL statement; anything else —
+ * or anything the gate has not settled — returns null and the resolver path (type-graphql +
+ * graphql-jit + shield + masking) answers it, as the reference implementation.
+ */
+import { createHash } from 'node:crypto';
+import { HeaderMap, type GraphQLResponse } from '@apollo/server';
+import { getVariableValues, Kind, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
+import type { RequestContext } from '../../../src/context';
+import type { PipelineStage } from '../../../src/request-stage';
+import { encodeCursor } from '../../../schema/common/cursor';
+import { ROLE_POLICIES } from '../../policy';
+import { countValue, tallyEntry, type OutcomeTally, type PrivacyState } from '../runtime';
+import { compileRead, HELD_OUTCOMES, type CompiledRead, type CompileOutcome, type SensitiveSite, type Walk } from './read-compiler';
+
+/** Compiled statements per parsed document (Apollo hands back the same object for the same text). */
+const cache = new WeakMap<DocumentNode, Map<string, CompileOutcome>>();
+const MAX_PER_DOCUMENT = 256;
+
+function cacheKey(ctx: RequestContext, operationName: string | null, variables: Record<string, unknown>): string {
+  const plan = ctx.privacy!.plan;
+  return JSON.stringify([operationName, plan.role, plan.purpose, ctx.principal.scopes ?? [], ctx.db.maxPageSize, variables]);
+}
+
+function named(read: CompiledRead): CompiledRead {
+  return { ...read, name: `cr_${createHash('sha256').update(read.text).digest('hex').slice(0, 24)}` };
+}
+
+/** Fills the PrivacyState from the statement's JSON as the resolver path would while serving it. */
+function walk(value: unknown, shape: Walk, state: PrivacyState, entries: Map<SensitiveSite | string, OutcomeTally>): unknown {
+  if (value === null || value === undefined) return value;
+  if (shape.kind === 'cursor') {
+    const text = value as string;
+    const at = text.indexOf(':');
+    return encodeCursor(shape.list, text.slice(at + 1));
+  }
+  if (shape.kind === 'list') {
+    for (const item of value as unknown[]) walk(item, shape.of, state, entries);
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  if (shape.sites.length) {
+    const [customerId, hold] = object.$ as [string, string | null];
+    delete object.$; // the last key: V8 keeps the object's fast shape
+    for (const site of shape.sites) {
+      if (hold) {
+        const outcome = HELD_OUTCOMES[hold];
+        const key = `${site.path}|${hold}`;
+        let entry = entries.get(key);
+        if (!entry) entries.set(key, (entry = tallyEntry(state, site.path, site.field, outcome)));
+        countValue(state, entry, outcome, customerId, null);
+        object[site.key] = null;
+        continue;
+      }
+      let entry = entries.get(site);
+      if (!entry) entries.set(site, (entry = tallyEntry(state, site.path, site.field, site.outcome)));
+      countValue(state, entry, site.outcome, customerId, object[site.key]);
+      if (site.nullAfterCount) object[site.key] = null;
+    }
+  }
+  for (const [key, child] of shape.children) {
+    const replaced = walk(object[key], child, state, entries);
+    if (child.kind === 'cursor') object[key] = replaced;
+  }
+  return object;
+}
+
+/** The one statement, its JSON, and the privacy state filled from it. */
+export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead): Promise<Record<string, unknown>> {
+  const [row] = await ctx.db.rows<{ data: string }>(read.text, read.values, read.name);
+  const data = JSON.parse(row.data) as Record<string, unknown>;
+  walk(data, read.walk, ctx.privacy!, new Map());
+  return data;
+}
+
+/** The compiled read for this request, or why the resolver path serves it. */
+export function compiledReadFor(ctx: RequestContext, document: DocumentNode, operation: import('graphql').OperationDefinitionNode, operationName: string | null, schema: import('graphql').GraphQLSchema, rawVariables: Record<string, unknown> | undefined): CompileOutcome {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  if (coerced.errors) return { unsupported: 'variables' };
+  let byKey = cache.get(document);
+  if (!byKey) cache.set(document, (byKey = new Map()));
+  const key = cacheKey(ctx, operationName, coerced.coerced);
+  let compiled = byKey.get(key);
+  if (!compiled) {
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+    compiled = compileRead({ schema, operation, fragments, variables: coerced.coerced, plan: ctx.privacy!.plan, maxPageSize: ctx.db.maxPageSize, restricted: ctx.db.visibility !== null });
+    if ('read' in compiled) compiled = { read: named(compiled.read) };
+    if (byKey.size >= MAX_PER_DOCUMENT) byKey.delete(byKey.keys().next().value!);
+    byKey.set(key, compiled);
+  }
+  return compiled;
+}
+
+/** The pipeline's last step: answers a supported read from its compiled statement. */
+export const compiledReadsStage: PipelineStage = {
+  async requestDidStart() {
+    return {
+      async responseForOperation({ contextValue, document, operation, operationName, schema, request }): Promise<GraphQLResponse | null> {
+        const ctx = contextValue;
+        // Tests only (never set from a request): serve through the resolver path to compare.
+        if (ctx.compiledReads === false) return null;
+        // The gate: a plan for this operation, and every root field granted to the role (the shield's root rules).
+        if (!ctx.privacy || !operation || operation.operation !== 'query') return null;
+        const policy = ROLE_POLICIES[ctx.principal.role];
+        if (!policy || ctx.privacy.plan.role !== ctx.principal.role) return null;
+        if (ctx.privacy.plan.roots.some((root) => !policy.operations.includes(root))) return null;
+        if (ctx.privacy.tally.size || ctx.privacy.values.clear || ctx.privacy.values.masked) return null;
+        const compiled = compiledReadFor(ctx, document, operation, operationName ?? null, schema, request.variables);
+        if (!('read' in compiled)) return null;
+        const data = await serveCompiledRead(ctx, compiled.read);
+        return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data } } };
+      },
+    };
+  },
+};
