@@ -21,6 +21,8 @@ export interface OperationFacts {
   name: string | null;
   /** The purpose the policy settled for the request (declared or the role's default). */
   purpose: Purpose | null;
+  /** Set when the read compiler answered the operation from one statement (the operation log says so). */
+  compiled?: boolean;
 }
 
 export interface RequestContext {

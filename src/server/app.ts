@@ -158,6 +158,7 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
             operation: operationName ?? null,
             ms: Number(process.hrtime.bigint() - started) / 1e6,
             sql: contextValue.db.statementCount,
+            ...(contextValue.operation.compiled ? { compiled: true } : {}),
             errors: body?.errors?.map((e) => e.extensions?.code ?? 'UNKNOWN'),
           },
           'graphql operation',

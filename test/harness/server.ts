@@ -103,7 +103,7 @@ export interface TestServer {
   member(role: Exclude<Role, 'partner'>, username: string): Promise<string>;
   gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GqlResult<T>>;
   /** In-process execution through Apollo, returning the SQL statements the operation ran. */
-  execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number; privacy: ExecutedPrivacy | null }>;
+  execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number; privacy: ExecutedPrivacy | null; compiled: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -239,7 +239,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
       const state = contextValue.privacy;
       const privacy = state ? { customersClear: [...state.customers.clear].sort(), customersMasked: [...state.customers.masked].sort(), values: { ...state.values } } : null;
       // As a client receives it: serialised (graphql-jit leaves skipped fields as undefined keys).
-      return { body: JSON.parse(JSON.stringify(response.body.singleResult)) as never, statements: contextValue.db.statementCount, privacy };
+      return { body: JSON.parse(JSON.stringify(response.body.singleResult)) as never, statements: contextValue.db.statementCount, privacy, compiled: contextValue.operation.compiled === true };
     },
     async stop() {
       await server.stop();

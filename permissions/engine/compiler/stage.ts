@@ -109,8 +109,12 @@ export const compiledReadsStage: PipelineStage = {
         if (ctx.privacy.plan.roots.some((root) => !policy.operations.includes(root))) return null;
         if (ctx.privacy.tally.size || ctx.privacy.values.clear || ctx.privacy.values.masked) return null;
         const compiled = compiledReadFor(ctx, document, operation, operationName ?? null, schema, request.variables);
-        if (!('read' in compiled)) return null;
+        if (!('read' in compiled)) {
+          ctx.log.debug({ unsupported: compiled.unsupported }, 'read served by the resolver path');
+          return null;
+        }
         const data = await serveCompiledRead(ctx, compiled.read);
+        ctx.operation.compiled = true;
         return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data } } };
       },
     };

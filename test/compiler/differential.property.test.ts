@@ -1,0 +1,227 @@
+/**
+ * The read compiler against the reference: generated read operations inside (and around) the
+ * compiler's subset — aliases, named and inline fragments, @include/@skip with variables, nested
+ * pages of different sizes, cursors, page info and counts — run by several roles and purposes
+ * through the compiled path and through the resolver path (type-graphql + graphql-jit + shield +
+ * masking) against the same database, with restricted and erased customers among the rows. The
+ * `data`, the errors, `extensions.privacy` and the privacy state the access register and the
+ * budget release read (customers seen clear / masked, values clear / masked) must be identical.
+ * A difference is a failure. COMPILER_RUNS sets the runs (default 300); COMPILER_SEED replays.
+ */
+import fc from 'fast-check';
+import { decodeCursor } from '../../schema/common/cursor';
+import { startTestServer, type TestServer } from '../harness/server';
+import type { Role } from '../../src/auth/principal';
+
+const RUNS = Number(process.env.COMPILER_RUNS ?? 300);
+const SEED = process.env.COMPILER_SEED ? Number(process.env.COMPILER_SEED) : undefined;
+
+const CUSTOMER_FIELDS = [
+  'id', 'kind', 'archiveNumber', 'name', 'idNumber', 'birthDate', 'birthYear', 'gender', 'phone', 'email', 'address', 'employer',
+  'annualIncome', 'totalAssets', 'bankCardNumber', 'creditCode', 'legalRepresentative', 'businessScope', 'industry', 'tier',
+  'creditRating', 'status', 'restrictedUntil', 'createdAt', 'updatedAt', '__typename',
+  'annualIncomeRange { min max }', 'totalAssetsRange { __typename max }',
+];
+const CONTACT_FIELDS = ['id', 'name', 'position', 'phone', 'email', 'createdAt', '__typename'];
+const TRANSACTION_FIELDS = [
+  'id', 'occurredAt', 'amount', 'currency', 'direction', 'channel', 'product', 'description', 'accountNumber', 'counterpartyName',
+  'counterpartyAccount', 'status', '__typename',
+];
+
+/** Who calls, and under which purpose (legal_hold: restricted customers' fields by the role's own rule). */
+const CALLERS: { role: Role; purpose?: string }[] = [
+  { role: 'manager' }, { role: 'manager', purpose: 'legal_hold' }, { role: 'admin' }, { role: 'auditor' }, { role: 'auditor', purpose: 'legal_hold' },
+  { role: 'sales' }, { role: 'service' }, { role: 'analyst' },
+];
+
+interface Doc {
+  variables: Map<string, { type: string; value: unknown }>;
+  fragments: string[];
+  n: number;
+}
+
+type Gen<T> = fc.Arbitrary<T>;
+
+/** A selection item wrapped as the generator likes: plain, aliased, under a directive, in an inline or named fragment. */
+function wrap(doc: Doc, typeName: string, text: string, how: How): string {
+  let item = text;
+  if (how.alias) item = `a${doc.n++}: ${item}`;
+  if (how.directive > 0) {
+    const name = `v${doc.n++}`;
+    const value = how.directive % 2 === 0;
+    doc.variables.set(name, { type: 'Boolean!', value });
+    const directive = `${how.directive > 2 ? '@skip' : '@include'}(if: $${name})`;
+    // Directives go before a selection set: `contacts(first: 2) @include(if: $v) { … }`.
+    const brace = item.indexOf('{');
+    item = brace < 0 ? `${item} ${directive}` : `${item.slice(0, brace)}${directive} ${item.slice(brace)}`;
+  }
+  if (how.fragment === 1) return `... on ${typeName} { ${item} }`;
+  if (how.fragment === 2) {
+    const name = `F${doc.n++}`;
+    doc.fragments.push(`fragment ${name} on ${typeName} { ${item} }`);
+    return `...${name}`;
+  }
+  return item;
+}
+
+const howArb = fc.record({ alias: fc.boolean(), directive: fc.nat(4).map((d) => (d === 0 ? 0 : d)), fragment: fc.nat(5).map((f) => (f > 2 ? 0 : f)) });
+
+function firstArg(doc: Doc, first: number | null, asVariable: boolean): string {
+  if (first === null) return '';
+  if (!asVariable) return `(first: ${first})`;
+  const name = `f${doc.n++}`;
+  doc.variables.set(name, { type: 'Int', value: first });
+  return `(first: $${name})`;
+}
+
+const fieldsArb = (names: string[]) => fc.array(fc.record({ text: fc.constantFrom(...names), how: howArb }), { minLength: 1, maxLength: 8 });
+
+const connectionPartsArb = fc.record({
+  totalCount: fc.boolean(),
+  pageInfo: fc.subarray(['hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor', '__typename'], { minLength: 0 }),
+  cursor: fc.boolean(),
+  edgesTwice: fc.boolean(),
+  first: fc.option(fc.nat(8), { nil: null }),
+  firstAsVariable: fc.boolean(),
+});
+
+interface How { alias: boolean; directive: number; fragment: number }
+interface Parts { totalCount: boolean; pageInfo: string[]; cursor: boolean; edgesTwice: boolean; first: number | null; firstAsVariable: boolean }
+type Fields = { text: string; how: How }[];
+
+function connection(doc: Doc, field: string, parts: Parts, node: string): string {
+  const inner: string[] = [];
+  if (parts.totalCount) inner.push('totalCount');
+  if (parts.pageInfo.length) inner.push(`pageInfo { ${parts.pageInfo.join(' ')} }`);
+  inner.push(`edges { ${parts.cursor ? 'cursor ' : ''}node { ${node} } }`);
+  if (parts.edgesTwice) inner.push(`e2: edges { node { __typename } }`);
+  return `${field}${firstArg(doc, parts.first, parts.firstAsVariable)} { ${inner.join(' ')} }`;
+}
+
+interface Spec {
+  caller: number;
+  roots: {
+    kind: 'customers' | 'customer' | 'transactions';
+    alias: boolean;
+    first: number | null;
+    firstAsVariable: boolean;
+    customer: number;
+    parts: Parts;
+    customerFields: Fields;
+    contacts: null | { parts: Parts; fields: Fields; how: How };
+    transactions: null | { parts: Parts; fields: Fields; how: How };
+    transactionFields: Fields;
+  }[];
+}
+
+const nestedArb = (names: string[]) => fc.option(fc.record({ parts: connectionPartsArb, fields: fieldsArb(names), how: howArb }), { nil: null });
+
+const specArb: Gen<Spec> = fc.record({
+  caller: fc.nat(CALLERS.length - 1),
+  roots: fc.array(
+    fc.record({
+      kind: fc.constantFrom('customers' as const, 'customer' as const, 'transactions' as const),
+      alias: fc.boolean(),
+      first: fc.option(fc.oneof(fc.nat(12), fc.integer({ min: 21, max: 40 })), { nil: null }),
+      firstAsVariable: fc.boolean(),
+      customer: fc.nat(30),
+      parts: connectionPartsArb,
+      customerFields: fieldsArb(CUSTOMER_FIELDS),
+      contacts: nestedArb(CONTACT_FIELDS),
+      transactions: nestedArb(TRANSACTION_FIELDS),
+      transactionFields: fieldsArb(TRANSACTION_FIELDS),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+});
+
+function build(spec: Spec, customerIds: string[]): { query: string; variables: Record<string, unknown> } {
+  const doc: Doc = { variables: new Map(), fragments: [], n: 0 };
+  const items = (typeName: string, fields: Fields) => fields.map((f) => wrap(doc, typeName, f.text, f.how)).join(' ');
+  const roots = spec.roots.map((root, i) => {
+    const key = root.alias ? `r${i}: ` : '';
+    if (root.kind === 'transactions') {
+      return `${key}${connection(doc, 'transactions', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, items('Transaction', root.transactionFields))}`;
+    }
+    const nested: string[] = [items('Customer', root.customerFields)];
+    if (root.contacts) nested.push(wrap(doc, 'Customer', connection(doc, 'contacts', root.contacts.parts, items('Contact', root.contacts.fields)), root.contacts.how));
+    if (root.transactions) nested.push(wrap(doc, 'Customer', connection(doc, 'transactions', root.transactions.parts, items('Transaction', root.transactions.fields)), root.transactions.how));
+    if (root.kind === 'customer') {
+      const id = root.customer === 30 ? '00000000-0000-4000-8000-000000000000' : customerIds[root.customer % customerIds.length];
+      return `${key}customer(id: "${root.customer % 7 === 0 ? id.toUpperCase() : id}") { ${nested.join(' ')} }`;
+    }
+    return `${key}${connection(doc, 'customers', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, nested.join(' '))}`;
+  });
+  // Aliases keep the same response key from meaning two fields: roots of one kind without alias are deduplicated by validation anyway.
+  const definitions = [...doc.variables].map(([name, v]) => `$${name}: ${v.type}`);
+  const query = `query Generated${definitions.length ? `(${definitions.join(', ')})` : ''} { ${roots.join(' ')} }\n${doc.fragments.join('\n')}`;
+  return { query, variables: Object.fromEntries([...doc.variables].map(([name, v]) => [name, v.value])) };
+}
+
+/** Cursors are encrypted with a random IV: compared by the record they point at. */
+function normalised(body: unknown): unknown {
+  return JSON.parse(JSON.stringify(body), (key, value) => {
+    if (typeof value !== 'string' || !['cursor', 'startCursor', 'endCursor'].includes(key)) return value;
+    for (const list of ['customers', 'contacts', 'transactions']) {
+      try {
+        return `${list}:${decodeCursor(list, value)}`;
+      } catch {
+        // another list
+      }
+    }
+    return `undecodable:${value}`;
+  });
+}
+
+describe('Compiled reads equal the resolver path (differential property)', () => {
+  let server: TestServer;
+  let customerIds: string[];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    // Held customers among the first rows of every page (newest first) and among the ids looked up.
+    const { rows } = await server.db.pool.query<{ id: string }>(`SELECT id::text FROM customers ORDER BY created_at DESC, id DESC LIMIT 30`);
+    customerIds = rows.map((r) => r.id);
+    await server.db.pool.query(`UPDATE customers SET status = 'RESTRICTED', restricted_until = now() + interval '3 years' WHERE id = ANY($1::uuid[])`, [[customerIds[1], customerIds[4], customerIds[9]]]);
+    await server.db.pool.query(`UPDATE customers SET status = 'ERASED' WHERE id = ANY($1::uuid[])`, [[customerIds[2], customerIds[7]]]);
+    const { rows: withTransactions } = await server.db.pool.query<{ id: string }>(
+      `SELECT customer_id::text AS id FROM transactions GROUP BY customer_id ORDER BY max(occurred_at) DESC LIMIT 2`,
+    );
+    await server.db.pool.query(`UPDATE customers SET status = 'ERASED' WHERE id = $1`, [withTransactions[0].id]);
+    await server.db.pool.query(`UPDATE customers SET status = 'RESTRICTED', restricted_until = now() + interval '3 years' WHERE id = $1`, [withTransactions[1].id]);
+    customerIds.push(withTransactions[0].id, withTransactions[1].id);
+  });
+
+  afterAll(() => server.stop());
+
+  it(`${RUNS} generated reads × callers: identical data, errors, extensions.privacy and privacy state`, async () => {
+    let compiled = 0;
+    const outcomes = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(specArb, async (spec) => {
+        const { query, variables } = build(spec, customerIds);
+        const caller = CALLERS[spec.caller];
+        // Budgets and rates are the server's, not the compiler's: every run starts with a fresh day.
+        await server.db.pool.query(`DELETE FROM usage_counters`);
+        await server.db.pool.query(`DELETE FROM breadth_counters`);
+        const options = { role: caller.role, variables, ...(caller.purpose ? { purpose: caller.purpose } : {}) };
+        const reference = await server.execute(query, { ...options, compiledReads: false });
+        await server.db.pool.query(`DELETE FROM usage_counters`);
+        await server.db.pool.query(`DELETE FROM breadth_counters`);
+        const served = await server.execute(query, options);
+        if (served.compiled) compiled += 1;
+        const outcome = `${caller.role}:${served.compiled ? 'compiled' : 'resolver'}:${reference.body.errors?.[0]?.extensions?.code ?? 'OK'}`;
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        if (reference.body.errors?.[0]?.extensions?.code === 'GRAPHQL_PARSE_FAILED') throw new Error(`generated a bad document: ${query}`);
+        expect(reference.compiled).toBe(false);
+        expect(normalised(served.body)).toEqual(normalised(reference.body));
+        expect(served.privacy).toEqual(reference.privacy);
+        if (served.compiled) expect(served.statements).toBe(1);
+      }),
+      { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true },
+    );
+    process.stdout.write(`differential: ${RUNS} runs, ${compiled} compiled; ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}\n`);
+    // The subset is not empty: most generated reads of the fixed-decision roles are compiled.
+    expect(compiled).toBeGreaterThan(RUNS / 4);
+  }, 1_800_000);
+});
