@@ -50,7 +50,9 @@ export type Walk =
   | { kind: 'object'; children: [string, Walk][]; sites: SensitiveSite[] }
   | { kind: 'list'; of: Walk }
   /** An encrypted cursor: the statement returns `list:id`, encrypted in Node (random IV: never in SQL). */
-  | { kind: 'cursor'; list: string };
+  | { kind: 'cursor'; list: string }
+  /** A record id shown as the caller's keyed pseudonym (roles with `pseudonymousIds`): keyed in Node. */
+  | { kind: 'pseudonym'; type: string };
 
 export interface CompiledRead {
   /** Prepared-statement name (a hash of the text). */
@@ -325,8 +327,9 @@ class Builder {
       if (!isSensitive(cls)) {
         const rule = ruleFor(role, typeName, name);
         if (!('kind' in rule) || rule.kind !== 'CLEAR') unsupported(`${coordinate} not clear`);
-        if (name === 'id' && ROLE_POLICIES[role].pseudonymousIds) unsupported('pseudonymous ids');
         parts.push(`${literal(key)}, ${this.plainValue(spec, alias, field, coordinate)}`);
+        // schema/common/shown-id.ts: the id a role with pseudonymous ids is shown is keyed per caller and purpose.
+        if (name === 'id' && ROLE_POLICIES[role].pseudonymousIds) children.push([key, { kind: 'pseudonym', type: typeName }]);
         continue;
       }
       const planned = this.input.plan.fields.get(fieldPath);
@@ -416,7 +419,6 @@ export function compileRead(input: CompileInput): CompileOutcome {
   const { plan } = input;
   const policy = ROLE_POLICIES[plan.role];
   if (input.restricted || policy.scoped) return { unsupported: 'rows restricted by consent' };
-  if (policy.pseudonymousIds) return { unsupported: 'pseudonymous ids' };
   if (plan.probes.length) return { unsupported: 'probes' };
   for (const field of plan.fields.values()) {
     if (!('fixed' in field.rule)) return { unsupported: `${field.path} decided per record` };

@@ -11,6 +11,7 @@ import { getVariableValues, Kind, type DocumentNode, type FragmentDefinitionNode
 import type { RequestContext } from '../../../src/context';
 import type { PipelineStage } from '../../../src/request-stage';
 import { encodeCursor } from '../../../schema/common/cursor';
+import { shownId } from '../../../schema/common/shown-id';
 import { ROLE_POLICIES } from '../../policy';
 import { countValue, tallyEntry, type OutcomeTally, type PrivacyState } from '../runtime';
 import { compileRead, HELD_OUTCOMES, type CompiledRead, type CompileOutcome, type SensitiveSite, type Walk } from './read-compiler';
@@ -28,19 +29,28 @@ function named(read: CompiledRead): CompiledRead {
   return { ...read, name: `cr_${createHash('sha256').update(read.text).digest('hex').slice(0, 24)}` };
 }
 
+interface WalkContext {
+  state: PrivacyState;
+  entries: Map<SensitiveSite | string, OutcomeTally>;
+  /** The id shown for a record (schema/common/shown-id.ts). */
+  shownId(type: string, id: string): string;
+}
+
 /** Fills the PrivacyState from the statement's JSON as the resolver path would while serving it. */
-function walk(value: unknown, shape: Walk, state: PrivacyState, entries: Map<SensitiveSite | string, OutcomeTally>): unknown {
+function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
   if (value === null || value === undefined) return value;
+  if (shape.kind === 'pseudonym') return context.shownId(shape.type, value as string);
   if (shape.kind === 'cursor') {
     const text = value as string;
     const at = text.indexOf(':');
     return encodeCursor(shape.list, text.slice(at + 1));
   }
   if (shape.kind === 'list') {
-    for (const item of value as unknown[]) walk(item, shape.of, state, entries);
+    for (const item of value as unknown[]) walk(item, shape.of, context);
     return value;
   }
   const object = value as Record<string, unknown>;
+  const { state, entries } = context;
   if (shape.sites.length) {
     const [customerId, hold] = object.$ as [string, string | null];
     delete object.$; // the last key: V8 keeps the object's fast shape
@@ -61,8 +71,8 @@ function walk(value: unknown, shape: Walk, state: PrivacyState, entries: Map<Sen
     }
   }
   for (const [key, child] of shape.children) {
-    const replaced = walk(object[key], child, state, entries);
-    if (child.kind === 'cursor') object[key] = replaced;
+    const replaced = walk(object[key], child, context);
+    if (child.kind === 'cursor' || child.kind === 'pseudonym') object[key] = replaced;
   }
   return object;
 }
@@ -71,7 +81,7 @@ function walk(value: unknown, shape: Walk, state: PrivacyState, entries: Map<Sen
 export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead): Promise<Record<string, unknown>> {
   const [row] = await ctx.db.rows<{ data: string }>(read.text, read.values, read.name);
   const data = JSON.parse(row.data) as Record<string, unknown>;
-  walk(data, read.walk, ctx.privacy!, new Map());
+  walk(data, read.walk, { state: ctx.privacy!, entries: new Map(), shownId: (type, id) => shownId(ctx, type, id) });
   return data;
 }
 
