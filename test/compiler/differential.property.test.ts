@@ -9,7 +9,7 @@
  * A difference is a failure. COMPILER_RUNS sets the runs (default 300); COMPILER_SEED replays.
  */
 import fc from 'fast-check';
-import { decodeCursor } from '../../schema/common/cursor';
+import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
 import { startTestServer, type TestServer } from '../harness/server';
 import type { Role } from '../../src/auth/principal';
 
@@ -42,6 +42,16 @@ interface Doc {
 
 type Gen<T> = fc.Arbitrary<T>;
 
+/** The index after the parenthesis closing the one at `open`. */
+function closingParen(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '(') depth += 1;
+    if (text[i] === ')' && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
 /** A selection item wrapped as the generator likes: plain, aliased, under a directive, in an inline or named fragment. */
 function wrap(doc: Doc, typeName: string, text: string, how: How): string {
   let item = text;
@@ -52,7 +62,8 @@ function wrap(doc: Doc, typeName: string, text: string, how: How): string {
     doc.variables.set(name, { type: 'Boolean!', value });
     const directive = `${how.directive > 2 ? '@skip' : '@include'}(if: $${name})`;
     // Directives go before a selection set: `contacts(first: 2) @include(if: $v) { … }`.
-    const brace = item.indexOf('{');
+    const open = item.indexOf('(');
+    const brace = open >= 0 && open < item.indexOf('{') ? item.indexOf('{', closingParen(item, open)) : item.indexOf('{');
     item = brace < 0 ? `${item} ${directive}` : `${item.slice(0, brace)}${directive} ${item.slice(brace)}`;
   }
   if (how.fragment === 1) return `... on ${typeName} { ${item} }`;
@@ -66,12 +77,15 @@ function wrap(doc: Doc, typeName: string, text: string, how: How): string {
 
 const howArb = fc.record({ alias: fc.boolean(), directive: fc.nat(4).map((d) => (d === 0 ? 0 : d)), fragment: fc.nat(5).map((f) => (f > 2 ? 0 : f)) });
 
-function firstArg(doc: Doc, first: number | null, asVariable: boolean): string {
-  if (first === null) return '';
-  if (!asVariable) return `(first: ${first})`;
-  const name = `f${doc.n++}`;
-  doc.variables.set(name, { type: 'Int', value: first });
-  return `(first: $${name})`;
+function firstArg(doc: Doc, first: number | null, asVariable: boolean, extra = ''): string {
+  const args: string[] = extra ? [extra] : [];
+  if (first !== null && !asVariable) args.push(`first: ${first}`);
+  if (first !== null && asVariable) {
+    const name = `f${doc.n++}`;
+    doc.variables.set(name, { type: 'Int', value: first });
+    args.push(`first: $${name}`);
+  }
+  return args.length ? `(${args.join(', ')})` : '';
 }
 
 const fieldsArb = (names: string[]) => fc.array(fc.record({ text: fc.constantFrom(...names), how: howArb }), { minLength: 1, maxLength: 8 });
@@ -89,13 +103,13 @@ interface How { alias: boolean; directive: number; fragment: number }
 interface Parts { totalCount: boolean; pageInfo: string[]; cursor: boolean; edgesTwice: boolean; first: number | null; firstAsVariable: boolean }
 type Fields = { text: string; how: How }[];
 
-function connection(doc: Doc, field: string, parts: Parts, node: string): string {
+function connection(doc: Doc, field: string, parts: Parts, node: string, extra = ''): string {
   const inner: string[] = [];
   if (parts.totalCount) inner.push('totalCount');
   if (parts.pageInfo.length) inner.push(`pageInfo { ${parts.pageInfo.join(' ')} }`);
   inner.push(`edges { ${parts.cursor ? 'cursor ' : ''}node { ${node} } }`);
   if (parts.edgesTwice) inner.push(`e2: edges { node { __typename } }`);
-  return `${field}${firstArg(doc, parts.first, parts.firstAsVariable)} { ${inner.join(' ')} }`;
+  return `${field}${firstArg(doc, parts.first, parts.firstAsVariable, extra)} { ${inner.join(' ')} }`;
 }
 
 interface Spec {
@@ -111,8 +125,19 @@ interface Spec {
     contacts: null | { parts: Parts; fields: Fields; how: How };
     transactions: null | { parts: Parts; fields: Fields; how: How };
     transactionFields: Fields;
+    /** GraphQL literals of the root list's filter, orderBy and after (indices into the pools below). */
+    customerFilter: string[];
+    transactionFilter: string[];
+    nestedFilter: string[];
+    orderBy: string | null;
+    after: number | null;
   }[];
 }
+
+/** Pieces of filters (literal input syntax); `customerId`/`relationshipManagerId` are filled in from the data. */
+const CUSTOMER_FILTERS = ['kind: INDIVIDUAL', 'kind: CORPORATE', 'tier: KEY', 'status: ACTIVE', 'status: RESTRICTED', 'createdFrom: "2026-06-01T00:00:00Z"', 'createdTo: "2026-09-01T00:00:00.000Z"', 'archiveNumber: ""', 'relationshipManagerId: "$RM"', 'relationshipManagerId: "not-an-id"'];
+const TRANSACTION_FILTERS = ['direction: DEBIT', 'channel: POS', 'channel: ONLINE', 'minAmount: "100.00"', 'maxAmount: "5000"', 'occurredFrom: "2026-08-01T00:00:00Z"', 'occurredTo: "2026-10-15T12:00:00Z"', 'customerId: "$CUSTOMER"'];
+const ORDERS = ['{ field: CREATED_AT, direction: ASC }', '{ field: UPDATED_AT }', '{ field: ARCHIVE_NUMBER, direction: DESC }', '{ direction: ASC }'];
 
 const nestedArb = (names: string[]) => fc.option(fc.record({ parts: connectionPartsArb, fields: fieldsArb(names), how: howArb }), { nil: null });
 
@@ -130,27 +155,57 @@ const specArb: Gen<Spec> = fc.record({
       contacts: nestedArb(CONTACT_FIELDS),
       transactions: nestedArb(TRANSACTION_FIELDS),
       transactionFields: fieldsArb(TRANSACTION_FIELDS),
+      customerFilter: fc.subarray(CUSTOMER_FILTERS, { maxLength: 3 }),
+      transactionFilter: fc.subarray(TRANSACTION_FILTERS, { maxLength: 3 }),
+      nestedFilter: fc.subarray(TRANSACTION_FILTERS.slice(0, 7), { maxLength: 2 }),
+      orderBy: fc.option(fc.constantFrom(...ORDERS), { nil: null }),
+      after: fc.option(fc.nat(40), { nil: null }),
     }),
     { minLength: 1, maxLength: 3 },
   ),
 });
 
-function build(spec: Spec, customerIds: string[]): { query: string; variables: Record<string, unknown> } {
+interface Pools {
+  customerIds: string[];
+  transactionIds: string[];
+  managerId: string;
+}
+
+/** Extra arguments of a list: filter, orderBy, after (a cursor of a row, of a deleted row, or not a cursor). */
+function listArgs(filter: string[], pools: Pools, customerId: string, orderBy: string | null, after: number | null, list: 'customers' | 'transactions' | null): string {
+  const parts: string[] = [];
+  if (filter.length) parts.push(`filter: { ${filter.map((f) => f.replace('$RM', pools.managerId).replace('$CUSTOMER', customerId)).join(', ')} }`);
+  if (orderBy && list === 'customers') parts.push(`orderBy: ${orderBy}`);
+  if (after !== null && list) {
+    const ids = list === 'customers' ? pools.customerIds : pools.transactionIds;
+    const cursor = after === 40 ? 'bm90LWEtY3Vyc29y' : encodeCursor(list, after === 39 ? '00000000-0000-4000-8000-000000000001' : ids[after % ids.length]);
+    parts.push(`after: "${cursor}"`);
+  }
+  return parts.join(', ');
+}
+
+function build(spec: Spec, pools: Pools): { query: string; variables: Record<string, unknown> } {
+  const { customerIds } = pools;
   const doc: Doc = { variables: new Map(), fragments: [], n: 0 };
   const items = (typeName: string, fields: Fields) => fields.map((f) => wrap(doc, typeName, f.text, f.how)).join(' ');
   const roots = spec.roots.map((root, i) => {
     const key = root.alias ? `r${i}: ` : '';
     if (root.kind === 'transactions') {
-      return `${key}${connection(doc, 'transactions', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, items('Transaction', root.transactionFields))}`;
+      const extra = listArgs(root.transactionFilter, pools, customerIds[root.customer % customerIds.length], null, root.after, 'transactions');
+      return `${key}${connection(doc, 'transactions', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, items('Transaction', root.transactionFields), extra)}`;
     }
     const nested: string[] = [items('Customer', root.customerFields)];
     if (root.contacts) nested.push(wrap(doc, 'Customer', connection(doc, 'contacts', root.contacts.parts, items('Contact', root.contacts.fields)), root.contacts.how));
-    if (root.transactions) nested.push(wrap(doc, 'Customer', connection(doc, 'transactions', root.transactions.parts, items('Transaction', root.transactions.fields)), root.transactions.how));
+    if (root.transactions) {
+      const extra = listArgs(root.nestedFilter, pools, customerIds[0], null, null, null);
+      nested.push(wrap(doc, 'Customer', connection(doc, 'transactions', root.transactions.parts, items('Transaction', root.transactions.fields), extra), root.transactions.how));
+    }
     if (root.kind === 'customer') {
       const id = root.customer === 30 ? '00000000-0000-4000-8000-000000000000' : customerIds[root.customer % customerIds.length];
       return `${key}customer(id: "${root.customer % 7 === 0 ? id.toUpperCase() : id}") { ${nested.join(' ')} }`;
     }
-    return `${key}${connection(doc, 'customers', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, nested.join(' '))}`;
+    const extra = listArgs(root.customerFilter, pools, customerIds[0], root.orderBy, root.after, 'customers');
+    return `${key}${connection(doc, 'customers', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, nested.join(' '), extra)}`;
   });
   // Aliases keep the same response key from meaning two fields: roots of one kind without alias are deduplicated by validation anyway.
   const definitions = [...doc.variables].map(([name, v]) => `$${name}: ${v.type}`);
@@ -176,6 +231,7 @@ function normalised(body: unknown): unknown {
 describe('Compiled reads equal the resolver path (differential property)', () => {
   let server: TestServer;
   let customerIds: string[];
+  let pools: Pools;
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -190,6 +246,9 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
     await server.db.pool.query(`UPDATE customers SET status = 'ERASED' WHERE id = $1`, [withTransactions[0].id]);
     await server.db.pool.query(`UPDATE customers SET status = 'RESTRICTED', restricted_until = now() + interval '3 years' WHERE id = $1`, [withTransactions[1].id]);
     customerIds.push(withTransactions[0].id, withTransactions[1].id);
+    const { rows: transactions } = await server.db.pool.query<{ id: string }>(`SELECT id::text FROM transactions ORDER BY occurred_at DESC, id DESC LIMIT 40`);
+    const { rows: [manager] } = await server.db.pool.query<{ id: string }>(`SELECT relationship_manager_id::text AS id FROM customers WHERE relationship_manager_id IS NOT NULL LIMIT 1`);
+    pools = { customerIds, transactionIds: transactions.map((t) => t.id), managerId: manager.id };
   });
 
   afterAll(() => server.stop());
@@ -199,7 +258,7 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
     const outcomes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(specArb, async (spec) => {
-        const { query, variables } = build(spec, customerIds);
+        const { query, variables } = build(spec, pools);
         const caller = CALLERS[spec.caller];
         // Budgets and rates are the server's, not the compiler's: every run starts with a fresh day.
         await server.db.pool.query(`DELETE FROM usage_counters`);

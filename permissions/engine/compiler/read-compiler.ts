@@ -28,6 +28,7 @@ import { Contact, Customer, Transaction } from '../../../src/db/entities';
 import { SEALED_TABLES } from '../../../src/crypto/sealed-fields';
 import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
 import { isUuid } from '../../../schema/common/errors';
+import { decodeCursor } from '../../../schema/common/cursor';
 import { LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES } from '../../erasure';
 import { TYPE_CHANGING_MASKS } from '../../masks';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../../policy';
@@ -57,6 +58,8 @@ export type Walk =
 export interface CompiledRead {
   /** Prepared-statement name (a hash of the text). */
   name: string;
+  /** Hidden root keys: true when an `after` cursor's record is gone (then the resolver path answers, with its error). */
+  missingCursors: string[];
   text: string;
   values: unknown[];
   walk: Walk;
@@ -83,8 +86,8 @@ const unsupported = (reason: string): never => {
 interface RecordSpec {
   table: string;
   entity: Function;
-  /** SQL naming the row's customer. */
-  customerOf(alias: string): string;
+  /** The column naming the row's customer. */
+  customerColumn: string;
   /** The row's hold status ('RESTRICTED' / 'ERASED', else NULL), as src/db/columns.ts reads it. */
   hold(alias: string): string;
 }
@@ -93,19 +96,19 @@ const RECORDS: Readonly<Record<string, RecordSpec>> = {
   Customer: {
     table: 'customers',
     entity: Customer,
-    customerOf: (a) => `${a}.id`,
+    customerColumn: 'id',
     hold: (a) => `CASE WHEN ${a}.status IN ('RESTRICTED', 'ERASED') THEN ${a}.status END`,
   },
   Contact: {
     table: 'contacts',
     entity: Contact,
-    customerOf: (a) => `${a}.customer_id`,
+    customerColumn: 'customer_id',
     hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = ${a}.customer_id AND held.status IN ('RESTRICTED', 'ERASED'))`,
   },
   Transaction: {
     table: 'transactions',
     entity: Transaction,
-    customerOf: (a) => `${a}.customer_id`,
+    customerColumn: 'customer_id',
     hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = ${a}.customer_id AND held.status IN ('RESTRICTED', 'ERASED'))`,
   },
 };
@@ -116,16 +119,14 @@ interface ListSpec {
   /** The cursor's list tag (schema/common/cursor.ts). */
   list: string;
   order: { column: string; direction: 'ASC' | 'DESC' };
-  /** The condition tying a child page to its parent row (alias of the parent's page). */
-  parent?: (child: string, parent: string) => string;
 }
 
 /** Connections the compiler serves: root lists and the nested pages of a customer. */
 const LISTS: Readonly<Record<string, ListSpec>> = {
   'Query.customers': { typeName: 'Customer', list: 'customers', order: { column: 'created_at', direction: 'DESC' } },
   'Query.transactions': { typeName: 'Transaction', list: 'transactions', order: { column: 'occurred_at', direction: 'DESC' } },
-  'Customer.contacts': { typeName: 'Contact', list: 'contacts', order: { column: 'created_at', direction: 'ASC' }, parent: (c, p) => `${c}.customer_id = ${p}.id` },
-  'Customer.transactions': { typeName: 'Transaction', list: 'transactions', order: { column: 'occurred_at', direction: 'DESC' }, parent: (c, p) => `${c}.customer_id = ${p}.id` },
+  'Customer.contacts': { typeName: 'Contact', list: 'contacts', order: { column: 'created_at', direction: 'ASC' } },
+  'Customer.transactions': { typeName: 'Transaction', list: 'transactions', order: { column: 'occurred_at', direction: 'DESC' } },
 };
 
 /** Generalised fields: their JSON from the stored masked form of their source (permissions/masks.ts *OfMasked). */
@@ -157,6 +158,10 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 class Builder {
   readonly values: unknown[] = [];
   private aliases = 0;
+  /** The columns each row alias's page must select (only those: a page of sealed rows is wide). */
+  private readonly columns = new Map<string, Set<string>>();
+  /** Row aliases whose records carry sensitive fields: their page computes the hold status. */
+  private readonly held = new Set<string>();
   readonly exemptFromRestriction: boolean;
 
   constructor(private readonly input: CompileInput) {
@@ -173,6 +178,22 @@ class Builder {
     return `r${this.aliases}`;
   }
 
+  /** `alias.column`, which the alias's page then selects. */
+  col(alias: string, column: string): string {
+    let set = this.columns.get(alias);
+    if (!set) this.columns.set(alias, (set = new Set()));
+    set.add(column);
+    return `${alias}.${column}`;
+  }
+
+  /** The SELECT list of a row alias's page (or lookup): its columns used, and the hold status where needed. */
+  selectList(spec: RecordSpec, alias: string, extra: string[] = []): string {
+    const items = [...(this.columns.get(alias) ?? [])].map((c) => `${alias}.${c}`);
+    if (this.held.has(alias)) items.push(`${this.holdOf(spec, alias)} AS "h$"`);
+    items.push(...extra);
+    return items.length ? items.join(', ') : '1 AS "one$"';
+  }
+
   args(field: GraphQLField<unknown, unknown>, nodes: readonly FieldNode[]): Record<string, unknown> {
     return getArgumentValues(field, nodes[0], this.input.variables);
   }
@@ -184,6 +205,56 @@ class Builder {
     if (first < 0 || first > this.input.maxPageSize) unsupported('page size out of range');
     return first;
   }
+
+  /**
+   * The filter's conditions, as customerConditions / transactionConditions write them (values as
+   * parameters, the same truthiness); `alias` stands for the row alias. Lookups by a blind index
+   * (ID number, phone) are probes: not compiled.
+   */
+  filterConditions(list: ListSpec, filter: Record<string, unknown> | null | undefined, nested: boolean): ((alias: string) => string)[] {
+    if (!filter) return [];
+    const conditions: ((alias: string) => string)[] = [];
+    const add = (value: unknown, build: (alias: string, param: string) => string) => {
+      if (!value) return;
+      const param = this.param(value);
+      conditions.push((alias) => build(alias, param));
+    };
+    const uuid = (value: unknown) => (typeof value === 'string' && isUuid(value) ? value.toLowerCase() : unsupported('filter id'));
+    if (list.typeName === 'Customer') {
+      for (const key of Object.keys(filter)) if (!['kind', 'tier', 'status', 'relationshipManagerId', 'archiveNumber', 'createdFrom', 'createdTo'].includes(key) && filter[key] != null) unsupported(`filter.${key}`);
+      add(filter.kind, (a, p) => `${a}.kind = ${p}`);
+      add(filter.tier, (a, p) => `${a}.tier = ${p}`);
+      add(filter.status, (a, p) => `${a}.status = ${p}`);
+      add(filter.relationshipManagerId && uuid(filter.relationshipManagerId), (a, p) => `${a}.relationship_manager_id = ${p}`);
+      add(filter.archiveNumber, (a, p) => `${a}.archive_number = ${p}`);
+      add(filter.createdFrom, (a, p) => `${a}.created_at >= ${p}`);
+      add(filter.createdTo, (a, p) => `${a}.created_at < ${p}`);
+    } else if (list.typeName === 'Transaction') {
+      if (!nested) add(filter.customerId && uuid(filter.customerId), (a, p) => `${a}.customer_id = ${p}`);
+      add(filter.occurredFrom, (a, p) => `${a}.occurred_at >= ${p}`);
+      add(filter.occurredTo, (a, p) => `${a}.occurred_at < ${p}`);
+      add(filter.minAmount, (a, p) => `${a}.amount >= ${p}::numeric`);
+      add(filter.maxAmount, (a, p) => `${a}.amount <= ${p}::numeric`);
+      add(filter.direction, (a, p) => `${a}.direction = ${p}`);
+      add(filter.channel, (a, p) => `${a}.channel = ${p}`);
+    } else if (Object.values(filter).some((v) => v != null)) {
+      unsupported('filter');
+    }
+    return conditions;
+  }
+
+  /** The list's order: customers may be sorted (CustomerOrder), the others have one order. */
+  orderOf(list: ListSpec, orderBy: { field?: string; direction?: string } | null | undefined): { column: string; direction: 'ASC' | 'DESC' } {
+    if (!orderBy) return list.order;
+    if (list.typeName !== 'Customer') unsupported('orderBy');
+    const column = ({ CREATED_AT: 'created_at', UPDATED_AT: 'updated_at', ARCHIVE_NUMBER: 'archive_number' } as Record<string, string>)[orderBy.field ?? 'CREATED_AT'] ?? unsupported('orderBy.field');
+    const direction = orderBy.direction ?? 'DESC';
+    if (direction !== 'ASC' && direction !== 'DESC') return unsupported('orderBy.direction');
+    return { column, direction };
+  }
+
+  /** Root keys the server checks before serving: a cursor whose record is gone (the resolver path's error). */
+  readonly missingCursors: { key: string; sql: string }[] = [];
 
   /** The hold status the policy withholds a row's sensitive fields for (legal_hold reads restricted ones). */
   holdOf(spec: RecordSpec, alias: string): string {
@@ -214,7 +285,7 @@ class Builder {
         const alias = this.alias();
         const spec = RECORDS.Customer;
         const walk = this.record('Customer', key, alias, nodes, field);
-        parts.push(`${literal(key)}, (SELECT ${walk.sql} FROM (SELECT ${alias}.*, ${this.holdOf(spec, alias)} AS "h$" FROM customers ${alias} WHERE ${alias}.id = ${this.param((id as string).toLowerCase())}::uuid) ${alias})`);
+        parts.push(`${literal(key)}, (SELECT ${walk.sql} FROM (SELECT ${this.selectList(spec, alias)} FROM customers ${alias} WHERE ${alias}.id = ${this.param((id as string).toLowerCase())}::uuid) ${alias})`);
         if (walk.walk) children.push([key, walk.walk]);
         continue;
       }
@@ -224,17 +295,34 @@ class Builder {
       parts.push(`${literal(key)}, ${built.sql}`);
       if (built.walk) children.push([key, built.walk]);
     }
+    for (const missing of this.missingCursors) parts.push(`${literal(missing.key)}, ${missing.sql}`);
     return { sql: `json_build_object(${parts.join(', ')})`, walk: { kind: 'object', children, sites: [] } };
   }
 
   /** A connection: one page (LIMIT size + 1: the extra row says there is more), in SQL. */
   connection(list: ListSpec, path: string, field: GraphQLField<unknown, unknown>, nodes: readonly FieldNode[], parentAlias: string | null): { sql: string; walk: Walk | null } {
-    const size = this.pageSize(this.args(field, nodes), ['first']);
+    const args = this.args(field, nodes);
+    const nested = parentAlias !== null;
+    const size = this.pageSize(args, nested ? ['first', 'filter'] : ['first', 'filter', 'orderBy', 'after']);
     const connectionType = getNamedType(field.type) as GraphQLObjectType;
     const spec = RECORDS[list.typeName];
     const alias = this.alias();
-    const order = `${alias}.${list.order.column} ${list.order.direction}, ${alias}.id ${list.order.direction}`;
-    const where = parentAlias && list.parent ? `WHERE ${list.parent(alias, parentAlias)}` : '';
+    const listOrder = this.orderOf(list, args.orderBy as { field?: string; direction?: string } | null | undefined);
+    const order = `${alias}.${listOrder.column} ${listOrder.direction}, ${alias}.id ${listOrder.direction}`;
+    const filters = this.filterConditions(list, args.filter as Record<string, unknown> | null | undefined, nested);
+    let after: string | null = null;
+    if (args.after !== undefined && args.after !== null) {
+      let id: string;
+      try {
+        id = decodeCursor(list.list, args.after as string);
+      } catch {
+        return unsupported('after: not a cursor of this list');
+      }
+      after = this.param(id);
+      // src/loaders/paging.ts: an empty page after a cursor whose record is gone is an error there.
+      const key = `$after${this.missingCursors.length}`;
+      this.missingCursors.push({ key, sql: `NOT EXISTS (SELECT 1 FROM ${spec.table} cur WHERE cur.id = ${after}::uuid)` });
+    }
     const parts: string[] = [];
     const children: [string, Walk][] = [];
     let needsRows = false;
@@ -244,7 +332,8 @@ class Builder {
         parts.push(`${literal(key)}, ${literal(connectionType.name)}`);
       } else if (name === 'totalCount') {
         const counted = this.alias();
-        const countWhere = parentAlias && list.parent ? `WHERE ${list.parent(counted, parentAlias)}` : '';
+        const countConditions = [...(parentAlias ? [`${counted}.customer_id = ${this.col(parentAlias, 'id')}`] : []), ...filters.map((f) => f(counted))];
+        const countWhere = countConditions.length ? `WHERE ${countConditions.join(' AND ')}` : '';
         parts.push(`${literal(key)}, (SELECT count(*)::int FROM ${spec.table} ${counted} ${countWhere})`);
       } else if (name === 'pageInfo') {
         needsRows = true;
@@ -255,10 +344,10 @@ class Builder {
           const infoName = infoNodes[0].name.value;
           if (infoName === '__typename') infoParts.push(`${literal(infoKey)}, ${literal(pageInfoType.name)}`);
           else if (infoName === 'hasNextPage') infoParts.push(`${literal(infoKey)}, count(*) > ${size}`);
-          else if (infoName === 'hasPreviousPage') infoParts.push(`${literal(infoKey)}, false`);
+          else if (infoName === 'hasPreviousPage') infoParts.push(`${literal(infoKey)}, ${after ? 'true' : 'false'}`);
           else if (infoName === 'startCursor' || infoName === 'endCursor') {
             const pick = infoName === 'startCursor' ? 'ASC' : 'DESC';
-            infoParts.push(`${literal(infoKey)}, (array_agg(${literal(`${list.list}:`)} || ${alias}.id ORDER BY ${alias}."n$" ${pick}) FILTER (WHERE ${alias}."n$" <= ${size}))[1]`);
+            infoParts.push(`${literal(infoKey)}, (array_agg(${literal(`${list.list}:`)} || ${this.col(alias, 'id')} ORDER BY ${alias}."n$" ${pick}) FILTER (WHERE ${alias}."n$" <= ${size}))[1]`);
             infoChildren.push([infoKey, { kind: 'cursor', list: list.list }]);
           } else unsupported(`PageInfo.${infoName}`);
         }
@@ -273,7 +362,7 @@ class Builder {
           const edgeName = edgeNodes[0].name.value;
           if (edgeName === '__typename') edgeParts.push(`${literal(edgeKey)}, ${literal(edgeType.name)}`);
           else if (edgeName === 'cursor') {
-            edgeParts.push(`${literal(edgeKey)}, ${literal(`${list.list}:`)} || ${alias}.id`);
+            edgeParts.push(`${literal(edgeKey)}, ${literal(`${list.list}:`)} || ${this.col(alias, 'id')}`);
             edgeChildren.push([edgeKey, { kind: 'cursor', list: list.list }]);
           } else if (edgeName === 'node') {
             const node = this.record(list.typeName, `${path}.${key}.${edgeKey}`, alias, edgeNodes, edgeType.getFields().node);
@@ -288,7 +377,13 @@ class Builder {
     const walk: Walk | null = children.length ? { kind: 'object', children, sites: [] } : null;
     const object = `json_build_object(${parts.join(', ')})`;
     if (!needsRows) return { sql: `(SELECT ${object})`, walk };
-    const page = `SELECT ${alias}.*, ${this.holdOf(spec, alias)} AS "h$", row_number() OVER (ORDER BY ${order}) AS "n$"
+    const conditions = [...(parentAlias ? [`${alias}.customer_id = ${this.col(parentAlias, 'id')}`] : []), ...filters.map((f) => f(alias))];
+    if (after) {
+      // schema/common/sql.ts afterCondition: the sort value looked up from the cursor's row.
+      conditions.push(`(${alias}.${listOrder.column}, ${alias}.id) ${listOrder.direction === 'DESC' ? '<' : '>'} (SELECT cur.${listOrder.column}, cur.id FROM ${spec.table} cur WHERE cur.id = ${after}::uuid)`);
+    }
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    const page = `SELECT ${this.selectList(spec, alias, [`row_number() OVER (ORDER BY ${order}) AS "n$"`])}
       FROM ${spec.table} ${alias} ${where} ORDER BY ${order} LIMIT ${size + 1}`;
     return { sql: `(SELECT ${object} FROM (${page}) ${alias})`, walk };
   }
@@ -350,18 +445,23 @@ class Builder {
         const sealedField = sealed?.fields.find((f) => f.property === name);
         if (sealedField) {
           if (sealedField.mask !== decision.strategy) unsupported(`${coordinate} ${decision.strategy} of a sealed field`);
-          expression = `${alias}.${sealedField.column}_masked`;
+          expression = this.col(alias, `${sealedField.column}_masked`);
         } else {
           const column = plainColumn(spec.entity, name) ?? unsupported(`${coordinate} column`);
           if (!isScalarType(getNamedType(field.type)) || getNamedType(field.type).name !== 'String') unsupported(`${coordinate} masked non-text`);
-          expression = sqlMask(decision.strategy, `${alias}.${column}`) ?? unsupported(`${coordinate} ${decision.strategy} in SQL`);
+          expression = sqlMask(decision.strategy, this.col(alias, column!)) ?? unsupported(`${coordinate} ${decision.strategy} in SQL`);
         }
         nullAfterCount = TYPE_CHANGING_MASKS.has(decision.strategy);
       }
-      parts.push(`${literal(key)}, CASE WHEN ${alias}."h$" IS NULL THEN ${expression} END`);
+      parts.push(`${literal(key)}, ${expression === 'NULL' ? 'NULL' : `CASE WHEN ${alias}."h$" IS NULL THEN ${expression} END`}`);
       sites.push({ key, path: fieldPath, field: coordinate, outcome, nullAfterCount });
     }
-    if (sites.length) parts.push(`'$', json_build_array(${spec.customerOf(alias)}, ${alias}."h$")`);
+    if (sites.length) {
+      this.held.add(alias);
+      // The customer only where a value can be counted for them; else the hold status alone.
+      const counted = sites.some((site) => site.outcome.decision.kind !== 'REMOVE');
+      parts.push(`'$', ${counted ? `json_build_array(${this.col(alias, spec.customerColumn)}, ${alias}."h$")` : `${alias}."h$"`}`);
+    }
     const walk: Walk | null = sites.length || children.length ? { kind: 'object', children, sites } : null;
     return { sql: `json_build_object(${parts.join(', ')})`, walk };
   }
@@ -369,28 +469,28 @@ class Builder {
   /** A scalar or enum column served as the resolver path serialises it. */
   plainValue(spec: RecordSpec, alias: string, field: GraphQLField<unknown, unknown>, coordinate: string): string {
     const name = field.name;
-    const column = plainColumn(spec.entity, name) ?? unsupported(`${coordinate} is no column`);
+    const column = this.col(alias, plainColumn(spec.entity, name) ?? unsupported(`${coordinate} is no column`));
     const type = getNamedType(field.type);
     if (isListType(getNullableType(field.type))) unsupported(`${coordinate} list`);
     if (isEnumType(type)) {
       // The stored text is the enum value's name (src/db/entities/enums.ts: NAME = 'NAME').
       for (const value of type.getValues()) if (value.value !== value.name) unsupported(`${type.name} values`);
-      return `${alias}.${column}`;
+      return column;
     }
     if (!isScalarType(type)) unsupported(`${coordinate} not a scalar`);
     switch (type.name) {
       case 'ID':
-        return `${alias}.${column}::text`;
+        return `${column}::text`;
       case 'String':
       case 'Int':
       case 'Boolean':
-        return `${alias}.${column}`;
+        return column;
       case 'Decimal':
       case 'Date':
-        return `${alias}.${column}::text`;
+        return `${column}::text`;
       case 'DateTimeISO':
         // A JS Date's toISOString: UTC, milliseconds truncated (as pg's parser keeps them).
-        return `to_char(${alias}.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+        return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
       default:
         return unsupported(`${type.name} scalar`);
     }
@@ -399,7 +499,7 @@ class Builder {
   /** birthYear (an Int) or a MoneyRange object, from the stored masked form of its source. */
   generalised(coordinate: string, alias: string, nodes: readonly FieldNode[], field: GraphQLField<unknown, unknown>): string {
     const spec = GENERALISED[coordinate] ?? unsupported(`${coordinate} generalisation`);
-    const masked = `${alias}.${spec.source}_masked`;
+    const masked = this.col(alias, `${spec.source}_masked`);
     if (spec.kind === 'year') return `CASE WHEN ${masked} ~ '^[0-9]{4}-\\*\\*-\\*\\*$' THEN substr(${masked}, 1, 4)::int END`;
     const rangeType = getNamedType(field.type);
     if (!isObjectType(rangeType)) return unsupported(`${coordinate} type`);
@@ -428,7 +528,7 @@ export function compileRead(input: CompileInput): CompileOutcome {
     const builder = new Builder(input);
     const { sql, walk } = builder.root();
     const text = `SELECT ${sql}::text AS data`;
-    return { read: { name: '', text, values: builder.values, walk } };
+    return { read: { name: '', text, values: builder.values, walk, missingCursors: builder.missingCursors.map((m) => m.key) } };
   } catch (error) {
     if (error instanceof Unsupported) return { unsupported: error.message };
     throw error;

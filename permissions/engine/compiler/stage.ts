@@ -52,7 +52,9 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
   const object = value as Record<string, unknown>;
   const { state, entries } = context;
   if (shape.sites.length) {
-    const [customerId, hold] = object.$ as [string, string | null];
+    // `[customer id, hold]`, or the hold alone where no value can be counted for a customer.
+    const marker = object.$ as [string, string | null] | string | null;
+    const [customerId, hold] = Array.isArray(marker) ? marker : [undefined, marker];
     delete object.$; // the last key: V8 keeps the object's fast shape
     for (const site of shape.sites) {
       if (hold) {
@@ -77,10 +79,22 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
   return object;
 }
 
-/** The one statement, its JSON, and the privacy state filled from it. */
-export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead): Promise<Record<string, unknown>> {
+function resetPrivacyState(state: PrivacyState): void {
+  state.tally.clear();
+  state.customers.clear.clear();
+  state.customers.masked.clear();
+  state.values.clear = 0;
+  state.values.masked = 0;
+}
+
+/** The one statement, its JSON, and the privacy state filled from it; null: the resolver path must answer. */
+export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead): Promise<Record<string, unknown> | null> {
   const [row] = await ctx.db.rows<{ data: string }>(read.text, read.values, read.name);
   const data = JSON.parse(row.data) as Record<string, unknown>;
+  for (const key of read.missingCursors) {
+    if (data[key]) return null;
+    delete data[key];
+  }
   walk(data, read.walk, { state: ctx.privacy!, entries: new Map(), shownId: (type, id) => shownId(ctx, type, id) });
   return data;
 }
@@ -123,7 +137,17 @@ export const compiledReadsStage: PipelineStage = {
           ctx.log.debug({ unsupported: compiled.unsupported }, 'read served by the resolver path');
           return null;
         }
-        const data = await serveCompiledRead(ctx, compiled.read);
+        let data: Record<string, unknown> | null;
+        try {
+          data = await serveCompiledRead(ctx, compiled.read);
+          if (!data) return null;
+        } catch (error) {
+          // A failed statement (timeout, database away) is answered as the resolver path answers it:
+          // with its errors and paths, from its own attempt. Nothing counted so far stands.
+          ctx.log.debug({ err: { code: (error as { code?: string }).code } }, 'compiled read failed: the resolver path answers');
+          resetPrivacyState(ctx.privacy);
+          return null;
+        }
         ctx.operation.compiled = true;
         return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data } } };
       },
