@@ -21,11 +21,13 @@ const CUSTOMER_FIELDS = [
   'annualIncome', 'totalAssets', 'bankCardNumber', 'creditCode', 'legalRepresentative', 'businessScope', 'industry', 'tier',
   'creditRating', 'status', 'restrictedUntil', 'createdAt', 'updatedAt', '__typename',
   'annualIncomeRange { min max }', 'totalAssetsRange { __typename max }',
+  'relationshipManager { id username displayName role branch active tokensValidAfter statusReason designations __typename }',
 ];
 const CONTACT_FIELDS = ['id', 'name', 'position', 'phone', 'email', 'createdAt', '__typename'];
 const TRANSACTION_FIELDS = [
   'id', 'occurredAt', 'amount', 'currency', 'direction', 'channel', 'product', 'description', 'accountNumber', 'counterpartyName',
   'counterpartyAccount', 'status', '__typename',
+  'customer { id name phone birthYear status annualIncomeRange { min } __typename }',
 ];
 
 /** Who calls, and under which purpose (legal_hold: restricted customers' fields by the role's own rule). */
@@ -115,7 +117,7 @@ function connection(doc: Doc, field: string, parts: Parts, node: string, extra =
 interface Spec {
   caller: number;
   roots: {
-    kind: 'customers' | 'customer' | 'transactions';
+    kind: 'customers' | 'customer' | 'transactions' | 'transaction';
     alias: boolean;
     first: number | null;
     firstAsVariable: boolean;
@@ -145,7 +147,7 @@ const specArb: Gen<Spec> = fc.record({
   caller: fc.nat(CALLERS.length - 1),
   roots: fc.array(
     fc.record({
-      kind: fc.constantFrom('customers' as const, 'customer' as const, 'transactions' as const),
+      kind: fc.constantFrom('customers' as const, 'customer' as const, 'transactions' as const, 'transaction' as const),
       alias: fc.boolean(),
       first: fc.option(fc.oneof(fc.nat(12), fc.integer({ min: 21, max: 40 })), { nil: null }),
       firstAsVariable: fc.boolean(),
@@ -190,6 +192,10 @@ function build(spec: Spec, pools: Pools): { query: string; variables: Record<str
   const items = (typeName: string, fields: Fields) => fields.map((f) => wrap(doc, typeName, f.text, f.how)).join(' ');
   const roots = spec.roots.map((root, i) => {
     const key = root.alias ? `r${i}: ` : '';
+    if (root.kind === 'transaction') {
+      const id = root.customer === 30 ? '00000000-0000-4000-8000-000000000000' : pools.transactionIds[root.customer % pools.transactionIds.length];
+      return `${key}transaction(id: "${id}") { ${items('Transaction', root.transactionFields)} }`;
+    }
     if (root.kind === 'transactions') {
       const extra = listArgs(root.transactionFilter, pools, customerIds[root.customer % customerIds.length], null, root.after, 'transactions');
       return `${key}${connection(doc, 'transactions', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, items('Transaction', root.transactionFields), extra)}`;

@@ -24,7 +24,7 @@
 import { getArgumentValues, getNamedType, getNullableType, isEnumType, isListType, isObjectType, isScalarType, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
 import { getMetadataArgsStorage } from 'typeorm';
-import { Contact, Customer, Transaction } from '../../../src/db/entities';
+import { Contact, Customer, StaffMember, Transaction } from '../../../src/db/entities';
 import { SEALED_TABLES } from '../../../src/crypto/sealed-fields';
 import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
 import { isUuid } from '../../../schema/common/errors';
@@ -111,7 +111,18 @@ const RECORDS: Readonly<Record<string, RecordSpec>> = {
     customerColumn: 'customer_id',
     hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = ${a}.customer_id AND held.status IN ('RESTRICTED', 'ERASED'))`,
   },
+  // No customer's record, no sensitive field: never held.
+  StaffMember: { table: 'staff', entity: StaffMember, customerColumn: 'id', hold: () => 'NULL' },
 };
+
+/** Single related records: the parent's column naming the row (loaded by id on the resolver path). */
+const RELATED: Readonly<Record<string, { typeName: string; column: string }>> = {
+  'Transaction.customer': { typeName: 'Customer', column: 'customer_id' },
+  'Customer.relationshipManager': { typeName: 'StaffMember', column: 'relationship_manager_id' },
+};
+
+/** Root lookups by id: `customer(id)`, `transaction(id)`. */
+const LOOKUPS: Readonly<Record<string, string>> = { 'Query.customer': 'Customer', 'Query.transaction': 'Transaction' };
 
 interface ListSpec {
   /** The record type of the nodes. */
@@ -278,14 +289,15 @@ class Builder {
       const field = queryType.getFields()[name];
       if (!field) unsupported(`Query.${name}`);
       if (!ROLE_POLICIES[this.input.plan.role].operations.includes(`Query.${name}`)) unsupported(`Query.${name} not granted`);
-      if (name === 'customer') {
+      const lookup = LOOKUPS[`Query.${name}`];
+      if (lookup) {
         const args = this.args(field, nodes);
         const id = args.id;
-        if (typeof id !== 'string' || !isUuid(id)) unsupported('customer id');
+        if (typeof id !== 'string' || !isUuid(id)) unsupported(`${name} id`);
         const alias = this.alias();
-        const spec = RECORDS.Customer;
-        const walk = this.record('Customer', key, alias, nodes, field);
-        parts.push(`${literal(key)}, (SELECT ${walk.sql} FROM (SELECT ${this.selectList(spec, alias)} FROM customers ${alias} WHERE ${alias}.id = ${this.param((id as string).toLowerCase())}::uuid) ${alias})`);
+        const spec = RECORDS[lookup];
+        const walk = this.record(lookup, key, alias, nodes, field);
+        parts.push(`${literal(key)}, (SELECT ${walk.sql} FROM (SELECT ${this.selectList(spec, alias)} FROM ${spec.table} ${alias} WHERE ${alias}.id = ${this.param((id as string).toLowerCase())}::uuid) ${alias})`);
         if (walk.walk) children.push([key, walk.walk]);
         continue;
       }
@@ -392,7 +404,7 @@ class Builder {
   record(typeName: string, path: string, alias: string, nodes: readonly FieldNode[], parentField: GraphQLField<unknown, unknown>): { sql: string; walk: Walk | null } {
     const type = this.input.schema.getType(typeName) as GraphQLObjectType;
     if (getNamedType(parentField.type) !== type) unsupported(`not a ${typeName}`);
-    const spec = RECORDS[typeName];
+    const spec = RECORDS[typeName] ?? unsupported(typeName);
     const sealed = SEALED_TABLES[spec.table];
     const role = this.input.plan.role;
     const parts: string[] = [];
@@ -414,6 +426,17 @@ class Builder {
         if (!('kind' in rule) || rule.kind !== 'CLEAR') unsupported(`${coordinate} not clear`);
         const built = this.connection(list, fieldPath, field, fieldNodes, alias);
         parts.push(`${literal(key)}, ${built.sql}`);
+        if (built.walk) children.push([key, built.walk]);
+        continue;
+      }
+      const related = RELATED[coordinate];
+      if (related) {
+        const rule = ruleFor(role, typeName, name);
+        if (!('kind' in rule) || rule.kind !== 'CLEAR') unsupported(`${coordinate} not clear`);
+        const relatedAlias = this.alias();
+        const relatedSpec = RECORDS[related.typeName];
+        const built = this.record(related.typeName, fieldPath, relatedAlias, fieldNodes, field);
+        parts.push(`${literal(key)}, (SELECT ${built.sql} FROM (SELECT ${this.selectList(relatedSpec, relatedAlias)} FROM ${relatedSpec.table} ${relatedAlias} WHERE ${relatedAlias}.id = ${this.col(alias, related.column)}) ${relatedAlias})`);
         if (built.walk) children.push([key, built.walk]);
         continue;
       }
@@ -471,11 +494,16 @@ class Builder {
     const name = field.name;
     const column = this.col(alias, plainColumn(spec.entity, name) ?? unsupported(`${coordinate} is no column`));
     const type = getNamedType(field.type);
-    if (isListType(getNullableType(field.type))) unsupported(`${coordinate} list`);
+    if (isListType(getNullableType(field.type))) {
+      // A text[] of names (StaffMember.designations): the JSON array as stored.
+      if (!isEnumType(type) || type.getValues().some((v) => v.value !== v.name)) unsupported(`${coordinate} list`);
+      return `to_json(${column})`;
+    }
     if (isEnumType(type)) {
-      // The stored text is the enum value's name (src/db/entities/enums.ts: NAME = 'NAME').
-      for (const value of type.getValues()) if (value.value !== value.name) unsupported(`${type.name} values`);
-      return column;
+      // The stored text is the enum's internal value; served as its name (StaffRole: 'sales' → SALES).
+      const values = type.getValues();
+      if (values.every((v) => v.value === v.name)) return column;
+      return `CASE ${column} ${values.map((v) => `WHEN ${literal(String(v.value))} THEN ${literal(v.name)}`).join(' ')} END`;
     }
     if (!isScalarType(type)) unsupported(`${coordinate} not a scalar`);
     switch (type.name) {
