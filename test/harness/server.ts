@@ -53,6 +53,8 @@ export interface CallOptions {
   purpose?: string | null;
   /** `execute` only: false serves a read through the resolver path even when the read compiler supports it. */
   compiledReads?: boolean;
+  /** `execute` only: the request id (the access register's records name it); 'test' by default. */
+  requestId?: string;
 }
 
 /** The server's "now": real time until a test sets it (tests move time, never sleep). */
@@ -232,7 +234,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
       const bearer = (await tokenFor(options))!;
       const principal = await verify(bearer);
       const purpose = purposeFor(options, bearer);
-      const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays, clock: clock.now });
+      const contextValue = createRequestContext(pool, principal, { requestId: options.requestId ?? 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays, clock: clock.now });
       if (options.compiledReads === false) contextValue.compiledReads = false;
       const response = await server.apollo.executeOperation({ query, variables: options.variables, ...(purpose ? { extensions: { purpose } } : {}) }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
