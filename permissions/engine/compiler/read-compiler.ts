@@ -26,9 +26,11 @@ import { collectFields, collectSubfields } from 'graphql/execution/collectFields
 import { getMetadataArgsStorage } from 'typeorm';
 import { Contact, Customer, StaffMember, Transaction } from '../../../src/db/entities';
 import { SEALED_TABLES } from '../../../src/crypto/sealed-fields';
+import { keyReferenceSql } from '../../../src/crypto/keyring';
 import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
 import { isUuid } from '../../../schema/common/errors';
 import { decodeCursor } from '../../../schema/common/cursor';
+import { PSEUDONYMOUS_TYPES } from '../../../schema/common/shown-id';
 import { LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES } from '../../erasure';
 import { TYPE_CHANGING_MASKS } from '../../masks';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../../policy';
@@ -44,6 +46,12 @@ export interface SensitiveSite {
   outcome: Outcome;
   /** Served null although a value (the stored masked text) was read and counted: masks no value of the field's type. */
   nullAfterCount: boolean;
+  /**
+   * A sealed field the statement cannot serve (clear, or a mask other than the stored one): the
+   * statement returns its ciphertext (base64), decrypted in Node — only these values, as the
+   * resolver path's row getters do (src/crypto/sealed-rows.ts) — and masked there if need be.
+   */
+  sealed?: { table: string; column: string };
 }
 
 /** How to walk the JSON the statement returns (only where there is something to count or fill in). */
@@ -447,7 +455,7 @@ class Builder {
         if (!('kind' in rule) || rule.kind !== 'CLEAR') unsupported(`${coordinate} not clear`);
         parts.push(`${literal(key)}, ${this.plainValue(spec, alias, field, coordinate)}`);
         // schema/common/shown-id.ts: the id a role with pseudonymous ids is shown is keyed per caller and purpose.
-        if (name === 'id' && ROLE_POLICIES[role].pseudonymousIds) children.push([key, { kind: 'pseudonym', type: typeName }]);
+        if (name === 'id' && ROLE_POLICIES[role].pseudonymousIds && (PSEUDONYMOUS_TYPES as readonly string[]).includes(typeName)) children.push([key, { kind: 'pseudonym', type: typeName }]);
         continue;
       }
       const planned = this.input.plan.fields.get(fieldPath);
@@ -457,17 +465,25 @@ class Builder {
       const decision = outcome.decision;
       let expression: string;
       let nullAfterCount = false;
+      let sealedSource: SensitiveSite['sealed'];
+      const sealedField = sealed?.fields.find((f) => f.property === name);
       if (decision.kind === 'REMOVE') {
         expression = 'NULL';
+      } else if (decision.kind === 'CLEAR' && cls!.identifying) {
+        // Clear identifying values count towards the customer's breadth of the day (a ledger in the budget store).
+        return unsupported(`${coordinate} clear and identifying`);
+      } else if (sealedField && (decision.kind === 'CLEAR' || sealedField.mask !== decision.strategy)) {
+        expression = `encode(${this.col(alias, `${sealedField.column}_sealed`)}, 'base64')`;
+        sealedSource = { table: spec.table, column: sealedField.column };
+        nullAfterCount = decision.kind === 'MASK' && TYPE_CHANGING_MASKS.has(decision.strategy);
       } else if (decision.kind === 'CLEAR') {
-        return unsupported(`${coordinate} clear`);
+        if (!isScalarType(getNamedType(field.type)) || getNamedType(field.type).name !== 'String') unsupported(`${coordinate} clear non-text`);
+        expression = this.col(alias, plainColumn(spec.entity, name) ?? unsupported(`${coordinate} column`));
       } else if (cls!.generalises) {
         if (decision.strategy !== 'generalised') unsupported(`${coordinate} ${decision.strategy}`);
         expression = this.generalised(coordinate, alias, fieldNodes, field);
       } else {
-        const sealedField = sealed?.fields.find((f) => f.property === name);
         if (sealedField) {
-          if (sealedField.mask !== decision.strategy) unsupported(`${coordinate} ${decision.strategy} of a sealed field`);
           expression = this.col(alias, `${sealedField.column}_masked`);
         } else {
           const column = plainColumn(spec.entity, name) ?? unsupported(`${coordinate} column`);
@@ -477,13 +493,20 @@ class Builder {
         nullAfterCount = TYPE_CHANGING_MASKS.has(decision.strategy);
       }
       parts.push(`${literal(key)}, ${expression === 'NULL' ? 'NULL' : `CASE WHEN ${alias}."h$" IS NULL THEN ${expression} END`}`);
-      sites.push({ key, path: fieldPath, field: coordinate, outcome, nullAfterCount });
+      sites.push({ key, path: fieldPath, field: coordinate, outcome, nullAfterCount, ...(sealedSource ? { sealed: sealedSource } : {}) });
     }
     if (sites.length) {
       this.held.add(alias);
-      // The customer only where a value can be counted for them; else the hold status alone.
+      // The customer only where a value can be counted for them; else the hold status alone. Rows
+      // with values to decrypt: their data key's reference and their id (the ciphertext's place) too.
       const counted = sites.some((site) => site.outcome.decision.kind !== 'REMOVE');
-      parts.push(`'$', ${counted ? `json_build_array(${this.col(alias, spec.customerColumn)}, ${alias}."h$")` : `${alias}."h$"`}`);
+      const decrypts = sites.some((site) => site.sealed);
+      const marker = decrypts
+        ? `json_build_array(${this.col(alias, spec.customerColumn)}, ${alias}."h$", ${keyReferenceSql(this.col(alias, spec.customerColumn))}, ${this.col(alias, 'id')})`
+        : counted
+          ? `json_build_array(${this.col(alias, spec.customerColumn)}, ${alias}."h$")`
+          : `${alias}."h$"`;
+      parts.push(`'$', ${marker}`);
     }
     const walk: Walk | null = sites.length || children.length ? { kind: 'object', children, sites } : null;
     return { sql: `json_build_object(${parts.join(', ')})`, walk };
@@ -550,7 +573,7 @@ export function compileRead(input: CompileInput): CompileOutcome {
   if (plan.probes.length) return { unsupported: 'probes' };
   for (const field of plan.fields.values()) {
     if (!('fixed' in field.rule)) return { unsupported: `${field.path} decided per record` };
-    if (field.rule.fixed.decision.kind === 'CLEAR') return { unsupported: `${field.path} clear` };
+    if (field.rule.fixed.decision.kind === 'CLEAR' && field.cls?.identifying) return { unsupported: `${field.path} clear and identifying` };
   }
   try {
     const builder = new Builder(input);

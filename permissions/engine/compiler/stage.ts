@@ -12,6 +12,9 @@ import type { RequestContext } from '../../../src/context';
 import type { PipelineStage } from '../../../src/request-stage';
 import { encodeCursor } from '../../../schema/common/cursor';
 import { shownId } from '../../../schema/common/shown-id';
+import type { KeyReference } from '../../../src/crypto/keyring';
+import { open, placeOf } from '../../../src/crypto/sealing';
+import { applyMask } from '../../masks';
 import { ROLE_POLICIES } from '../../policy';
 import { countValue, tallyEntry, type OutcomeTally, type PrivacyState } from '../runtime';
 import { compileRead, HELD_OUTCOMES, type CompiledRead, type CompileOutcome, type SensitiveSite, type Walk } from './read-compiler';
@@ -29,8 +32,19 @@ function named(read: CompiledRead): CompiledRead {
   return { ...read, name: `cr_${createHash('sha256').update(read.text).digest('hex').slice(0, 24)}` };
 }
 
+/** A value the walk found sealed: decrypted (and masked, if decided so) once the data keys are at hand. */
+interface PendingValue {
+  object: Record<string, unknown>;
+  key: string;
+  ciphertext: string;
+  reference: KeyReference;
+  place: string;
+  site: SensitiveSite;
+}
+
 interface WalkContext {
   state: PrivacyState;
+  pending: PendingValue[];
   entries: Map<SensitiveSite | string, OutcomeTally>;
   /** The id shown for a record (schema/common/shown-id.ts). */
   shownId(type: string, id: string): string;
@@ -52,9 +66,9 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
   const object = value as Record<string, unknown>;
   const { state, entries } = context;
   if (shape.sites.length) {
-    // `[customer id, hold]`, or the hold alone where no value can be counted for a customer.
-    const marker = object.$ as [string, string | null] | string | null;
-    const [customerId, hold] = Array.isArray(marker) ? marker : [undefined, marker];
+    // `[customer id, hold, key reference, row id]`, `[customer id, hold]`, or the hold alone where no value can be counted for a customer.
+    const marker = object.$ as [string, string | null, KeyReference | null, string] | string | null;
+    const [customerId, hold, reference, rowId] = Array.isArray(marker) ? marker : [undefined, marker, null, ''];
     delete object.$; // the last key: V8 keeps the object's fast shape
     for (const site of shape.sites) {
       if (hold) {
@@ -68,6 +82,17 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
       }
       let entry = entries.get(site);
       if (!entry) entries.set(site, (entry = tallyEntry(state, site.path, site.field, site.outcome)));
+      if (site.sealed) {
+        // The clear value exists when there is a ciphertext and the customer's key (an erased customer has none).
+        const ciphertext = object[site.key] as string | null;
+        const opened = ciphertext !== null && ciphertext !== undefined && reference ? ciphertext : null;
+        countValue(state, entry, site.outcome, customerId, opened);
+        object[site.key] = null;
+        if (opened !== null && !site.nullAfterCount) {
+          context.pending.push({ object, key: site.key, ciphertext: opened, reference: reference!, place: placeOf(site.sealed.table, site.sealed.column, rowId), site });
+        }
+        continue;
+      }
       countValue(state, entry, site.outcome, customerId, object[site.key]);
       if (site.nullAfterCount) object[site.key] = null;
     }
@@ -77,6 +102,19 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
     if (child.kind === 'cursor' || child.kind === 'pseudonym') object[key] = replaced;
   }
   return object;
+}
+
+/** Decrypts the sealed values the response serves clear or masked other than by their stored form. */
+async function openPending(ctx: RequestContext, pending: PendingValue[]): Promise<void> {
+  const keyring = ctx.db.keyring;
+  if (!keyring) throw new Error('a compiled read with sealed values through a pool without a keyring');
+  if (!keyring.unwrapsOnRead) await keyring.prefetch(pending.map((p) => p.reference));
+  for (const value of pending) {
+    const key = keyring.cached(value.reference) ?? keyring.keyFor(value.reference);
+    const clear = open(key, Buffer.from(value.ciphertext, 'base64'), value.place).toString('utf8');
+    const { decision } = value.site.outcome;
+    value.object[value.key] = decision.kind === 'MASK' ? applyMask(decision.strategy, clear) : clear;
+  }
 }
 
 function resetPrivacyState(state: PrivacyState): void {
@@ -95,7 +133,9 @@ export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead)
     if (data[key]) return null;
     delete data[key];
   }
-  walk(data, read.walk, { state: ctx.privacy!, entries: new Map(), shownId: (type, id) => shownId(ctx, type, id) });
+  const pending: PendingValue[] = [];
+  walk(data, read.walk, { state: ctx.privacy!, pending, entries: new Map(), shownId: (type, id) => shownId(ctx, type, id) });
+  if (pending.length) await openPending(ctx, pending);
   return data;
 }
 
