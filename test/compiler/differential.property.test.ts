@@ -31,9 +31,12 @@ const TRANSACTION_FIELDS = [
 ];
 
 /** Who calls, and under which purpose (legal_hold: restricted customers' fields by the role's own rule). */
-const CALLERS: { role: Role; purpose?: string }[] = [
+const CALLERS: { role: Role; purpose?: string; scopes?: string[] }[] = [
   { role: 'manager' }, { role: 'manager', purpose: 'legal_hold' }, { role: 'admin' }, { role: 'auditor' }, { role: 'auditor', purpose: 'legal_hold' },
   { role: 'sales' }, { role: 'service' }, { role: 'analyst' },
+  // Partners: consenting customers only (some consents limited to field groups), the fields their scopes open.
+  { role: 'partner', scopes: ['customers:read', 'customers.contact:read', 'customers.identity:read-masked', 'transactions:read'] },
+  { role: 'partner', scopes: ['customers:read', 'transactions:read'] },
 ];
 
 interface Doc {
@@ -186,7 +189,34 @@ function listArgs(filter: string[], pools: Pools, customerId: string, orderBy: s
   return parts.join(', ');
 }
 
-function build(spec: Spec, pools: Pools): { query: string; variables: Record<string, unknown> } {
+/** Partners: only fields some scope opens, and few aliases and directives (their limits are 10 each). */
+const PARTNER_FIELDS = new Set([
+  'id', 'kind', 'archiveNumber', 'name', 'tier', 'status', 'industry', 'createdAt', 'phone', 'email', 'idNumber', 'birthDate', 'birthYear', 'gender',
+  'bankCardNumber', '__typename', 'position', 'occurredAt', 'amount', 'currency', 'direction', 'channel', 'product', 'accountNumber',
+  'customer { id name phone birthYear status annualIncomeRange { min } __typename }',
+]);
+
+function forPartner(spec: Spec): Spec {
+  const fields = (list: Fields) => {
+    const kept = list.filter((f) => PARTNER_FIELDS.has(f.text)).map((f) => ({ text: f.text.replace(' annualIncomeRange { min }', ''), how: { alias: false, directive: 0, fragment: f.how.fragment } }));
+    return kept.length ? kept : [{ text: 'id', how: { alias: false, directive: 0, fragment: 0 } }];
+  };
+  return {
+    ...spec,
+    roots: spec.roots.slice(0, 2).map((root) => ({
+      ...root,
+      customerFields: fields(root.customerFields),
+      transactionFields: fields(root.transactionFields),
+      contacts: root.contacts && { ...root.contacts, fields: fields(root.contacts.fields), how: { ...root.contacts.how, directive: 0 } },
+      transactions: root.transactions && { ...root.transactions, fields: fields(root.transactions.fields), how: { ...root.transactions.how, directive: 0 } },
+      customerFilter: root.customerFilter.filter((f) => !f.startsWith('relationshipManagerId') && !f.startsWith('archiveNumber')),
+      orderBy: root.orderBy && !root.orderBy.includes('ARCHIVE') ? root.orderBy : null,
+    })),
+  };
+}
+
+function build(original: Spec, pools: Pools): { query: string; variables: Record<string, unknown> } {
+  const spec = CALLERS[original.caller].role === 'partner' ? forPartner(original) : original;
   const { customerIds } = pools;
   const doc: Doc = { variables: new Map(), fragments: [], n: 0 };
   const items = (typeName: string, fields: Fields) => fields.map((f) => wrap(doc, typeName, f.text, f.how)).join(' ');
@@ -238,6 +268,7 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
   let server: TestServer;
   let customerIds: string[];
   let pools: Pools;
+  const partnerTokens = new Map<number, string>();
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -255,6 +286,26 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
     const { rows: transactions } = await server.db.pool.query<{ id: string }>(`SELECT id::text FROM transactions ORDER BY occurred_at DESC, id DESC LIMIT 40`);
     const { rows: [manager] } = await server.db.pool.query<{ id: string }>(`SELECT relationship_manager_id::text AS id FROM customers WHERE relationship_manager_id IS NOT NULL LIMIT 1`);
     pools = { customerIds, transactionIds: transactions.map((t) => t.id), managerId: manager.id };
+    for (const [i, caller] of CALLERS.entries()) {
+      if (caller.role === 'partner') partnerTokens.set(i, await server.token({ role: 'partner', partner: 'diff-co', scopes: caller.scopes }));
+    }
+    // Consents of the partner: every other one of the first customers (held ones among them), some
+    // limited to field groups, one expired; and the customers of the newest transactions.
+    const consent = async (ids: string[], groups: string[] | null, expired = false) =>
+      server.db.pool.query(
+        `INSERT INTO consents (customer_id, partner_id, purpose, field_groups, granted_at, expires_at, evidence_kind, evidence_ref, recorded_by)
+         SELECT id, 'diff-co', 'partner_service', $2::text[], now() - interval '30 days', now() + ${expired ? "interval '-1 day'" : "interval '365 days'"}, 'SIGNED_FORM', 'CF-20261101-000001', 'test'
+         FROM unnest($1::uuid[]) AS id`,
+        [ids, groups],
+      );
+    await consent(customerIds.filter((_, i) => i % 2 === 0 && i < 24), null);
+    await consent([customerIds[3], customerIds[5]], ['customers:read']);
+    await consent([customerIds[11]], null, true);
+    const { rows: transactionCustomers } = await server.db.pool.query<{ id: string }>(
+      `SELECT DISTINCT customer_id::text AS id FROM (SELECT customer_id FROM transactions ORDER BY occurred_at DESC, id DESC LIMIT 30) t WHERE NOT (customer_id = ANY($1::uuid[]))`,
+      [customerIds.filter((_, i) => i % 2 === 0 && i < 24).concat([customerIds[3], customerIds[5], customerIds[11]])],
+    );
+    await consent(transactionCustomers.filter((_, i) => i % 2 === 0).map((r) => r.id), null);
   });
 
   afterAll(() => server.stop());
@@ -269,7 +320,8 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
         // Budgets and rates are the server's, not the compiler's: every run starts with a fresh day.
         await server.db.pool.query(`DELETE FROM usage_counters`);
         await server.db.pool.query(`DELETE FROM breadth_counters`);
-        const options = { role: caller.role, variables, ...(caller.purpose ? { purpose: caller.purpose } : {}) };
+        const token = partnerTokens.get(spec.caller);
+        const options = { ...(token ? { token } : { role: caller.role }), variables, ...(caller.purpose ? { purpose: caller.purpose } : {}) };
         const reference = await server.execute(query, { ...options, compiledReads: false });
         await server.db.pool.query(`DELETE FROM usage_counters`);
         await server.db.pool.query(`DELETE FROM breadth_counters`);

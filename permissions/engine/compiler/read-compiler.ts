@@ -27,6 +27,8 @@ import { getMetadataArgsStorage } from 'typeorm';
 import { Contact, Customer, StaffMember, Transaction } from '../../../src/db/entities';
 import { SEALED_TABLES } from '../../../src/crypto/sealed-fields';
 import { keyReferenceSql } from '../../../src/crypto/keyring';
+import { visibilityCondition, type CustomerVisibility } from '../../../src/db/visibility';
+import type { SqlParams } from '../../../schema/common/sql';
 import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
 import { isUuid } from '../../../schema/common/errors';
 import { decodeCursor } from '../../../schema/common/cursor';
@@ -82,8 +84,8 @@ export interface CompileInput {
   variables: Record<string, unknown>;
   plan: PrivacyPlan;
   maxPageSize: number;
-  /** Partners: rows restricted by consent (not compiled yet). */
-  restricted: boolean;
+  /** Partners: only customers with a consent for this partner, purpose and field groups (src/db/visibility.ts); null: every row. */
+  visibility: CustomerVisibility | null;
 }
 
 class Unsupported extends Error {}
@@ -190,6 +192,12 @@ class Builder {
   param(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
+  }
+
+  /** ` AND <the visibility condition>` for a row alias of `table`, as RequestDb.restricted adds it; '' when unrestricted. */
+  visible(table: string, alias: string): string {
+    const condition = visibilityCondition(this.input.visibility, table, alias, { add: (value: unknown) => this.param(value) } as unknown as SqlParams);
+    return condition ? ` AND ${condition}` : '';
   }
 
   alias(): string {
@@ -305,7 +313,7 @@ class Builder {
         const alias = this.alias();
         const spec = RECORDS[lookup];
         const walk = this.record(lookup, key, alias, nodes, field);
-        parts.push(`${literal(key)}, (SELECT ${walk.sql} FROM (SELECT ${this.selectList(spec, alias)} FROM ${spec.table} ${alias} WHERE ${alias}.id = ${this.param((id as string).toLowerCase())}::uuid) ${alias})`);
+        parts.push(`${literal(key)}, (SELECT ${walk.sql} FROM (SELECT ${this.selectList(spec, alias)} FROM ${spec.table} ${alias} WHERE ${alias}.id = ${this.param((id as string).toLowerCase())}::uuid${this.visible(spec.table, alias)}) ${alias})`);
         if (walk.walk) children.push([key, walk.walk]);
         continue;
       }
@@ -341,7 +349,7 @@ class Builder {
       after = this.param(id);
       // src/loaders/paging.ts: an empty page after a cursor whose record is gone is an error there.
       const key = `$after${this.missingCursors.length}`;
-      this.missingCursors.push({ key, sql: `NOT EXISTS (SELECT 1 FROM ${spec.table} cur WHERE cur.id = ${after}::uuid)` });
+      this.missingCursors.push({ key, sql: `NOT EXISTS (SELECT 1 FROM ${spec.table} cur WHERE cur.id = ${after}::uuid${this.visible(spec.table, 'cur')})` });
     }
     const parts: string[] = [];
     const children: [string, Walk][] = [];
@@ -354,7 +362,9 @@ class Builder {
         const counted = this.alias();
         const countConditions = [...(parentAlias ? [`${counted}.customer_id = ${this.col(parentAlias, 'id')}`] : []), ...filters.map((f) => f(counted))];
         const countWhere = countConditions.length ? `WHERE ${countConditions.join(' AND ')}` : '';
-        parts.push(`${literal(key)}, (SELECT count(*)::int FROM ${spec.table} ${counted} ${countWhere})`);
+        const visible = this.visible(spec.table, counted);
+        const where = countWhere ? `${countWhere}${visible}` : visible ? `WHERE TRUE${visible}` : '';
+        parts.push(`${literal(key)}, (SELECT count(*)::int FROM ${spec.table} ${counted} ${where})`);
       } else if (name === 'pageInfo') {
         needsRows = true;
         const pageInfoType = getNamedType(connectionType.getFields().pageInfo.type) as GraphQLObjectType;
@@ -400,8 +410,10 @@ class Builder {
     const conditions = [...(parentAlias ? [`${alias}.customer_id = ${this.col(parentAlias, 'id')}`] : []), ...filters.map((f) => f(alias))];
     if (after) {
       // schema/common/sql.ts afterCondition: the sort value looked up from the cursor's row.
-      conditions.push(`(${alias}.${listOrder.column}, ${alias}.id) ${listOrder.direction === 'DESC' ? '<' : '>'} (SELECT cur.${listOrder.column}, cur.id FROM ${spec.table} cur WHERE cur.id = ${after}::uuid)`);
+      conditions.push(`(${alias}.${listOrder.column}, ${alias}.id) ${listOrder.direction === 'DESC' ? '<' : '>'} (SELECT cur.${listOrder.column}, cur.id FROM ${spec.table} cur WHERE cur.id = ${after}::uuid${this.visible(spec.table, 'cur')})`);
     }
+    const visible = this.visible(spec.table, alias);
+    if (visible) conditions.push(visible.slice(' AND '.length));
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     const page = `SELECT ${this.selectList(spec, alias, [`row_number() OVER (ORDER BY ${order}) AS "n$"`])}
       FROM ${spec.table} ${alias} ${where} ORDER BY ${order} LIMIT ${size + 1}`;
@@ -444,7 +456,7 @@ class Builder {
         const relatedAlias = this.alias();
         const relatedSpec = RECORDS[related.typeName];
         const built = this.record(related.typeName, fieldPath, relatedAlias, fieldNodes, field);
-        parts.push(`${literal(key)}, (SELECT ${built.sql} FROM (SELECT ${this.selectList(relatedSpec, relatedAlias)} FROM ${relatedSpec.table} ${relatedAlias} WHERE ${relatedAlias}.id = ${this.col(alias, related.column)}) ${relatedAlias})`);
+        parts.push(`${literal(key)}, (SELECT ${built.sql} FROM (SELECT ${this.selectList(relatedSpec, relatedAlias)} FROM ${relatedSpec.table} ${relatedAlias} WHERE ${relatedAlias}.id = ${this.col(alias, related.column)}${this.visible(relatedSpec.table, relatedAlias)}) ${relatedAlias})`);
         if (built.walk) children.push([key, built.walk]);
         continue;
       }
@@ -569,7 +581,7 @@ class Builder {
 export function compileRead(input: CompileInput): CompileOutcome {
   const { plan } = input;
   const policy = ROLE_POLICIES[plan.role];
-  if (input.restricted || policy.scoped) return { unsupported: 'rows restricted by consent' };
+  if (policy.scoped && !input.visibility) return { unsupported: 'a scoped role without its visibility' };
   if (plan.probes.length) return { unsupported: 'probes' };
   for (const field of plan.fields.values()) {
     if (!('fixed' in field.rule)) return { unsupported: `${field.path} decided per record` };

@@ -25,7 +25,8 @@ const MAX_PER_DOCUMENT = 256;
 
 function cacheKey(ctx: RequestContext, operationName: string | null, variables: Record<string, unknown>): string {
   const plan = ctx.privacy!.plan;
-  return JSON.stringify([operationName, plan.role, plan.purpose, ctx.principal.scopes ?? [], ctx.db.maxPageSize, variables]);
+  // The visibility (partner, purpose, field groups) is a statement parameter: the partner is part of the key.
+  return JSON.stringify([operationName, plan.role, plan.purpose, ctx.principal.scopes ?? [], ctx.principal.partnerId ?? null, ctx.db.visibility, ctx.db.maxPageSize, variables]);
 }
 
 function named(read: CompiledRead): CompiledRead {
@@ -150,7 +151,7 @@ export function compiledReadFor(ctx: RequestContext, document: DocumentNode, ope
   if (!compiled) {
     const fragments: Record<string, FragmentDefinitionNode> = {};
     for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-    compiled = compileRead({ schema, operation, fragments, variables: coerced.coerced, plan: ctx.privacy!.plan, maxPageSize: ctx.db.maxPageSize, restricted: ctx.db.visibility !== null });
+    compiled = compileRead({ schema, operation, fragments, variables: coerced.coerced, plan: ctx.privacy!.plan, maxPageSize: ctx.db.maxPageSize, visibility: ctx.db.visibility ? { ...ctx.db.visibility, fieldGroups: [...ctx.db.visibility.fieldGroups] } : null });
     if ('read' in compiled) compiled = { read: named(compiled.read) };
     if (byKey.size >= MAX_PER_DOCUMENT) byKey.delete(byKey.keys().next().value!);
     byKey.set(key, compiled);
