@@ -136,6 +136,15 @@ export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: O
   countValue(state, entry, outcome, customerOf(info.parentType.name, row), value);
 }
 
+/**
+ * The order the explanation and the access register list tallies in: by path, decision and reason —
+ * the tally's key, so the order never depends on which value an executor happened to meet first
+ * (a restricted customer's REMOVE before or after another's ERASED one).
+ */
+export function compareTallies(a: OutcomeTally, b: OutcomeTally): number {
+  return a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision) || a.reason.localeCompare(b.reason);
+}
+
 /** The tally entry of one path and outcome (two outcome objects that read alike share one). */
 export function tallyEntry(state: PrivacyState, path: string, field: string, outcome: Outcome): OutcomeTally {
   const kind = outcome.decision.kind;

@@ -61,22 +61,38 @@ describe('Compiled reads', () => {
     expect(reference.statements).toBeGreaterThanOrEqual(1);
     expect(compiled.body).toEqual(reference.body);
     expect(compiled.body.extensions?.privacy.fields.length).toBeGreaterThan(0);
-    expect(compiled.privacy).toEqual(reference.privacy);
     expect(await accessRecord(ids[1])).toEqual(await accessRecord(ids[0]));
     expect(compiledCharge).toEqual(referenceCharge);
   });
 
-  it('answers reads outside the subset through the resolver path: per-record decisions, partners, mutations, other roots', async () => {
-    // A sales rep asking for a few customers: their own customers' fields are decided per record.
-    const small = await server.execute<any>(`{ customers(first: 3) { edges { node { name phone } } } }`, { role: 'sales' });
-    expect(small.body.errors).toBeUndefined();
-    expect(small.compiled).toBe(false);
+  it('answers reads outside the subset through the resolver path: complaints, lookups (probes), other roots', async () => {
     const complaints = await server.execute<any>(`{ complaints(first: 3) { edges { node { id } } } }`, { role: 'manager' });
     expect(complaints.compiled).toBe(false);
     const lookup = await server.execute<any>(`{ customers(first: 3, filter: { phone: "13800000000" }) { edges { node { id } } } }`, { role: 'service' });
     expect(lookup.compiled).toBe(false);
     const me = await server.execute<any>(`{ me { role } }`, { role: 'manager' });
     expect(me.compiled).toBe(false);
+  });
+
+  it('decides per record in the statement: a rep\'s own customers clear (the day\'s breadth asked as the resolver path asks it), others masked', async () => {
+    const { rows: [{ rep }] } = await server.db.pool.query<{ rep: string }>(
+      `SELECT relationship_manager_id::text AS rep FROM customers WHERE relationship_manager_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+    );
+    const { rows: own } = await server.db.pool.query<{ id: string }>(`SELECT id::text FROM customers WHERE relationship_manager_id = $1 AND status = 'ACTIVE' LIMIT 2`, [rep]);
+    const query = `query Own($a: ID!, $b: ID!) { a: customer(id: $a) { id name phone email address birthDate annualIncome creditRating contacts(first: 2) { edges { node { name phone } } }
+      transactions(first: 3) { edges { node { description counterpartyName } } } } b: customer(id: $b) { name employer } others: customers(first: 4) { edges { node { name phone creditRating } } } }`;
+    await server.resetBreadth();
+    const { reference, compiled, referenceCharge, compiledCharge, ids } = await both(query, { role: 'sales', sub: rep, variables: { a: own[0].id, b: own[1].id } });
+    expect(reference.body.errors).toBeUndefined();
+    expect(compiled.compiled).toBe(true);
+    expect(compiled.statements).toBe(1);
+    expect(reference.body.errors).toBeUndefined();
+    expect(compiled.body).toEqual(reference.body);
+    expect(compiled.body.data.a.phone).not.toContain('*');
+    const record = await accessRecord(ids[1]);
+    expect(record).toEqual(await accessRecord(ids[0]));
+    expect(record.customersClear).toContain(own[0].id);
+    expect(compiledCharge).toEqual(referenceCharge);
   });
 
   it('fails closed to the resolver path: a bad id or cursor is answered with the resolver path\'s own error', async () => {

@@ -74,13 +74,6 @@ function testClock(): TestClock {
   };
 }
 
-/** What the request's privacy state held at the end (what the access register and the budget release read). */
-export interface ExecutedPrivacy {
-  customersClear: string[];
-  customersMasked: string[];
-  values: { clear: number; masked: number };
-}
-
 export interface TestServer {
   url: string;
   /** What the server's services take for "now" (the erasure flow's retention). */
@@ -105,7 +98,7 @@ export interface TestServer {
   member(role: Exclude<Role, 'partner'>, username: string): Promise<string>;
   gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GqlResult<T>>;
   /** In-process execution through Apollo, returning the SQL statements the operation ran. */
-  execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number; privacy: ExecutedPrivacy | null; compiled: boolean }>;
+  execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number; compiled: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -238,10 +231,8 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
       if (options.compiledReads === false) contextValue.compiledReads = false;
       const response = await server.apollo.executeOperation({ query, variables: options.variables, ...(purpose ? { extensions: { purpose } } : {}) }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
-      const state = contextValue.privacy;
-      const privacy = state ? { customersClear: [...state.customers.clear].sort(), customersMasked: [...state.customers.masked].sort(), values: { ...state.values } } : null;
       // As a client receives it: serialised (graphql-jit leaves skipped fields as undefined keys).
-      return { body: JSON.parse(JSON.stringify(response.body.singleResult)) as never, statements: contextValue.db.statementCount, privacy, compiled: contextValue.operation.compiled === true };
+      return { body: JSON.parse(JSON.stringify(response.body.singleResult)) as never, statements: contextValue.db.statementCount, compiled: contextValue.operation.compiled === true };
     },
     async stop() {
       await server.stop();

@@ -37,14 +37,14 @@ import { LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES } from '../../erasure';
 import { TYPE_CHANGING_MASKS } from '../../masks';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../../policy';
 import { sqlMask } from '../../sql-masks';
-import type { Outcome } from '../compile';
+import type { Outcome, PlannedRule } from '../compile';
+import type { FieldClass, Relation } from '../../vocabulary';
+import type { SealedField } from '../../../src/crypto/sealed-fields';
+import { OPEN_COMPLAINT_STATUSES } from '../../relationship-grants';
 import type { PrivacyPlan } from '../plan';
 
-/** A sensitive field of a record object: where its tally goes and what the plan decided. */
-export interface SensitiveSite {
-  key: string;
-  path: string;
-  field: string;
+/** One outcome of a sensitive field and how the statement serves its value. */
+export interface LeafForm {
   outcome: Outcome;
   /** Served null although a value (the stored masked text) was read and counted: masks no value of the field's type. */
   nullAfterCount: boolean;
@@ -54,6 +54,40 @@ export interface SensitiveSite {
    * resolver path's row getters do (src/crypto/sealed-rows.ts) — and masked there if need be.
    */
   sealed?: { table: string; column: string };
+}
+
+/** The plan's rule for a field, with the relations the statement computes per row. */
+export type SiteRule = { fixed: LeafForm } | { relations: Relation[]; then: SiteRule; otherwise: SiteRule };
+
+/** A sensitive field of a record object: where its tally goes and what the plan decided. */
+export interface SensitiveSite {
+  key: string;
+  path: string;
+  field: string;
+  rule: SiteRule;
+  /** Decided per record (the resolver path records these after its rules' promises: see the walk). */
+  perRecord: boolean;
+  /** A clear identifying value: the day's breadth may narrow it to `narrowed`, served from the marker's `alternative`. */
+  breadth?: { narrowed: Outcome; alternative: number; nullAfterCount: boolean };
+}
+
+/** Marker positions: customer id, hold, key reference, row id, OWN_CUSTOMER, OPEN_COMPLAINT_ASSIGNED, then narrowed forms. */
+export const MARKER_ALTERNATIVES = 6;
+
+export function leaves(rule: SiteRule): LeafForm[] {
+  return 'fixed' in rule ? [rule.fixed] : [...leaves(rule.then), ...leaves(rule.otherwise)];
+}
+const clearLeaves = leaves;
+
+interface LeafContext {
+  spec: RecordSpec;
+  alias: string;
+  field: GraphQLField<unknown, unknown>;
+  fieldNodes: readonly FieldNode[];
+  coordinate: string;
+  cls: FieldClass;
+  sealedField: SealedField | undefined;
+  forBreadth?: boolean;
 }
 
 /** How to walk the JSON the statement returns (only where there is something to count or fill in). */
@@ -68,6 +102,8 @@ export type Walk =
 export interface CompiledRead {
   /** Prepared-statement name (a hash of the text). */
   name: string;
+  /** The parameter holding the caller's id (relations), set per request; null: none. */
+  callerParam: number | null;
   /** Hidden root keys: true when an `after` cursor's record is gone (then the resolver path answers, with its error). */
   missingCursors: string[];
   text: string;
@@ -86,6 +122,8 @@ export interface CompileInput {
   maxPageSize: number;
   /** Partners: only customers with a consent for this partner, purpose and field groups (src/db/visibility.ts); null: every row. */
   visibility: CustomerVisibility | null;
+  /** Whether relations can hold for the caller at all (a staff record with a uuid subject: permissions/engine/relations.ts). */
+  relationsApply: boolean;
 }
 
 class Unsupported extends Error {}
@@ -183,6 +221,11 @@ class Builder {
   private readonly columns = new Map<string, Set<string>>();
   /** Row aliases whose records carry sensitive fields: their page computes the hold status. */
   private readonly held = new Set<string>();
+  /** Relations each row alias's page computes (columns "o$", "a$"). */
+  readonly relations = new Map<string, Set<Relation>>();
+  /** The index of the caller's parameter (bound per request). */
+  callerParam: number | null = null;
+  private openStatusesParam: string | null = null;
   readonly exemptFromRestriction: boolean;
 
   constructor(private readonly input: CompileInput) {
@@ -217,6 +260,7 @@ class Builder {
   selectList(spec: RecordSpec, alias: string, extra: string[] = []): string {
     const items = [...(this.columns.get(alias) ?? [])].map((c) => `${alias}.${c}`);
     if (this.held.has(alias)) items.push(`${this.holdOf(spec, alias)} AS "h$"`);
+    for (const relation of this.relations.get(alias) ?? []) items.push(`${this.relationSql(spec, alias, relation)} AS "${relation === 'OWN_CUSTOMER' ? 'o$' : 'a$'}"`);
     items.push(...extra);
     return items.length ? items.join(', ') : '1 AS "one$"';
   }
@@ -282,6 +326,71 @@ class Builder {
 
   /** Root keys the server checks before serving: a cursor whose record is gone (the resolver path's error). */
   readonly missingCursors: { key: string; sql: string }[] = [];
+
+  /** The caller's id as a parameter (its value is set per request: the statement is cached per operation, not per caller). */
+  caller(): string {
+    if (this.callerParam === null) {
+      this.param(null);
+      this.callerParam = this.values.length - 1;
+    }
+    return `$${this.callerParam + 1}`;
+  }
+
+  /** Registers a relation the row alias's page computes; its column name. */
+  relation(alias: string, _spec: RecordSpec, relation: Relation): string {
+    if (relation === 'ASSIGNED_COMPLAINT') return unsupported('ASSIGNED_COMPLAINT');
+    let set = this.relations.get(alias);
+    if (!set) this.relations.set(alias, (set = new Set()));
+    set.add(relation);
+    return relation === 'OWN_CUSTOMER' ? 'o$' : 'a$';
+  }
+
+  /** A relation as permissions/engine/relations.ts decides it, in SQL on the row (inside its page). */
+  relationSql(spec: RecordSpec, alias: string, relation: Relation): string {
+    if (!this.input.relationsApply) return 'FALSE';
+    if (relation === 'OWN_CUSTOMER') {
+      // The caller is the customer's relationship manager (compared as text, as the resolver path compares the ids).
+      if (spec.table === 'customers') return `COALESCE(${alias}.relationship_manager_id::text = ${this.caller()}, FALSE)`;
+      return `COALESCE((SELECT rm.relationship_manager_id::text FROM customers rm WHERE rm.id = ${alias}.customer_id${this.visible('customers', 'rm')}) = ${this.caller()}, FALSE)`;
+    }
+    this.openStatusesParam ??= this.param([...OPEN_COMPLAINT_STATUSES]);
+    return `EXISTS (SELECT 1 FROM complaints oc WHERE oc.customer_id = ${alias}.${spec.customerColumn} AND oc.assignee_id = ${this.caller()}::uuid AND oc.status = ANY(${this.openStatusesParam}::text[]))`;
+  }
+
+  /** A leaf of a field's rule: the SQL of its value and how the walk treats it. */
+  leaf(outcome: Outcome, c: LeafContext): { expression: string; form: LeafForm } {
+    return this.leafExpression(outcome, c);
+  }
+
+  leafExpression(outcome: Outcome, c: LeafContext): { expression: string; form: LeafForm } {
+    const { spec, alias, field, fieldNodes, coordinate, cls, sealedField } = c;
+    const decision = outcome.decision;
+    const text = () => isScalarType(getNamedType(field.type)) && getNamedType(field.type).name === 'String';
+    if (decision.kind === 'REMOVE') return { expression: 'NULL', form: { outcome, nullAfterCount: false } };
+    if (sealedField && (decision.kind === 'CLEAR' || sealedField.mask !== decision.strategy)) {
+      return {
+        expression: `encode(${this.col(alias, `${sealedField.column}_sealed`)}, 'base64')`,
+        form: { outcome, nullAfterCount: decision.kind === 'MASK' && TYPE_CHANGING_MASKS.has(decision.strategy), sealed: { table: spec.table, column: sealedField.column } },
+      };
+    }
+    if (decision.kind === 'CLEAR') {
+      if (!text()) unsupported(`${coordinate} clear non-text`);
+      return { expression: this.col(alias, plainColumn(spec.entity, field.name) ?? unsupported(`${coordinate} column`)), form: { outcome, nullAfterCount: false } };
+    }
+    if (cls.generalises) {
+      if (decision.strategy !== 'generalised') unsupported(`${coordinate} ${decision.strategy}`);
+      return { expression: this.generalised(coordinate, alias, fieldNodes, field), form: { outcome, nullAfterCount: false } };
+    }
+    let expression: string;
+    if (sealedField) {
+      expression = this.col(alias, `${sealedField.column}_masked`);
+    } else {
+      const column = plainColumn(spec.entity, field.name) ?? unsupported(`${coordinate} column`);
+      if (!text()) unsupported(`${coordinate} masked non-text`);
+      expression = sqlMask(decision.strategy, this.col(alias, column!)) ?? unsupported(`${coordinate} ${decision.strategy} in SQL`);
+    }
+    return { expression, form: { outcome, nullAfterCount: TYPE_CHANGING_MASKS.has(decision.strategy) } };
+  }
 
   /** The hold status the policy withholds a row's sensitive fields for (legal_hold reads restricted ones). */
   holdOf(spec: RecordSpec, alias: string): string {
@@ -430,6 +539,7 @@ class Builder {
     const parts: string[] = [];
     const children: [string, Walk][] = [];
     const sites: SensitiveSite[] = [];
+    const alternatives: string[] = [];
     for (const [key, fieldNodes] of collectSubfields(this.input.schema, this.input.fragments, this.input.variables, type, nodes)) {
       const name = fieldNodes[0].name.value;
       const fieldPath = `${path}.${key}`;
@@ -472,49 +582,51 @@ class Builder {
       }
       const planned = this.input.plan.fields.get(fieldPath);
       if (!planned || planned.coordinate !== coordinate) unsupported(`${fieldPath} not planned`);
-      if (!('fixed' in planned!.rule)) unsupported(`${fieldPath} decided per record`);
-      const outcome = (planned!.rule as { fixed: Outcome }).fixed;
-      const decision = outcome.decision;
-      let expression: string;
-      let nullAfterCount = false;
-      let sealedSource: SensitiveSite['sealed'];
       const sealedField = sealed?.fields.find((f) => f.property === name);
-      if (decision.kind === 'REMOVE') {
-        expression = 'NULL';
-      } else if (decision.kind === 'CLEAR' && cls!.identifying) {
-        // Clear identifying values count towards the customer's breadth of the day (a ledger in the budget store).
-        return unsupported(`${coordinate} clear and identifying`);
-      } else if (sealedField && (decision.kind === 'CLEAR' || sealedField.mask !== decision.strategy)) {
-        expression = `encode(${this.col(alias, `${sealedField.column}_sealed`)}, 'base64')`;
-        sealedSource = { table: spec.table, column: sealedField.column };
-        nullAfterCount = decision.kind === 'MASK' && TYPE_CHANGING_MASKS.has(decision.strategy);
-      } else if (decision.kind === 'CLEAR') {
-        if (!isScalarType(getNamedType(field.type)) || getNamedType(field.type).name !== 'String') unsupported(`${coordinate} clear non-text`);
-        expression = this.col(alias, plainColumn(spec.entity, name) ?? unsupported(`${coordinate} column`));
-      } else if (cls!.generalises) {
-        if (decision.strategy !== 'generalised') unsupported(`${coordinate} ${decision.strategy}`);
-        expression = this.generalised(coordinate, alias, fieldNodes, field);
+      const leafOf = (outcome: Outcome) => this.leaf(outcome, { spec, alias, field, fieldNodes, coordinate, cls: cls!, sealedField });
+      const site: SensitiveSite = { key, path: fieldPath, field: coordinate, rule: { fixed: { outcome: { decision: { kind: 'REMOVE' }, reason: 'NOT_PLANNED' }, nullAfterCount: false } }, perRecord: false };
+      if ('fixed' in planned!.rule) {
+        const { expression, form } = leafOf(planned!.rule.fixed);
+        site.rule = { fixed: form };
+        parts.push(`${literal(key)}, ${expression === 'NULL' ? 'NULL' : `CASE WHEN ${alias}."h$" IS NULL THEN ${expression} END`}`);
       } else {
-        if (sealedField) {
-          expression = this.col(alias, `${sealedField.column}_masked`);
-        } else {
-          const column = plainColumn(spec.entity, name) ?? unsupported(`${coordinate} column`);
-          if (!isScalarType(getNamedType(field.type)) || getNamedType(field.type).name !== 'String') unsupported(`${coordinate} masked non-text`);
-          expression = sqlMask(decision.strategy, this.col(alias, column!)) ?? unsupported(`${coordinate} ${decision.strategy} in SQL`);
-        }
-        nullAfterCount = TYPE_CHANGING_MASKS.has(decision.strategy);
+        // Decided per record: the relations are columns of the row's page, the value a CASE on them.
+        const build = (rule: PlannedRule): { sql: string; rule: SiteRule } => {
+          if ('fixed' in rule) {
+            const { expression, form } = leafOf(rule.fixed);
+            return { sql: expression === 'NULL' ? 'NULL::json' : `to_json(${expression})`, rule: { fixed: form } };
+          }
+          const then = build(rule.then);
+          const otherwise = build(rule.otherwise);
+          const condition = rule.relations.map((relation) => `${alias}."${this.relation(alias, spec, relation)}"`).join(' AND ');
+          return { sql: `CASE WHEN ${condition} THEN ${then.sql} ELSE ${otherwise.sql} END`, rule: { relations: rule.relations, then: then.rule, otherwise: otherwise.rule } };
+        };
+        const built = build(planned!.rule);
+        site.rule = built.rule;
+        site.perRecord = true;
+        parts.push(`${literal(key)}, CASE WHEN ${alias}."h$" IS NULL THEN ${built.sql} END`);
       }
-      parts.push(`${literal(key)}, ${expression === 'NULL' ? 'NULL' : `CASE WHEN ${alias}."h$" IS NULL THEN ${expression} END`}`);
-      sites.push({ key, path: fieldPath, field: coordinate, outcome, nullAfterCount, ...(sealedSource ? { sealed: sealedSource } : {}) });
+      // A clear identifying value may be narrowed by the day's breadth (permissions/engine/enforcement.ts
+      // withinBreadth): its default masked form rides along in the row's marker.
+      if (clearLeaves(site.rule).some((form) => form.outcome.decision.kind === 'CLEAR') && cls!.identifying) {
+        const narrowed: Outcome = { decision: cls!.mask ? { kind: 'MASK', strategy: cls!.mask } : { kind: 'REMOVE' }, reason: 'BREADTH_TODAY' };
+        const { expression } = this.leafExpression(narrowed, { spec, alias, field, fieldNodes, coordinate, cls: cls!, sealedField, forBreadth: true });
+        alternatives.push(expression === 'NULL' ? 'NULL' : `CASE WHEN ${alias}."h$" IS NULL THEN ${expression} END`);
+        site.breadth = { narrowed, alternative: MARKER_ALTERNATIVES + alternatives.length - 1, nullAfterCount: narrowed.decision.kind === 'MASK' && TYPE_CHANGING_MASKS.has(narrowed.decision.strategy) };
+      }
+      sites.push(site);
     }
     if (sites.length) {
       this.held.add(alias);
-      // The customer only where a value can be counted for them; else the hold status alone. Rows
-      // with values to decrypt: their data key's reference and their id (the ciphertext's place) too.
-      const counted = sites.some((site) => site.outcome.decision.kind !== 'REMOVE');
-      const decrypts = sites.some((site) => site.sealed);
-      const marker = decrypts
-        ? `json_build_array(${this.col(alias, spec.customerColumn)}, ${alias}."h$", ${keyReferenceSql(this.col(alias, spec.customerColumn))}, ${this.col(alias, 'id')})`
+      // The customer only where a value can be counted for them; else the hold status alone. Rows with values
+      // to decrypt or decided per record: their data key's reference, their id, the relations, the narrowed forms.
+      const counted = sites.some((site) => leaves(site.rule).some((form) => form.outcome.decision.kind !== 'REMOVE'));
+      const long = sites.some((site) => site.perRecord || site.breadth || leaves(site.rule).some((form) => form.sealed));
+      const decrypts = sites.some((site) => leaves(site.rule).some((form) => form.sealed));
+      const relations = this.relations.get(alias);
+      const marker = long
+        ? `json_build_array(${this.col(alias, spec.customerColumn)}, ${alias}."h$", ${decrypts ? keyReferenceSql(this.col(alias, spec.customerColumn)) : 'NULL'}, ${this.col(alias, 'id')}, ${
+            relations?.has('OWN_CUSTOMER') ? `${alias}."o$"` : 'NULL'}, ${relations?.has('OPEN_COMPLAINT_ASSIGNED') ? `${alias}."a$"` : 'NULL'}${alternatives.map((a) => `, ${a}`).join('')})`
         : counted
           ? `json_build_array(${this.col(alias, spec.customerColumn)}, ${alias}."h$")`
           : `${alias}."h$"`;
@@ -583,15 +695,11 @@ export function compileRead(input: CompileInput): CompileOutcome {
   const policy = ROLE_POLICIES[plan.role];
   if (policy.scoped && !input.visibility) return { unsupported: 'a scoped role without its visibility' };
   if (plan.probes.length) return { unsupported: 'probes' };
-  for (const field of plan.fields.values()) {
-    if (!('fixed' in field.rule)) return { unsupported: `${field.path} decided per record` };
-    if (field.rule.fixed.decision.kind === 'CLEAR' && field.cls?.identifying) return { unsupported: `${field.path} clear and identifying` };
-  }
   try {
     const builder = new Builder(input);
     const { sql, walk } = builder.root();
     const text = `SELECT ${sql}::text AS data`;
-    return { read: { name: '', text, values: builder.values, walk, missingCursors: builder.missingCursors.map((m) => m.key) } };
+    return { read: { name: '', callerParam: builder.callerParam, text, values: builder.values, walk, missingCursors: builder.missingCursors.map((m) => m.key) } };
   } catch (error) {
     if (error instanceof Unsupported) return { unsupported: error.message };
     throw error;

@@ -12,21 +12,28 @@ import type { RequestContext } from '../../../src/context';
 import type { PipelineStage } from '../../../src/request-stage';
 import { encodeCursor } from '../../../schema/common/cursor';
 import { shownId } from '../../../schema/common/shown-id';
+import { isUuid } from '../../../schema/common/errors';
 import type { KeyReference } from '../../../src/crypto/keyring';
 import { open, placeOf } from '../../../src/crypto/sealing';
 import { applyMask } from '../../masks';
 import { ROLE_POLICIES } from '../../policy';
 import { countValue, tallyEntry, type OutcomeTally, type PrivacyState } from '../runtime';
-import { compileRead, HELD_OUTCOMES, type CompiledRead, type CompileOutcome, type SensitiveSite, type Walk } from './read-compiler';
+import { compileRead, HELD_OUTCOMES, type CompiledRead, type CompileOutcome, type LeafForm, type SensitiveSite, type SiteRule, type Walk } from './read-compiler';
+import type { Outcome } from '../compile';
 
 /** Compiled statements per parsed document (Apollo hands back the same object for the same text). */
 const cache = new WeakMap<DocumentNode, Map<string, CompileOutcome>>();
 const MAX_PER_DOCUMENT = 256;
 
+/** permissions/engine/relations.ts `holds`: relations hold only for a staff record with a uuid subject. */
+function relationsApply(ctx: RequestContext): boolean {
+  return Boolean(ctx.principal.staffId) && isUuid(ctx.principal.sub);
+}
+
 function cacheKey(ctx: RequestContext, operationName: string | null, variables: Record<string, unknown>): string {
   const plan = ctx.privacy!.plan;
   // The visibility (partner, purpose, field groups) is a statement parameter: the partner is part of the key.
-  return JSON.stringify([operationName, plan.role, plan.purpose, ctx.principal.scopes ?? [], ctx.principal.partnerId ?? null, ctx.db.visibility, ctx.db.maxPageSize, variables]);
+  return JSON.stringify([operationName, plan.role, plan.purpose, ctx.principal.scopes ?? [], ctx.principal.partnerId ?? null, relationsApply(ctx), ctx.db.visibility, ctx.db.maxPageSize, variables]);
 }
 
 function named(read: CompiledRead): CompiledRead {
@@ -40,15 +47,56 @@ interface PendingValue {
   ciphertext: string;
   reference: KeyReference;
   place: string;
-  site: SensitiveSite;
+  outcome: Outcome;
 }
+
+/** A record's marker: `[customer id, hold, key reference, row id, OWN_CUSTOMER, OPEN_COMPLAINT_ASSIGNED, …narrowed forms]`. */
+type Marker = [string | undefined, string | null, KeyReference | null, string, boolean | null, boolean | null, ...unknown[]];
 
 interface WalkContext {
   state: PrivacyState;
   pending: PendingValue[];
-  entries: Map<SensitiveSite | string, OutcomeTally>;
+  entries: Map<unknown, OutcomeTally>;
+  /** Values decided per record: recorded after the walk, as the resolver path records them after its rules' promises. */
+  perRecord: (() => void)[];
+  /** Clear identifying values the day's breadth must admit (permissions/engine/enforcement.ts withinBreadth). */
+  breadth: { record: string; coordinate: string; serve(admitted: boolean): void }[];
   /** The id shown for a record (schema/common/shown-id.ts). */
   shownId(type: string, id: string): string;
+  breadthLedger: boolean;
+}
+
+function entryFor(context: WalkContext, site: SensitiveSite, outcome: Outcome): OutcomeTally {
+  let byOutcome = context.entries.get(site) as unknown as Map<Outcome, OutcomeTally> | undefined;
+  if (!byOutcome) context.entries.set(site, (byOutcome = new Map()) as never);
+  let entry = byOutcome.get(outcome);
+  if (!entry) byOutcome.set(outcome, (entry = tallyEntry(context.state, site.path, site.field, outcome)));
+  return entry;
+}
+
+/** The leaf of a rule the row's relations choose (all of a node's relations must hold for `then`). */
+function chosen(rule: SiteRule, marker: Marker): LeafForm {
+  if ('fixed' in rule) return rule.fixed;
+  const holds = rule.relations.every((relation) => (relation === 'OWN_CUSTOMER' ? marker[4] : marker[5]) === true);
+  return chosen(holds ? rule.then : rule.otherwise, marker);
+}
+
+/** Records one value served with `outcome` and leaves in the object what the client is shown. */
+function serve(context: WalkContext, object: Record<string, unknown>, site: SensitiveSite, form: LeafForm, outcome: Outcome, marker: Marker, value: unknown): void {
+  const entry = entryFor(context, site, outcome);
+  const [customerId, , reference, rowId] = marker;
+  if (form.sealed) {
+    // The clear value exists when there is a ciphertext and the customer's key (an erased customer has none).
+    const opened = typeof value === 'string' && reference ? value : null;
+    countValue(context.state, entry, outcome, customerId, opened);
+    object[site.key] = null;
+    if (opened !== null && !form.nullAfterCount) {
+      context.pending.push({ object, key: site.key, ciphertext: opened, reference: reference!, place: placeOf(form.sealed.table, form.sealed.column, rowId), outcome });
+    }
+    return;
+  }
+  countValue(context.state, entry, outcome, customerId, value);
+  object[site.key] = form.nullAfterCount ? null : value;
 }
 
 /** Fills the PrivacyState from the statement's JSON as the resolver path would while serving it. */
@@ -65,37 +113,36 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
     return value;
   }
   const object = value as Record<string, unknown>;
-  const { state, entries } = context;
   if (shape.sites.length) {
-    // `[customer id, hold, key reference, row id]`, `[customer id, hold]`, or the hold alone where no value can be counted for a customer.
-    const marker = object.$ as [string, string | null, KeyReference | null, string] | string | null;
-    const [customerId, hold, reference, rowId] = Array.isArray(marker) ? marker : [undefined, marker, null, ''];
+    const raw = object.$ as Marker | string | null;
+    const marker: Marker = Array.isArray(raw) ? raw : [undefined, raw, null, '', null, null];
     delete object.$; // the last key: V8 keeps the object's fast shape
+    const hold = marker[1];
     for (const site of shape.sites) {
       if (hold) {
+        // Withheld before any rule (enforcement.ts guardedField): recorded at once.
         const outcome = HELD_OUTCOMES[hold];
-        const key = `${site.path}|${hold}`;
-        let entry = entries.get(key);
-        if (!entry) entries.set(key, (entry = tallyEntry(state, site.path, site.field, outcome)));
-        countValue(state, entry, outcome, customerId, null);
+        countValue(context.state, entryFor(context, site, outcome), outcome, marker[0], null);
         object[site.key] = null;
         continue;
       }
-      let entry = entries.get(site);
-      if (!entry) entries.set(site, (entry = tallyEntry(state, site.path, site.field, site.outcome)));
-      if (site.sealed) {
-        // The clear value exists when there is a ciphertext and the customer's key (an erased customer has none).
-        const ciphertext = object[site.key] as string | null;
-        const opened = ciphertext !== null && ciphertext !== undefined && reference ? ciphertext : null;
-        countValue(state, entry, site.outcome, customerId, opened);
+      const form = chosen(site.rule, marker);
+      const current = object[site.key];
+      if (site.breadth && form.outcome.decision.kind === 'CLEAR' && context.breadthLedger) {
+        const { narrowed, alternative, nullAfterCount } = site.breadth;
         object[site.key] = null;
-        if (opened !== null && !site.nullAfterCount) {
-          context.pending.push({ object, key: site.key, ciphertext: opened, reference: reference!, place: placeOf(site.sealed.table, site.sealed.column, rowId), site });
-        }
+        context.breadth.push({
+          record: `${site.field.slice(0, site.field.indexOf('.'))}:${marker[3]}`,
+          coordinate: site.field,
+          serve: (admitted) =>
+            admitted
+              ? serve(context, object, site, form, form.outcome, marker, current)
+              : serve(context, object, site, { outcome: narrowed, nullAfterCount }, narrowed, marker, marker[alternative]),
+        });
         continue;
       }
-      countValue(state, entry, site.outcome, customerId, object[site.key]);
-      if (site.nullAfterCount) object[site.key] = null;
+      if (site.perRecord) context.perRecord.push(() => serve(context, object, site, form, form.outcome, marker, current));
+      else serve(context, object, site, form, form.outcome, marker, current);
     }
   }
   for (const [key, child] of shape.children) {
@@ -113,7 +160,7 @@ async function openPending(ctx: RequestContext, pending: PendingValue[]): Promis
   for (const value of pending) {
     const key = keyring.cached(value.reference) ?? keyring.keyFor(value.reference);
     const clear = open(key, Buffer.from(value.ciphertext, 'base64'), value.place).toString('utf8');
-    const { decision } = value.site.outcome;
+    const { decision } = value.outcome;
     value.object[value.key] = decision.kind === 'MASK' ? applyMask(decision.strategy, clear) : clear;
   }
 }
@@ -128,15 +175,30 @@ function resetPrivacyState(state: PrivacyState): void {
 
 /** The one statement, its JSON, and the privacy state filled from it; null: the resolver path must answer. */
 export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead): Promise<Record<string, unknown> | null> {
-  const [row] = await ctx.db.rows<{ data: string }>(read.text, read.values, read.name);
+  const values = read.callerParam === null ? read.values : read.values.map((v, i) => (i === read.callerParam ? ctx.principal.sub : v));
+  const [row] = await ctx.db.rows<{ data: string }>(read.text, values, read.name);
   const data = JSON.parse(row.data) as Record<string, unknown>;
   for (const key of read.missingCursors) {
     if (data[key]) return null;
     delete data[key];
   }
-  const pending: PendingValue[] = [];
-  walk(data, read.walk, { state: ctx.privacy!, pending, entries: new Map(), shownId: (type, id) => shownId(ctx, type, id) });
-  if (pending.length) await openPending(ctx, pending);
+  const context: WalkContext = {
+    state: ctx.privacy!,
+    pending: [],
+    entries: new Map(),
+    perRecord: [],
+    breadth: [],
+    breadthLedger: ctx.breadth !== null,
+    shownId: (type, id) => shownId(ctx, type, id),
+  };
+  walk(data, read.walk, context);
+  for (const record of context.perRecord) record();
+  if (context.breadth.length) {
+    // Asked in the order the resolver path asks, all at once (its ledger batches the day's fields per request).
+    const admitted = await Promise.all(context.breadth.map((b) => ctx.breadth!.admits(b.record, b.coordinate)));
+    context.breadth.forEach((b, i) => b.serve(admitted[i]));
+  }
+  if (context.pending.length) await openPending(ctx, context.pending);
   return data;
 }
 
@@ -151,7 +213,7 @@ export function compiledReadFor(ctx: RequestContext, document: DocumentNode, ope
   if (!compiled) {
     const fragments: Record<string, FragmentDefinitionNode> = {};
     for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-    compiled = compileRead({ schema, operation, fragments, variables: coerced.coerced, plan: ctx.privacy!.plan, maxPageSize: ctx.db.maxPageSize, visibility: ctx.db.visibility ? { ...ctx.db.visibility, fieldGroups: [...ctx.db.visibility.fieldGroups] } : null });
+    compiled = compileRead({ schema, operation, fragments, variables: coerced.coerced, plan: ctx.privacy!.plan, maxPageSize: ctx.db.maxPageSize, relationsApply: relationsApply(ctx), visibility: ctx.db.visibility ? { ...ctx.db.visibility, fieldGroups: [...ctx.db.visibility.fieldGroups] } : null });
     if ('read' in compiled) compiled = { read: named(compiled.read) };
     if (byKey.size >= MAX_PER_DOCUMENT) byKey.delete(byKey.keys().next().value!);
     byKey.set(key, compiled);
