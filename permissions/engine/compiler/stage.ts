@@ -36,8 +36,21 @@ function cacheKey(ctx: RequestContext, operationName: string | null, variables: 
   return JSON.stringify([operationName, plan.role, plan.purpose, ctx.principal.scopes ?? [], ctx.principal.partnerId ?? null, relationsApply(ctx), ctx.db.visibility, ctx.db.maxPageSize, variables]);
 }
 
+/**
+ * Statements prepared per connection, by name: at most this many distinct ones per process (every
+ * connection keeps each one it prepared), so arbitrary documents cannot grow the server's memory;
+ * beyond it a compiled read runs unnamed (parsed and planned each time).
+ */
+const MAX_PREPARED = 500;
+const prepared = new Set<string>();
+
 function named(read: CompiledRead): CompiledRead {
-  return { ...read, name: `cr_${createHash('sha256').update(read.text).digest('hex').slice(0, 24)}` };
+  const name = `cr_${createHash('sha256').update(read.text).digest('hex').slice(0, 24)}`;
+  if (!prepared.has(name)) {
+    if (prepared.size >= MAX_PREPARED) return read;
+    prepared.add(name);
+  }
+  return { ...read, name };
 }
 
 /** A value the walk found sealed: decrypted (and masked, if decided so) once the data keys are at hand. */
@@ -176,7 +189,7 @@ function resetPrivacyState(state: PrivacyState): void {
 /** The one statement, its JSON, and the privacy state filled from it; null: the resolver path must answer. */
 export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead): Promise<Record<string, unknown> | null> {
   const values = read.callerParam === null ? read.values : read.values.map((v, i) => (i === read.callerParam ? ctx.principal.sub : v));
-  const [row] = await ctx.db.rows<{ data: string }>(read.text, values, read.name);
+  const [row] = await ctx.db.rows<{ data: string }>(read.text, values, read.name || undefined);
   const data = JSON.parse(row.data) as Record<string, unknown>;
   for (const key of read.missingCursors) {
     if (data[key]) return null;
