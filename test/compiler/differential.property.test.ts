@@ -26,6 +26,11 @@ const CUSTOMER_FIELDS = [
   'annualIncomeRange { min max }', 'totalAssetsRange { __typename max }',
   'relationshipManager { id username displayName role branch active tokensValidAfter statusReason designations __typename }',
 ];
+const COMPLAINT_FIELDS = [
+  'id', 'channel', 'category', 'description', 'urgency', 'severity', 'status', 'receivedAt', 'dueAt', 'resolvedAt', 'closedAt', 'assignedAt',
+  'resolution', 'delayReason', 'satisfaction', 'overdue', '__typename', 'customer { id name phone status __typename }', 'assignee { id username role }',
+  'timeline { id occurredAt status note __typename }',
+];
 const CONTACT_FIELDS = ['id', 'name', 'position', 'phone', 'email', 'createdAt', '__typename'];
 const TRANSACTION_FIELDS = [
   'id', 'occurredAt', 'amount', 'currency', 'direction', 'channel', 'product', 'description', 'accountNumber', 'counterpartyName',
@@ -125,7 +130,10 @@ function connection(doc: Doc, field: string, parts: Parts, node: string, extra =
 interface Spec {
   caller: number;
   roots: {
-    kind: 'customers' | 'customer' | 'transactions' | 'transaction';
+    kind: 'customers' | 'customer' | 'transactions' | 'transaction' | 'complaints' | 'complaint';
+    complaintFields: Fields;
+    complaints: null | { parts: Parts; fields: Fields; how: How };
+    complaintFilter: string[];
     alias: boolean;
     first: number | null;
     firstAsVariable: boolean;
@@ -147,6 +155,7 @@ interface Spec {
 /** Pieces of filters (literal input syntax); `customerId`/`relationshipManagerId` are filled in from the data. */
 const CUSTOMER_FILTERS = ['kind: INDIVIDUAL', 'kind: CORPORATE', 'tier: KEY', 'status: ACTIVE', 'status: RESTRICTED', 'createdFrom: "2026-06-01T00:00:00Z"', 'createdTo: "2026-09-01T00:00:00.000Z"', 'archiveNumber: ""', 'relationshipManagerId: "$RM"', 'relationshipManagerId: "not-an-id"'];
 const TRANSACTION_FILTERS = ['direction: DEBIT', 'channel: POS', 'channel: ONLINE', 'minAmount: "100.00"', 'maxAmount: "5000"', 'occurredFrom: "2026-08-01T00:00:00Z"', 'occurredTo: "2026-10-15T12:00:00Z"', 'customerId: "$CUSTOMER"'];
+const COMPLAINT_FILTERS = ['status: RECEIVED', 'status: ASSIGNED', 'status: INVESTIGATING', 'overdue: true', 'overdue: false', 'assigneeId: "$ASSIGNEE"', 'customerId: "$CUSTOMER"'];
 const ORDERS = ['{ field: CREATED_AT, direction: ASC }', '{ field: UPDATED_AT }', '{ field: ARCHIVE_NUMBER, direction: DESC }', '{ direction: ASC }'];
 
 const nestedArb = (names: string[]) => fc.option(fc.record({ parts: connectionPartsArb, fields: fieldsArb(names), how: howArb }), { nil: null });
@@ -155,7 +164,10 @@ const specArb: Gen<Spec> = fc.record({
   caller: fc.nat(CALLERS.length - 1),
   roots: fc.array(
     fc.record({
-      kind: fc.constantFrom('customers' as const, 'customer' as const, 'transactions' as const, 'transaction' as const),
+      kind: fc.constantFrom('customers' as const, 'customer' as const, 'transactions' as const, 'transaction' as const, 'complaints' as const, 'complaint' as const),
+      complaintFields: fieldsArb(COMPLAINT_FIELDS),
+      complaints: nestedArb(COMPLAINT_FIELDS),
+      complaintFilter: fc.subarray(COMPLAINT_FILTERS, { maxLength: 2 }),
       alias: fc.boolean(),
       first: fc.option(fc.oneof(fc.nat(12), fc.integer({ min: 21, max: 40 })), { nil: null }),
       firstAsVariable: fc.boolean(),
@@ -177,6 +189,7 @@ const specArb: Gen<Spec> = fc.record({
 
 interface Pools {
   assigneeId: string;
+  complaintIds: string[];
   customerIds: string[];
   transactionIds: string[];
   managerId: string;
@@ -185,7 +198,7 @@ interface Pools {
 /** Extra arguments of a list: filter, orderBy, after (a cursor of a row, of a deleted row, or not a cursor). */
 function listArgs(filter: string[], pools: Pools, customerId: string, orderBy: string | null, after: number | null, list: 'customers' | 'transactions' | null): string {
   const parts: string[] = [];
-  if (filter.length) parts.push(`filter: { ${filter.map((f) => f.replace('$RM', pools.managerId).replace('$CUSTOMER', customerId)).join(', ')} }`);
+  if (filter.length) parts.push(`filter: { ${filter.map((f) => f.replace('$RM', pools.managerId).replace('$CUSTOMER', customerId).replace('$ASSIGNEE', pools.assigneeId)).join(', ')} }`);
   if (orderBy && list === 'customers') parts.push(`orderBy: ${orderBy}`);
   if (after !== null && list) {
     const ids = list === 'customers' ? pools.customerIds : pools.transactionIds;
@@ -213,6 +226,8 @@ function forPartner(spec: Spec): Spec {
       ...root,
       customerFields: fields(root.customerFields),
       transactionFields: fields(root.transactionFields),
+      complaints: null,
+      complaintFields: fields(root.complaintFields),
       contacts: root.contacts && { ...root.contacts, fields: fields(root.contacts.fields), how: { ...root.contacts.how, directive: 0 } },
       transactions: root.transactions && { ...root.transactions, fields: fields(root.transactions.fields), how: { ...root.transactions.how, directive: 0 } },
       customerFilter: root.customerFilter.filter((f) => !f.startsWith('relationshipManagerId') && !f.startsWith('archiveNumber')),
@@ -228,6 +243,14 @@ function build(original: Spec, pools: Pools): { query: string; variables: Record
   const items = (typeName: string, fields: Fields) => fields.map((f) => wrap(doc, typeName, f.text, f.how)).join(' ');
   const roots = spec.roots.map((root, i) => {
     const key = root.alias ? `r${i}: ` : '';
+    if (root.kind === 'complaint') {
+      const id = root.customer === 30 ? '00000000-0000-4000-8000-000000000000' : pools.complaintIds[root.customer % pools.complaintIds.length];
+      return `${key}complaint(id: "${id}") { ${items('Complaint', root.complaintFields)} }`;
+    }
+    if (root.kind === 'complaints') {
+      const extra = listArgs(root.complaintFilter, pools, customerIds[root.customer % customerIds.length], null, null, null);
+      return `${key}${connection(doc, 'complaints', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, items('Complaint', root.complaintFields), extra)}`;
+    }
     if (root.kind === 'transaction') {
       const id = root.customer === 30 ? '00000000-0000-4000-8000-000000000000' : pools.transactionIds[root.customer % pools.transactionIds.length];
       return `${key}transaction(id: "${id}") { ${items('Transaction', root.transactionFields)} }`;
@@ -238,6 +261,10 @@ function build(original: Spec, pools: Pools): { query: string; variables: Record
     }
     const nested: string[] = [items('Customer', root.customerFields)];
     if (root.contacts) nested.push(wrap(doc, 'Customer', connection(doc, 'contacts', root.contacts.parts, items('Contact', root.contacts.fields)), root.contacts.how));
+    if (root.complaints) {
+      const extra = listArgs(root.complaintFilter.filter((f) => !f.startsWith('customerId')), pools, customerIds[0], null, null, null);
+      nested.push(wrap(doc, 'Customer', connection(doc, 'complaints', root.complaints.parts, items('Complaint', root.complaints.fields), extra), root.complaints.how));
+    }
     if (root.transactions) {
       const extra = listArgs(root.nestedFilter, pools, customerIds[0], null, null, null);
       nested.push(wrap(doc, 'Customer', connection(doc, 'transactions', root.transactions.parts, items('Transaction', root.transactions.fields), extra), root.transactions.how));
@@ -259,7 +286,7 @@ function build(original: Spec, pools: Pools): { query: string; variables: Record
 function normalised(body: unknown): unknown {
   return JSON.parse(JSON.stringify(body), (key, value) => {
     if (typeof value !== 'string' || !['cursor', 'startCursor', 'endCursor'].includes(key)) return value;
-    for (const list of ['customers', 'contacts', 'transactions']) {
+    for (const list of ['customers', 'contacts', 'transactions', 'complaints']) {
       try {
         return `${list}:${decodeCursor(list, value)}`;
       } catch {
@@ -299,7 +326,15 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
       [[...OPEN_COMPLAINT_STATUSES]],
     );
     customerIds.push(...assigned.customers.slice(0, 3));
-    pools = { customerIds, transactionIds: transactions.map((t) => t.id), managerId: manager.id, assigneeId: assigned.id };
+    const { rows: complaints } = await server.db.pool.query<{ id: string }>(
+      `(SELECT id::text FROM complaints WHERE assignee_id = $1 LIMIT 10) UNION ALL (SELECT id::text FROM complaints ORDER BY received_at DESC LIMIT 20)`,
+      [assigned.id],
+    );
+    // Complaints of the held customers too.
+    const { rows: heldComplaints } = await server.db.pool.query<{ id: string }>(
+      `SELECT k.id::text FROM complaints k JOIN customers c ON c.id = k.customer_id WHERE c.status IN ('RESTRICTED', 'ERASED') LIMIT 5`,
+    );
+    pools = { customerIds, transactionIds: transactions.map((t) => t.id), managerId: manager.id, assigneeId: assigned.id, complaintIds: [...complaints, ...heldComplaints].map((c) => c.id) };
     for (const [i, caller] of CALLERS.entries()) {
       if (caller.role === 'partner') partnerTokens.set(i, await server.token({ role: 'partner', partner: 'diff-co', scopes: caller.scopes }));
     }

@@ -24,7 +24,7 @@
 import { getArgumentValues, getNamedType, getNullableType, isEnumType, isListType, isObjectType, isScalarType, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
 import { getMetadataArgsStorage } from 'typeorm';
-import { Contact, Customer, StaffMember, Transaction } from '../../../src/db/entities';
+import { Complaint, ComplaintEvent, ComplaintStatus, Contact, Customer, StaffMember, Transaction } from '../../../src/db/entities';
 import { SEALED_TABLES } from '../../../src/crypto/sealed-fields';
 import { keyReferenceSql } from '../../../src/crypto/keyring';
 import { visibilityCondition, type CustomerVisibility } from '../../../src/db/visibility';
@@ -71,8 +71,8 @@ export interface SensitiveSite {
   breadth?: { narrowed: Outcome; alternative: number; nullAfterCount: boolean };
 }
 
-/** Marker positions: customer id, hold, key reference, row id, OWN_CUSTOMER, OPEN_COMPLAINT_ASSIGNED, then narrowed forms. */
-export const MARKER_ALTERNATIVES = 6;
+/** Marker positions: customer id, hold, key reference, row id, OWN_CUSTOMER, OPEN_COMPLAINT_ASSIGNED, ASSIGNED_COMPLAINT, then narrowed forms. */
+export const MARKER_ALTERNATIVES = 7;
 
 export function leaves(rule: SiteRule): LeafForm[] {
   return 'fixed' in rule ? [rule.fixed] : [...leaves(rule.then), ...leaves(rule.otherwise)];
@@ -136,6 +136,10 @@ interface RecordSpec {
   entity: Function;
   /** The column naming the row's customer. */
   customerColumn: string;
+  /** Whether the resolver path counts a value of this record for a customer (runtime.ts customerOf: `id` or `customerId`). */
+  countsCustomer?: false;
+  /** The row's customer as SQL on the page's columns (for the data key), when not `customerColumn`. */
+  customerVia?: (col: (column: string) => string) => string;
   /** The row's hold status ('RESTRICTED' / 'ERASED', else NULL), as src/db/columns.ts reads it. */
   hold(alias: string): string;
 }
@@ -159,18 +163,42 @@ const RECORDS: Readonly<Record<string, RecordSpec>> = {
     customerColumn: 'customer_id',
     hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = ${a}.customer_id AND held.status IN ('RESTRICTED', 'ERASED'))`,
   },
+  Complaint: {
+    table: 'complaints',
+    entity: Complaint,
+    customerColumn: 'customer_id',
+    hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = ${a}.customer_id AND held.status IN ('RESTRICTED', 'ERASED'))`,
+  },
+  // A timeline's event has no customer column: its complaint's customer holds it and keys its note; no customer is counted for it.
+  ComplaintEvent: {
+    table: 'complaint_events',
+    entity: ComplaintEvent,
+    customerColumn: 'complaint_id',
+    countsCustomer: false,
+    customerVia: (col) => `(SELECT sc.customer_id FROM complaints sc WHERE sc.id = ${col('complaint_id')})`,
+    hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = (SELECT sc.customer_id FROM complaints sc WHERE sc.id = ${a}.complaint_id) AND held.status IN ('RESTRICTED', 'ERASED'))`,
+  },
   // No customer's record, no sensitive field: never held.
   StaffMember: { table: 'staff', entity: StaffMember, customerColumn: 'id', hold: () => 'NULL' },
 };
+
+/** complaintEventColumns' order (src/loaders/index.ts complaintTimeline): time, then the workflow's order, then id. */
+const TIMELINE_ORDER = (a: string) => `${a}.occurred_at, array_position(ARRAY[${Object.values(ComplaintStatus).map((s) => `'${s}'`).join(', ')}], ${a}.status), ${a}.id`;
+
+/** schema/complaint/complaint.service.ts OVERDUE_SQL / OVERDUE_FILTER_SQL on a row alias. */
+const overdueSql = (a: string) => `COALESCE(${a}.closed_at > ${a}.due_at, ${a}.due_at < now())`;
+const overdueFilterSql = (a: string) => `((${a}.closed_at IS NULL AND ${a}.due_at < now()) OR ${a}.closed_at > ${a}.due_at)`;
 
 /** Single related records: the parent's column naming the row (loaded by id on the resolver path). */
 const RELATED: Readonly<Record<string, { typeName: string; column: string }>> = {
   'Transaction.customer': { typeName: 'Customer', column: 'customer_id' },
   'Customer.relationshipManager': { typeName: 'StaffMember', column: 'relationship_manager_id' },
+  'Complaint.customer': { typeName: 'Customer', column: 'customer_id' },
+  'Complaint.assignee': { typeName: 'StaffMember', column: 'assignee_id' },
 };
 
 /** Root lookups by id: `customer(id)`, `transaction(id)`. */
-const LOOKUPS: Readonly<Record<string, string>> = { 'Query.customer': 'Customer', 'Query.transaction': 'Transaction' };
+const LOOKUPS: Readonly<Record<string, string>> = { 'Query.customer': 'Customer', 'Query.transaction': 'Transaction', 'Query.complaint': 'Complaint' };
 
 interface ListSpec {
   /** The record type of the nodes. */
@@ -186,6 +214,8 @@ const LISTS: Readonly<Record<string, ListSpec>> = {
   'Query.transactions': { typeName: 'Transaction', list: 'transactions', order: { column: 'occurred_at', direction: 'DESC' } },
   'Customer.contacts': { typeName: 'Contact', list: 'contacts', order: { column: 'created_at', direction: 'ASC' } },
   'Customer.transactions': { typeName: 'Transaction', list: 'transactions', order: { column: 'occurred_at', direction: 'DESC' } },
+  'Query.complaints': { typeName: 'Complaint', list: 'complaints', order: { column: 'received_at', direction: 'DESC' } },
+  'Customer.complaints': { typeName: 'Complaint', list: 'complaints', order: { column: 'received_at', direction: 'DESC' } },
 };
 
 /** Generalised fields: their JSON from the stored masked form of their source (permissions/masks.ts *OfMasked). */
@@ -260,7 +290,7 @@ class Builder {
   selectList(spec: RecordSpec, alias: string, extra: string[] = []): string {
     const items = [...(this.columns.get(alias) ?? [])].map((c) => `${alias}.${c}`);
     if (this.held.has(alias)) items.push(`${this.holdOf(spec, alias)} AS "h$"`);
-    for (const relation of this.relations.get(alias) ?? []) items.push(`${this.relationSql(spec, alias, relation)} AS "${relation === 'OWN_CUSTOMER' ? 'o$' : 'a$'}"`);
+    for (const relation of this.relations.get(alias) ?? []) items.push(`${this.relationSql(spec, alias, relation)} AS "${this.relation(alias, spec, relation)}"`);
     items.push(...extra);
     return items.length ? items.join(', ') : '1 AS "one$"';
   }
@@ -308,6 +338,12 @@ class Builder {
       add(filter.maxAmount, (a, p) => `${a}.amount <= ${p}::numeric`);
       add(filter.direction, (a, p) => `${a}.direction = ${p}`);
       add(filter.channel, (a, p) => `${a}.channel = ${p}`);
+    } else if (list.typeName === 'Complaint') {
+      add(filter.status, (a, p) => `${a}.status = ${p}`);
+      if (filter.overdue === true) conditions.push((a) => overdueFilterSql(a));
+      if (filter.overdue === false) conditions.push((a) => `NOT ${overdueSql(a)}`);
+      add(filter.assigneeId && uuid(filter.assigneeId), (a, p) => `${a}.assignee_id = ${p}`);
+      if (!nested) add(filter.customerId && uuid(filter.customerId), (a, p) => `${a}.customer_id = ${p}`);
     } else if (Object.values(filter).some((v) => v != null)) {
       unsupported('filter');
     }
@@ -338,11 +374,10 @@ class Builder {
 
   /** Registers a relation the row alias's page computes; its column name. */
   relation(alias: string, _spec: RecordSpec, relation: Relation): string {
-    if (relation === 'ASSIGNED_COMPLAINT') return unsupported('ASSIGNED_COMPLAINT');
     let set = this.relations.get(alias);
     if (!set) this.relations.set(alias, (set = new Set()));
     set.add(relation);
-    return relation === 'OWN_CUSTOMER' ? 'o$' : 'a$';
+    return { OWN_CUSTOMER: 'o$', OPEN_COMPLAINT_ASSIGNED: 'a$', ASSIGNED_COMPLAINT: 'c$' }[relation];
   }
 
   /** A relation as permissions/engine/relations.ts decides it, in SQL on the row (inside its page). */
@@ -351,8 +386,22 @@ class Builder {
     if (relation === 'OWN_CUSTOMER') {
       // The caller is the customer's relationship manager (compared as text, as the resolver path compares the ids).
       if (spec.table === 'customers') return `COALESCE(${alias}.relationship_manager_id::text = ${this.caller()}, FALSE)`;
+      if (spec.table === 'complaint_events') {
+        // Through the event's complaint (complaintById), then its customer (customerById).
+        return `COALESCE((SELECT rm.relationship_manager_id::text FROM complaints ek JOIN customers rm ON rm.id = ek.customer_id${this.visible('customers', 'rm')}
+          WHERE ek.id = ${alias}.complaint_id${this.visible('complaints', 'ek')}) = ${this.caller()}, FALSE)`;
+      }
+      if (!['contacts', 'transactions', 'complaints'].includes(spec.table)) return 'FALSE';
       return `COALESCE((SELECT rm.relationship_manager_id::text FROM customers rm WHERE rm.id = ${alias}.customer_id${this.visible('customers', 'rm')}) = ${this.caller()}, FALSE)`;
     }
+    if (relation === 'ASSIGNED_COMPLAINT') {
+      // The complaint (or the event's complaint) is assigned to the caller.
+      if (spec.table === 'complaints') return `COALESCE(${alias}.assignee_id::text = ${this.caller()}, FALSE)`;
+      if (spec.table === 'complaint_events') return `COALESCE((SELECT ak.assignee_id::text FROM complaints ak WHERE ak.id = ${alias}.complaint_id${this.visible('complaints', 'ak')}) = ${this.caller()}, FALSE)`;
+      return 'FALSE';
+    }
+    // A customer with an open complaint assigned to the caller: the record's own customer (an event names none).
+    if (!['customers', 'contacts', 'transactions', 'complaints'].includes(spec.table)) return 'FALSE';
     this.openStatusesParam ??= this.param([...OPEN_COMPLAINT_STATUSES]);
     return `EXISTS (SELECT 1 FROM complaints oc WHERE oc.customer_id = ${alias}.${spec.customerColumn} AND oc.assignee_id = ${this.caller()}::uuid AND oc.status = ANY(${this.openStatusesParam}::text[]))`;
   }
@@ -559,6 +608,18 @@ class Builder {
         if (built.walk) children.push([key, built.walk]);
         continue;
       }
+      if (coordinate === 'Complaint.timeline') {
+        // A plain list (src/loaders/index.ts complaintTimeline): every event of the complaint, in the workflow's order.
+        const rule = ruleFor(role, typeName, name);
+        if (!('kind' in rule) || rule.kind !== 'CLEAR') unsupported(`${coordinate} not clear`);
+        const eventAlias = this.alias();
+        const built = this.record('ComplaintEvent', fieldPath, eventAlias, fieldNodes, field);
+        const page = `SELECT ${this.selectList(RECORDS.ComplaintEvent, eventAlias, [`row_number() OVER (ORDER BY ${TIMELINE_ORDER(eventAlias)}) AS "n$"`])}
+          FROM complaint_events ${eventAlias} WHERE ${eventAlias}.complaint_id = ${this.col(alias, 'id')}`;
+        parts.push(`${literal(key)}, (SELECT COALESCE(json_agg(${built.sql} ORDER BY ${eventAlias}."n$"), '[]'::json) FROM (${page}) ${eventAlias})`);
+        if (built.walk) children.push([key, { kind: 'list', of: built.walk }]);
+        continue;
+      }
       const related = RELATED[coordinate];
       if (related) {
         const rule = ruleFor(role, typeName, name);
@@ -575,6 +636,12 @@ class Builder {
       if (!isSensitive(cls)) {
         const rule = ruleFor(role, typeName, name);
         if (!('kind' in rule) || rule.kind !== 'CLEAR') unsupported(`${coordinate} not clear`);
+        if (coordinate === 'Complaint.overdue') {
+          this.col(alias, 'closed_at');
+          this.col(alias, 'due_at');
+          parts.push(`${literal(key)}, ${overdueSql(alias)}`);
+          continue;
+        }
         parts.push(`${literal(key)}, ${this.plainValue(spec, alias, field, coordinate)}`);
         // schema/common/shown-id.ts: the id a role with pseudonymous ids is shown is keyed per caller and purpose.
         if (name === 'id' && ROLE_POLICIES[role].pseudonymousIds && (PSEUDONYMOUS_TYPES as readonly string[]).includes(typeName)) children.push([key, { kind: 'pseudonym', type: typeName }]);
@@ -624,11 +691,14 @@ class Builder {
       const long = sites.some((site) => site.perRecord || site.breadth || leaves(site.rule).some((form) => form.sealed));
       const decrypts = sites.some((site) => leaves(site.rule).some((form) => form.sealed));
       const relations = this.relations.get(alias);
+      const customer = spec.countsCustomer === false ? 'NULL' : this.col(alias, spec.customerColumn);
+      const keyCustomer = spec.customerVia ? spec.customerVia((column) => this.col(alias, column)) : this.col(alias, spec.customerColumn);
       const marker = long
-        ? `json_build_array(${this.col(alias, spec.customerColumn)}, ${alias}."h$", ${decrypts ? keyReferenceSql(this.col(alias, spec.customerColumn)) : 'NULL'}, ${this.col(alias, 'id')}, ${
-            relations?.has('OWN_CUSTOMER') ? `${alias}."o$"` : 'NULL'}, ${relations?.has('OPEN_COMPLAINT_ASSIGNED') ? `${alias}."a$"` : 'NULL'}${alternatives.map((a) => `, ${a}`).join('')})`
+        ? `json_build_array(${customer}, ${alias}."h$", ${decrypts ? keyReferenceSql(keyCustomer) : 'NULL'}, ${this.col(alias, 'id')}, ${
+            relations?.has('OWN_CUSTOMER') ? `${alias}."o$"` : 'NULL'}, ${relations?.has('OPEN_COMPLAINT_ASSIGNED') ? `${alias}."a$"` : 'NULL'}, ${
+            relations?.has('ASSIGNED_COMPLAINT') ? `${alias}."c$"` : 'NULL'}${alternatives.map((a) => `, ${a}`).join('')})`
         : counted
-          ? `json_build_array(${this.col(alias, spec.customerColumn)}, ${alias}."h$")`
+          ? `json_build_array(${customer}, ${alias}."h$")`
           : `${alias}."h$"`;
       parts.push(`'$', ${marker}`);
     }

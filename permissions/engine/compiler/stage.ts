@@ -63,8 +63,9 @@ interface PendingValue {
   outcome: Outcome;
 }
 
-/** A record's marker: `[customer id, hold, key reference, row id, OWN_CUSTOMER, OPEN_COMPLAINT_ASSIGNED, …narrowed forms]`. */
-type Marker = [string | undefined, string | null, KeyReference | null, string, boolean | null, boolean | null, ...unknown[]];
+/** A record's marker: `[customer id, hold, key reference, row id, OWN_CUSTOMER, OPEN_COMPLAINT_ASSIGNED, ASSIGNED_COMPLAINT, …narrowed forms]`. */
+type Marker = [string | undefined | null, string | null, KeyReference | null, string, boolean | null, boolean | null, boolean | null, ...unknown[]];
+const RELATION_AT = { OWN_CUSTOMER: 4, OPEN_COMPLAINT_ASSIGNED: 5, ASSIGNED_COMPLAINT: 6 } as const;
 
 interface WalkContext {
   state: PrivacyState;
@@ -90,7 +91,7 @@ function entryFor(context: WalkContext, site: SensitiveSite, outcome: Outcome): 
 /** The leaf of a rule the row's relations choose (all of a node's relations must hold for `then`). */
 function chosen(rule: SiteRule, marker: Marker): LeafForm {
   if ('fixed' in rule) return rule.fixed;
-  const holds = rule.relations.every((relation) => (relation === 'OWN_CUSTOMER' ? marker[4] : marker[5]) === true);
+  const holds = rule.relations.every((relation) => marker[RELATION_AT[relation]] === true);
   return chosen(holds ? rule.then : rule.otherwise, marker);
 }
 
@@ -98,17 +99,18 @@ function chosen(rule: SiteRule, marker: Marker): LeafForm {
 function serve(context: WalkContext, object: Record<string, unknown>, site: SensitiveSite, form: LeafForm, outcome: Outcome, marker: Marker, value: unknown): void {
   const entry = entryFor(context, site, outcome);
   const [customerId, , reference, rowId] = marker;
+  const customer = customerId ?? undefined;
   if (form.sealed) {
     // The clear value exists when there is a ciphertext and the customer's key (an erased customer has none).
     const opened = typeof value === 'string' && reference ? value : null;
-    countValue(context.state, entry, outcome, customerId, opened);
+    countValue(context.state, entry, outcome, customer, opened);
     object[site.key] = null;
     if (opened !== null && !form.nullAfterCount) {
       context.pending.push({ object, key: site.key, ciphertext: opened, reference: reference!, place: placeOf(form.sealed.table, form.sealed.column, rowId), outcome });
     }
     return;
   }
-  countValue(context.state, entry, outcome, customerId, value);
+  countValue(context.state, entry, outcome, customer, value);
   object[site.key] = form.nullAfterCount ? null : value;
 }
 
@@ -128,14 +130,14 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
   const object = value as Record<string, unknown>;
   if (shape.sites.length) {
     const raw = object.$ as Marker | string | null;
-    const marker: Marker = Array.isArray(raw) ? raw : [undefined, raw, null, '', null, null];
+    const marker: Marker = Array.isArray(raw) ? raw : [undefined, raw, null, '', null, null, null];
     delete object.$; // the last key: V8 keeps the object's fast shape
     const hold = marker[1];
     for (const site of shape.sites) {
       if (hold) {
         // Withheld before any rule (enforcement.ts guardedField): recorded at once.
         const outcome = HELD_OUTCOMES[hold];
-        countValue(context.state, entryFor(context, site, outcome), outcome, marker[0], null);
+        countValue(context.state, entryFor(context, site, outcome), outcome, marker[0] ?? undefined, null);
         object[site.key] = null;
         continue;
       }
