@@ -65,9 +65,12 @@ describe('Compiled reads', () => {
     expect(compiledCharge).toEqual(referenceCharge);
   });
 
-  it('answers reads outside the subset through the resolver path: complaints, lookups (probes), other roots', async () => {
-    const complaints = await server.execute<any>(`{ complaints(first: 3) { edges { node { id } } } }`, { role: 'manager' });
-    expect(complaints.compiled).toBe(false);
+  it('answers reads outside the subset through the resolver path: lookups (probes), other roots, documents mixing them', async () => {
+    const staff = await server.execute<any>(`{ staffMembers { id } }`, { role: 'manager' });
+    expect(staff.compiled).toBe(false);
+    const mixed = await server.execute<any>(`{ customers(first: 2) { edges { node { id } } } me { role } }`, { role: 'manager' });
+    expect(mixed.body.errors).toBeUndefined();
+    expect(mixed.compiled).toBe(false);
     const lookup = await server.execute<any>(`{ customers(first: 3, filter: { phone: "13800000000" }) { edges { node { id } } } }`, { role: 'service' });
     expect(lookup.compiled).toBe(false);
     const me = await server.execute<any>(`{ me { role } }`, { role: 'manager' });

@@ -154,13 +154,16 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
     });
 
     it('costs one statement for the open-complaint check of every customer on the page', async () => {
-      const { body, statements }: { body: any; statements: number } = await server.execute(
-        `query ($a: ID) { complaints(first: 5, filter: { assigneeId: $a }) { edges { node { customer { phone } } } } }`,
-        { role: 'service', sub: agent, variables: { a: agent } },
-      );
+      const query = `query ($a: ID) { complaints(first: 5, filter: { assigneeId: $a }) { edges { node { customer { phone } } } } }`;
+      const { body, statements }: { body: any; statements: number } = await server.execute(query, { role: 'service', sub: agent, variables: { a: agent }, compiledReads: false });
       expect(body.errors).toBeUndefined();
-      // complaints page + their customers + one batched open-complaint lookup
+      // complaints page + their customers + one batched open-complaint lookup (the resolver path)
       expect(statements).toBe(3);
+      // Compiled: the open-complaint check is a column of the customers' rows, in the one statement.
+      const compiled = await server.execute(query, { role: 'service', sub: agent, variables: { a: agent } });
+      expect(compiled.compiled).toBe(true);
+      expect(compiled.body).toEqual(body);
+      expect(compiled.statements).toBe(1);
     });
   });
 

@@ -8,18 +8,11 @@
  * `serveCompiledRead` fills the same PrivacyState the resolver path fills (tallies, values,
  * customers) and then drops the key.
  *
- * The subset (anything else: `unsupported`, and the resolver path answers — the reference):
- * - query operations whose root fields are `customers(first)`, `customer(id)`, `transactions(first)`
- *   (no `after`, `filter`, `orderBy`), and `__typename`;
- * - of Customer, Contact and Transaction: their scalar and enum fields, `__typename`, the typed
- *   generalisations (birthYear, annualIncomeRange, totalAssetsRange), and the nested connections
- *   `Customer.contacts(first)` and `Customer.transactions(first)`;
- * - of connections: `edges { node cursor }`, `totalCount`, `pageInfo { hasNextPage hasPreviousPage startCursor endCursor }`;
- * - aliases, fragments, inline fragments, `@include`/`@skip` with variables (collected as execution collects them);
- * - roles without token scopes or pseudonymous ids, for an operation whose every planned decision is
- *   fixed (no per-record relationship) and none of them CLEAR: removed, or masked by a strategy the
- *   compiler can apply (stored masked form of a sealed field's default mask, a SQL mask function on a
- *   field not sealed, a typed generalisation).
+ * The subset (docs/read-compiler.md lists it; anything else is `unsupported` and the resolver path —
+ * the reference — answers): query operations over customers, transactions and complaints (pages with
+ * filters, orders and cursors, lookups by id), their contacts, timelines, related customers and staff;
+ * aliases, fragments, directives; every role, with decisions fixed or per record (OWN_CUSTOMER,
+ * OPEN_COMPLAINT_ASSIGNED, ASSIGNED_COMPLAINT), partners' consent visibility, analysts' pseudonyms.
  */
 import { getArgumentValues, getNamedType, getNullableType, isEnumType, isListType, isObjectType, isScalarType, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
