@@ -402,6 +402,9 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
         // What the access register recorded (and the budget release read): tallies, customers clear and masked, values.
         expect(await accessRecord(ids[1])).toEqual(await accessRecord(ids[0]));
         if (served.compiled) expect(served.statements).toBe(1);
+        // Everything generated is inside the subset: a read the resolver path answers without error must have been
+        // compiled — a compiled statement that failed (and fell back) is a bug too, not a pass.
+        if (!reference.body.errors) expect({ compiled: served.compiled, query }).toEqual({ compiled: true, query });
       }),
       { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true },
     );

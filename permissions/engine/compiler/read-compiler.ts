@@ -362,7 +362,8 @@ class Builder {
       this.param(null);
       this.callerParam = this.values.length - 1;
     }
-    return `$${this.callerParam + 1}`;
+    // Always as text: one parameter used as text and as uuid would get one type from its first use.
+    return `$${this.callerParam + 1}::text`;
   }
 
   /** Registers a relation the row alias's page computes; its column name. */
@@ -396,7 +397,7 @@ class Builder {
     // A customer with an open complaint assigned to the caller: the record's own customer (an event names none).
     if (!['customers', 'contacts', 'transactions', 'complaints'].includes(spec.table)) return 'FALSE';
     this.openStatusesParam ??= this.param([...OPEN_COMPLAINT_STATUSES]);
-    return `EXISTS (SELECT 1 FROM complaints oc WHERE oc.customer_id = ${alias}.${spec.customerColumn} AND oc.assignee_id = ${this.caller()}::uuid AND oc.status = ANY(${this.openStatusesParam}::text[]))`;
+    return `EXISTS (SELECT 1 FROM complaints oc WHERE oc.customer_id = ${alias}.${spec.customerColumn} AND oc.assignee_id = (${this.caller()})::uuid AND oc.status = ANY(${this.openStatusesParam}::text[]))`;
   }
 
   /** A leaf of a field's rule: the SQL of its value and how the walk treats it. */
