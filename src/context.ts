@@ -22,6 +22,8 @@ export interface OperationFacts {
   name: string | null;
   /** The purpose the policy settled for the request (declared or the role's default). */
   purpose: Purpose | null;
+  /** Set when the read compiler answered the operation from one statement (the operation log says so). */
+  compiled?: boolean;
 }
 
 export interface RequestContext {
@@ -40,6 +42,11 @@ export interface RequestContext {
   /** The daily budget as this response leaves it (budget plugin, when the operation reserved any); shown in `extensions.privacy.budget`. */
   budgetReport?: BudgetReport;
   services: RequestServices;
+  /**
+   * Tests only, never set from a request: false serves a read through the resolver path even when
+   * the read compiler supports it (the differential test compares both paths).
+   */
+  compiledReads?: boolean;
 }
 
 /** Server-wide capabilities a request may use (keys stay out of the context). */

@@ -11,7 +11,7 @@ import { POLICY_VERSION, ROLE_POLICIES } from '../policy';
 import { PURPOSES, type Purpose } from '../vocabulary';
 import { forbidden, purposeRequired } from './errors';
 import { planOperation, type PrivacyPlan } from './plan';
-import { createPrivacyState } from './runtime';
+import { compareTallies, createPrivacyState } from './runtime';
 
 const PURPOSE_HEADER = 'x-purpose';
 
@@ -84,7 +84,7 @@ export const privacyPlugin: PipelineStage = {
             role: state.plan.role,
             purpose: state.plan.purpose,
             exposure: state.plan.exposure,
-            fields: [...state.tally.values()].sort((a, b) => a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision)),
+            fields: [...state.tally.values()].sort(compareTallies),
             // Lookups, filters and uniqueness checks on sensitive fields: each a read of the field, registered and budgeted.
             ...(state.plan.probes.length ? { probes: state.plan.probes } : {}),
             // The daily budget after this operation (budget plugin; it adds it itself when it answers after this hook).

@@ -171,30 +171,47 @@ export function decide(ctx: RequestContext, info: GraphQLResolveInfo, row: unkno
 export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, row: unknown, value: unknown, site = siteOf(ctx, info)): void {
   const state = ctx.privacy;
   if (!state) return;
+  let entry = site.tallies.get(outcome);
+  if (!entry) site.tallies.set(outcome, (entry = tallyEntry(state, site.path, `${info.parentType.name}.${info.fieldName}`, outcome)));
+  countValue(state, entry, outcome, customerOf(info.parentType.name, row), value);
+}
+
+/**
+ * The order the explanation and the access register list tallies in: by path, decision and reason —
+ * the tally's key, so the order never depends on which value an executor happened to meet first
+ * (a restricted customer's REMOVE before or after another's ERASED one).
+ */
+export function compareTallies(a: OutcomeTally, b: OutcomeTally): number {
+  return a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision) || a.reason.localeCompare(b.reason);
+}
+
+/** The tally entry of one path and outcome (two outcome objects that read alike share one). */
+export function tallyEntry(state: PrivacyState, path: string, field: string, outcome: Outcome): OutcomeTally {
+  const kind = outcome.decision.kind;
+  // A grant's values are tallied apart from others of the path: the register names the grant.
+  const key = `${path}|${kind}|${outcome.reason}|${outcome.grantId ?? ''}`;
+  let entry = state.tally.get(key);
+  if (!entry) {
+    entry = {
+      path,
+      field,
+      decision: kind,
+      ...(outcome.decision.kind === 'MASK' ? { strategy: outcome.decision.strategy } : {}),
+      reason: outcome.reason,
+      ...(outcome.grantId ? { grantId: outcome.grantId } : {}),
+      count: 0,
+    };
+    state.tally.set(key, entry);
+  }
+  return entry;
+}
+
+/** One value served at a tallied path: counted, and — when it carries something — its customer noted. */
+export function countValue(state: PrivacyState, entry: OutcomeTally, outcome: Outcome, customerId: string | undefined, value: unknown): void {
   const kind = outcome.decision.kind;
   if (kind !== 'REMOVE' && value !== null && value !== undefined) {
     state.values[kind === 'CLEAR' ? 'clear' : 'masked'] += 1;
-    const customerId = customerOf(info.parentType.name, row);
     if (customerId) (kind === 'CLEAR' ? state.customers.clear : state.customers.masked).add(customerId);
-  }
-  let entry = site.tallies.get(outcome);
-  if (!entry) {
-    // Two outcome objects of one path can read alike (both branches of a rule): one entry for both.
-    const key = `${site.path}|${kind}|${outcome.reason}|${outcome.grantId ?? ''}`;
-    entry = state.tally.get(key);
-    if (!entry) {
-      entry = {
-        path: site.path,
-        field: `${info.parentType.name}.${info.fieldName}`,
-        decision: kind,
-        ...(outcome.decision.kind === 'MASK' ? { strategy: outcome.decision.strategy } : {}),
-        reason: outcome.reason,
-        ...(outcome.grantId ? { grantId: outcome.grantId } : {}),
-        count: 0,
-      };
-      state.tally.set(key, entry);
-    }
-    site.tallies.set(outcome, entry);
   }
   entry.count += 1;
 }

@@ -29,7 +29,8 @@ function errorCodes(errors: readonly GraphQLFormattedError[] | undefined): strin
 
 export function buildAccessRecord(ctx: RequestContext, started: { at: Date; hr: bigint }, operation: { type: string | null; name: string | null; hash: string | null }, codes: string[]): AccessRecord {
   const state = ctx.privacy;
-  const fields = state ? [...state.tally.values()].sort((a, b) => a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision)) : [];
+  const fields = state ? [...state.tally.values()].sort((a, b) => a.path.localeCompare(b.path) || a.decision.localeCompare(b.decision) || a.reason.localeCompare(b.reason)) : [];
+  // ↑ as the explanation lists them (permissions/engine/runtime.ts compareTallies): by the tally's key, never by execution order.
   const total = (decision: string) => fields.filter((f) => f.decision === decision).reduce((n, f) => n + f.count, 0);
   // A probe is registered as a read of its field: the argument's path, the field, reason PROBE, never the value.
   const probes = (state?.plan.probes ?? []).map((p) => ({ path: `${p.path}(${p.argument})`, field: p.field, decision: p.decision, strategy: null, reason: 'PROBE', count: 1 }));

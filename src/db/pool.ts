@@ -99,9 +99,10 @@ export class RequestDb implements SqlRunner {
     return keyringOf(this.pool);
   }
 
-  async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+  /** `name`: a prepared statement, parsed and planned once per connection (the compiled reads). */
+  async rows<R extends QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
     this.statementCount++;
-    return openRows(this.keyring, await this.pool.query<R>(text, values));
+    return openRows(this.keyring, await (name ? this.pool.query<R>({ name, text, values }) : this.pool.query<R>(text, values)));
   }
 
   /**

@@ -31,6 +31,7 @@ import { scopedIntrospectionPlugin } from '../../permissions/engine/scoped-schem
 import { accessRegisterPlugin, authenticationRecord, type AuditServices } from '../audit';
 import { budgetPlugin } from '../budget/budget-plugin';
 import { requestPipeline } from './request-pipeline';
+import { compiledReadsStage } from '../../permissions/engine/compiler/stage';
 import { allowListPlugin } from '../../schema/partner/allow-list.plugin';
 import type { BudgetStore } from '../budget/store';
 import { sanitiseErrorMessage } from './error-hygiene';
@@ -57,6 +58,8 @@ export interface HttpServerDeps {
   policy?: boolean;
   /** "Now" for the services (tests move it); the system clock when absent. */
   clock?: Clock;
+  /** Benchmarks only: false answers every read through the resolver path (no compiled reads). */
+  compiledReads?: boolean;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -157,6 +160,7 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
             operation: operationName ?? null,
             ms: Number(process.hrtime.bigint() - started) / 1e6,
             sql: contextValue.db.statementCount,
+            ...(contextValue.operation.compiled ? { compiled: true } : {}),
             errors: body?.errors?.map((e) => e.extensions?.code ?? 'UNKNOWN'),
           },
           'graphql operation',
@@ -233,7 +237,7 @@ export async function createHttpServer(deps: HttpServerDeps) {
       ...(config.isDevelopment ? [] : [ApolloServerPluginDisableSuggestions()]),
       inputGuardPlugin,
       // One order, step after step (see request-pipeline.ts): allow-list → purpose and plan → budgets → introspection checks.
-      ...(deps.policy === false ? [] : [requestPipeline([allowListPlugin(pool), privacyPlugin, budgetPlugin(deps.budgets, metrics?.budgetCharged), scopedIntrospectionPlugin])]),
+      ...(deps.policy === false ? [] : [requestPipeline([allowListPlugin(pool), privacyPlugin, budgetPlugin(deps.budgets, metrics?.budgetCharged), scopedIntrospectionPlugin, ...(deps.compiledReads === false ? [] : [compiledReadsStage])])]),
       ...(deps.policy === false || deps.accessRegister === false ? [] : [accessRegisterPlugin(audit.writer)]),
       operationLogPlugin,
       ...(metrics ? [metrics.plugin] : []),

@@ -51,6 +51,10 @@ export interface CallOptions {
    * client states it; `null` declares none (the server then refuses customer data: PURPOSE_REQUIRED).
    */
   purpose?: string | null;
+  /** `execute` only: false serves a read through the resolver path even when the read compiler supports it. */
+  compiledReads?: boolean;
+  /** `execute` only: the request id (the access register's records name it); 'test' by default. */
+  requestId?: string;
 }
 
 /** The server's "now": real time until a test sets it (tests move time, never sleep). */
@@ -94,7 +98,7 @@ export interface TestServer {
   member(role: Exclude<Role, 'partner'>, username: string): Promise<string>;
   gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GqlResult<T>>;
   /** In-process execution through Apollo, returning the SQL statements the operation ran. */
-  execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number }>;
+  execute<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<{ body: GqlResult<T>['body']; statements: number; compiled: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -223,11 +227,12 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
       const bearer = (await tokenFor(options))!;
       const principal = await verify(bearer);
       const purpose = purposeFor(options, bearer);
-      const contextValue = createRequestContext(pool, principal, { requestId: 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays, clock: clock.now });
+      const contextValue = createRequestContext(pool, principal, { requestId: options.requestId ?? 'test', clientAddress: null }, log, { hashValue: audit.hashValue, signToken: createTokenSigner(config), consentBackdateDays: config.consentBackdateDays, clock: clock.now });
+      if (options.compiledReads === false) contextValue.compiledReads = false;
       const response = await server.apollo.executeOperation({ query, variables: options.variables, ...(purpose ? { extensions: { purpose } } : {}) }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       // As a client receives it: serialised (graphql-jit leaves skipped fields as undefined keys).
-      return { body: JSON.parse(JSON.stringify(response.body.singleResult)) as never, statements: contextValue.db.statementCount };
+      return { body: JSON.parse(JSON.stringify(response.body.singleResult)) as never, statements: contextValue.db.statementCount, compiled: contextValue.operation.compiled === true };
     },
     async stop() {
       await server.stop();

@@ -142,24 +142,31 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
 
   describe('Relationships are decided with batched lookups', () => {
     it('costs one statement for the own-customer check of every contact on the page', async () => {
-      const { body, statements }: { body: any; statements: number } = await server.execute(
-        `query ($rm: ID) { customers(first: 2, filter: { relationshipManagerId: $rm, kind: CORPORATE }) { edges { node { contacts(first: 2) { edges { node { name } } } } } } }`,
-        { role: 'sales', sub: rep, variables: { rm: rep } },
-      );
+      const query = `query ($rm: ID) { customers(first: 2, filter: { relationshipManagerId: $rm, kind: CORPORATE }) { edges { node { contacts(first: 2) { edges { node { name } } } } } } }`;
+      // The resolver path (what serves reads the compiler does not support) batches the relationship.
+      const { body, statements }: { body: any; statements: number } = await server.execute(query, { role: 'sales', sub: rep, variables: { rm: rep }, compiledReads: false });
       expect(body.errors).toBeUndefined();
       expect(body.extensions.privacy.fields.every((f: any) => f.decision === 'CLEAR')).toBe(true);
       // customers page + contacts of both + one batched customer lookup for the relationship
       expect(statements).toBe(3);
+      // Compiled (permissions/engine/compiler): the relationship is a column of the contacts' page, in the one statement.
+      const compiled = await server.execute(query, { role: 'sales', sub: rep, variables: { rm: rep } });
+      expect(compiled.compiled).toBe(true);
+      expect(compiled.body).toEqual(body);
+      expect(compiled.statements).toBe(1);
     });
 
     it('costs one statement for the open-complaint check of every customer on the page', async () => {
-      const { body, statements }: { body: any; statements: number } = await server.execute(
-        `query ($a: ID) { complaints(first: 5, filter: { assigneeId: $a }) { edges { node { customer { phone } } } } }`,
-        { role: 'service', sub: agent, variables: { a: agent } },
-      );
+      const query = `query ($a: ID) { complaints(first: 5, filter: { assigneeId: $a }) { edges { node { customer { phone } } } } }`;
+      const { body, statements }: { body: any; statements: number } = await server.execute(query, { role: 'service', sub: agent, variables: { a: agent }, compiledReads: false });
       expect(body.errors).toBeUndefined();
-      // complaints page + their customers + one batched open-complaint lookup
+      // complaints page + their customers + one batched open-complaint lookup (the resolver path)
       expect(statements).toBe(3);
+      // Compiled: the open-complaint check is a column of the customers' rows, in the one statement.
+      const compiled = await server.execute(query, { role: 'service', sub: agent, variables: { a: agent } });
+      expect(compiled.compiled).toBe(true);
+      expect(compiled.body).toEqual(body);
+      expect(compiled.statements).toBe(1);
     });
   });
 

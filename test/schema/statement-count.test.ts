@@ -13,7 +13,8 @@ describe('SQL statements per request', () => {
   });
 
   // Managers read everything masked: no relationship lookups, so only the data statements count.
-  const execute: TestServer['execute'] = (query, options = {}) => server.execute(query, { role: 'manager', ...options });
+  // These count the resolver path's batching (what serves every read the compiler does not support).
+  const execute: TestServer['execute'] = (query, options = {}) => server.execute(query, { role: 'manager', compiledReads: false, ...options });
 
   afterAll(() => server.stop());
 
@@ -25,6 +26,27 @@ describe('SQL statements per request', () => {
     expect(body.data!.customers.edges).toHaveLength(first);
     // customers page + contacts of all of them + transactions of all of them
     expect(statements).toBe(3);
+  });
+
+  it.each([[1], [10], [100]])('compiled: "customers with contacts and last 10 transactions" is one statement for %i customers', async (first) => {
+    const { body, statements, compiled } = await server.execute<{ customers: { edges: unknown[] } }>(example('CustomersWithContactsAndTransactions'), {
+      role: 'manager',
+      variables: { first },
+    });
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.customers.edges).toHaveLength(first);
+    expect(compiled).toBe(true);
+    expect(statements).toBe(1);
+  });
+
+  it('compiled: counts, page info and cursors of every page come from the same one statement', async () => {
+    const { body, statements, compiled } = await server.execute<any>(
+      `{ customers(first: 100) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { contacts { totalCount } transactions(first: 10) { totalCount edges { node { id } } } } } } }`,
+      { role: 'manager' },
+    );
+    expect(body.errors).toBeUndefined();
+    expect(compiled).toBe(true);
+    expect(statements).toBe(1);
   });
 
   it('adds exactly one statement per totalCount asked for, however many parents', async () => {
