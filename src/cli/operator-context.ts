@@ -24,7 +24,7 @@ import { withDatabase, type CliContext } from './run-cli';
 
 /** The pools an operator command may use besides its context: the app role's (the context's own) and the connecting user's. */
 export interface OperatorPools {
-  /** Acts as the app's role, like the server; rows with sealed columns open when a keyring was given. */
+  /** Acts as the app's role, like the server, with the server's keyring (or the one given). */
   pool: Pool;
   /** The connecting user (owner, in the usual setup): for steps only the owner may take. */
   ownerPool: Pool;
@@ -41,7 +41,8 @@ export async function withOperatorContext<T>(
   return withDatabase(cli, async (url, ownerPool) => {
     await migrateUp(url);
     const pool = createPool(url, 2, { role: await appRoleFor(url, cli.log) });
-    if (options.keyring) attachKeyring(pool, options.keyring);
+    // Every operator command may touch sealed rows (deactivating a member revokes their grants, whose texts are sealed).
+    attachKeyring(pool, options.keyring ?? loadKeyring(cli.config.keys));
     try {
       const ctx = await operatorContext(pool, cli.config, cli.log, operationName, operator);
       return await work(ctx, { pool, ownerPool });

@@ -2,6 +2,15 @@ import { POLICY_VERSION } from '../../permissions/policy';
 import { maskPhone } from '../../permissions/masks';
 import { startTestServer, type TestServer } from '../harness/server';
 
+
+/** A response without the day's budget usage, which each request moves (`thisRequest` stays compared). */
+function sameDay(body: any): any {
+  const budget = body?.extensions?.privacy?.budget;
+  if (!budget) return body;
+  const { usedToday: _used, leftToday: _left, ...rest } = budget;
+  return { ...body, extensions: { ...body.extensions, privacy: { ...body.extensions.privacy, budget: rest } } };
+}
+
 describe('The query plan: purpose, exposure, explanation and writes', () => {
   let server: TestServer;
   let rep: string;
@@ -152,7 +161,7 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
       // Compiled (permissions/engine/compiler): the relationship is a column of the contacts' page, in the one statement.
       const compiled = await server.execute(query, { role: 'sales', sub: rep, variables: { rm: rep } });
       expect(compiled.compiled).toBe(true);
-      expect(compiled.body).toEqual(body);
+      expect(sameDay(compiled.body)).toEqual(sameDay(body));
       expect(compiled.statements).toBe(1);
     });
 
@@ -165,7 +174,7 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
       // Compiled: the open-complaint check is a column of the customers' rows, in the one statement.
       const compiled = await server.execute(query, { role: 'service', sub: agent, variables: { a: agent } });
       expect(compiled.compiled).toBe(true);
-      expect(compiled.body).toEqual(body);
+      expect(sameDay(compiled.body)).toEqual(sameDay(body));
       expect(compiled.statements).toBe(1);
     });
   });
