@@ -48,3 +48,64 @@ describe('Compiled reads under attack (review)', () => {
     expect([...record.customersMasked, ...record.customersClear]).toContain(complaint.customer);
   });
 });
+
+describe('Compiled statements shared between callers (review: cache poisoning)', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(() => server.stop());
+
+  const consent = (customer: string, partner: string) =>
+    server.db.pool.query(
+      `INSERT INTO consents (customer_id, partner_id, purpose, field_groups, granted_at, expires_at, evidence_kind, evidence_ref, recorded_by)
+       VALUES ($1, $2, 'partner_service', NULL, now() - interval '1 day', now() + interval '30 days', 'SIGNED_FORM', 'CF-20261101-000002', 'test')`,
+      [customer, partner],
+    );
+
+  it('two partners with different consents, one document: each sees its own consenting customers only; a revoked consent hides at once', async () => {
+    const { rows } = await server.db.pool.query<{ id: string }>(`SELECT id::text FROM customers WHERE status = 'ACTIVE' ORDER BY created_at DESC LIMIT 2`);
+    const [a, b] = rows.map((r) => r.id);
+    const tokenA = await server.token({ role: 'partner', partner: 'rev-a', scopes: ['customers:read'] });
+    const tokenB = await server.token({ role: 'partner', partner: 'rev-b', scopes: ['customers:read'] });
+    await consent(a, 'rev-a');
+    await consent(b, 'rev-b');
+    const query = `query P($a: ID!, $b: ID!) { a: customer(id: $a) { id name } b: customer(id: $b) { id name } customers(first: 5) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`;
+    const variables = { a, b };
+    const first = await server.execute<any>(query, { token: tokenA, variables });
+    expect(first.compiled).toBe(true);
+    expect(first.body.data.a?.id).toBe(a);
+    expect(first.body.data.b).toBeNull();
+    expect(first.body.data.customers.edges.map((e: any) => e.node.id)).toEqual([a]);
+    const second = await server.execute<any>(query, { token: tokenB, variables });
+    expect(second.compiled).toBe(true);
+    expect(second.body.data.a).toBeNull();
+    expect(second.body.data.b?.id).toBe(b);
+    expect(second.body.data.customers.totalCount).toBe(1);
+    await server.db.pool.query(`UPDATE consents SET revoked_at = now() WHERE partner_id = 'rev-a'`);
+    const revoked = await server.execute<any>(query, { token: tokenA, variables });
+    expect(revoked.compiled).toBe(true);
+    expect(revoked.body.data.a).toBeNull();
+    expect(revoked.body.data.customers).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false }, edges: [] });
+  });
+
+  it('two sales reps, one document: each sees clear only their own customer (the caller is bound per request)', async () => {
+    const { rows } = await server.db.pool.query<{ id: string; rep: string }>(
+      `SELECT DISTINCT ON (relationship_manager_id) id::text, relationship_manager_id::text AS rep FROM customers
+       WHERE relationship_manager_id IS NOT NULL AND status = 'ACTIVE' AND phone_sealed IS NOT NULL ORDER BY relationship_manager_id, created_at LIMIT 2`,
+    );
+    expect(rows).toHaveLength(2);
+    const query = `query R($a: ID!, $b: ID!) { a: customer(id: $a) { phone } b: customer(id: $b) { phone } }`;
+    const variables = { a: rows[0].id, b: rows[1].id };
+    await server.resetBreadth();
+    const repA = await server.execute<any>(query, { role: 'sales', sub: rows[0].rep, variables });
+    const repB = await server.execute<any>(query, { role: 'sales', sub: rows[1].rep, variables });
+    expect([repA.compiled, repB.compiled]).toEqual([true, true]);
+    expect(repA.body.data.a.phone).not.toContain('*');
+    expect(repA.body.data.b.phone).toContain('*');
+    expect(repB.body.data.a.phone).toContain('*');
+    expect(repB.body.data.b.phone).not.toContain('*');
+  });
+});
