@@ -47,6 +47,37 @@ describe('Compiled reads under attack (review)', () => {
     // A customer whose values the response carries is named by the register (who read my data?).
     expect([...record.customersMasked, ...record.customersClear]).toContain(complaint.customer);
   });
+
+  it.each([true, false])('values served past a plain list\'s estimate are charged to the day\'s budget (compiled: %s)', async (compiled) => {
+    // A timeline is planned at 10 events (classification listEstimate); this complaint has 25 with notes.
+    const { rows: [event] } = await server.db.pool.query<{ id: string; complaint: string }>(
+      `SELECT e.id::text, e.complaint_id::text AS complaint FROM complaint_events e JOIN complaints k ON k.id = e.complaint_id JOIN customers c ON c.id = k.customer_id
+       WHERE c.status = 'ACTIVE' AND e.note_sealed IS NOT NULL AND e.note_masked IS NOT NULL ORDER BY e.id LIMIT 1`,
+    );
+    const { rows: columns } = await server.db.pool.query<{ name: string }>(
+      `SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'complaint_events' AND column_name NOT IN ('id', 'seq')`,
+    );
+    const list = columns.map((c) => `"${c.name}"`).join(', ');
+    const { rows: [{ n }] } = await server.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM complaint_events WHERE complaint_id = $1`, [event.complaint]);
+    if (n < 25) {
+      // Copies of one event (served masked from the stored masked form: nothing is decrypted).
+      await server.db.pool.query(`INSERT INTO complaint_events (${list}) SELECT ${list} FROM complaint_events e, generate_series(1, $2) WHERE e.id = $1`, [event.id, 25 - n]);
+    }
+    await fresh();
+    const requestId = randomUUID();
+    const result = await server.execute<any>(`query Notes($id: ID!) { complaint(id: $id) { timeline { note } } }`, {
+      role: 'manager', variables: { id: event.complaint }, requestId, ...(compiled ? {} : { compiledReads: false }),
+    });
+    expect(result.body.errors).toBeUndefined();
+    expect(result.compiled).toBe(compiled);
+    const served = (result.body.data.complaint.timeline as { note: string | null }[]).filter((e) => e.note !== null).length;
+    expect(served).toBeGreaterThan(10);
+    const record = await accessRecord(requestId);
+    expect(record.maskedValues).toBe(served);
+    const { rows: [day] } = await server.db.pool.query<{ masked: number }>(`SELECT masked_values::int AS masked FROM usage_counters WHERE window_kind = 'day'`);
+    expect(day.masked).toBe(served);
+    expect(result.body.extensions?.privacy.budget.thisRequest.masked).toBe(served);
+  });
 });
 
 describe('Compiled statements shared between callers (review: cache poisoning)', () => {
