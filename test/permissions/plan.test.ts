@@ -141,6 +141,8 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
   });
 
   describe('Relationships are decided with batched lookups', () => {
+    const withoutDay = (b: any) => ({ ...b, extensions: { ...b.extensions, privacy: { ...b.extensions.privacy, budget: { ...b.extensions.privacy.budget, usedToday: undefined, leftToday: undefined } } } });
+
     it('costs one statement for the own-customer check of every contact on the page', async () => {
       const query = `query ($rm: ID) { customers(first: 2, filter: { relationshipManagerId: $rm, kind: CORPORATE }) { edges { node { contacts(first: 2) { edges { node { name } } } } } } }`;
       // The resolver path (what serves reads the compiler does not support) batches the relationship.
@@ -152,7 +154,8 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
       // Compiled (permissions/engine/compiler): the relationship is a column of the contacts' page, in the one statement.
       const compiled = await server.execute(query, { role: 'sales', sub: rep, variables: { rm: rep } });
       expect(compiled.compiled).toBe(true);
-      expect(compiled.body).toEqual(body);
+      // The day's budget moved between the two requests (each spent its own): compared without it.
+      expect(withoutDay(compiled.body)).toEqual(withoutDay(body));
       expect(compiled.statements).toBe(1);
     });
 
@@ -165,7 +168,8 @@ describe('The query plan: purpose, exposure, explanation and writes', () => {
       // Compiled: the open-complaint check is a column of the customers' rows, in the one statement.
       const compiled = await server.execute(query, { role: 'service', sub: agent, variables: { a: agent } });
       expect(compiled.compiled).toBe(true);
-      expect(compiled.body).toEqual(body);
+      // The day's budget moved between the two requests (each spent its own): compared without it.
+      expect(withoutDay(compiled.body)).toEqual(withoutDay(body));
       expect(compiled.statements).toBe(1);
     });
   });
