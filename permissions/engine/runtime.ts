@@ -53,8 +53,9 @@ export function createPrivacyState(plan: PrivacyPlan, ctx: RequestContext): Priv
 
 /** The customer a record belongs to: the customer itself, or the owner of a contact, transaction, complaint. */
 function customerOf(typeName: string, row: unknown): string | undefined {
-  const r = row as { id?: unknown; customerId?: unknown } | null | undefined;
-  const id = typeName === 'Customer' ? r?.id : r?.customerId;
+  const r = row as { id?: unknown; customerId?: unknown; complaintCustomerId?: unknown } | null | undefined;
+  // A timeline event is about its complaint's customer (read with it: schema/complaint/complaint.service.ts complaintEventColumns).
+  const id = typeName === 'Customer' ? r?.id : typeName === 'ComplaintEvent' ? r?.complaintCustomerId : r?.customerId;
   return typeof id === 'string' ? id : undefined;
 }
 

@@ -33,7 +33,11 @@ export const complaintList: ChildListSpec = {
   },
 };
 
-export const complaintEventColumns = () => selectColumns(ComplaintEvent, 'e');
+/**
+ * A timeline event names no customer of its own: its complaint's customer rides along (not a field),
+ * so that a note served is registered against that customer (permissions/engine/runtime.ts customerOf).
+ */
+export const complaintEventColumns = () => `${selectColumns(ComplaintEvent, 'e')}, (SELECT ck.customer_id FROM complaints ck WHERE ck.id = e.complaint_id) AS "complaintCustomerId"`;
 
 export function complaintConditions(filter: ComplaintFilter | null | undefined, params: SqlParams, nested = false): string[] {
   if (!filter) return [];

@@ -124,11 +124,13 @@ export function budgetPlugin(store: BudgetStore, charged?: (amount: DayUsage) =>
         async willSendResponse({ contextValue, response }) {
           if (!reserved) return;
           const values = contextValue.privacy?.values ?? { clear: 0, masked: 0 };
-          // A probe made is spent, whatever came back (a "no" answers it too).
-          const unused = { clear: Math.max(reserved.amount.clear - values.clear, 0), masked: Math.max(reserved.amount.masked - values.masked, 0), probes: 0 };
-          const spent = { clear: reserved.amount.clear - unused.clear, masked: reserved.amount.masked - unused.masked, probes: reserved.amount.probes };
+          // A probe made is spent, whatever came back (a "no" answers it too). Values are charged as served:
+          // a plain list is planned at its estimate (a timeline at 10 events) and may return more, which
+          // the reservation did not cover — the difference is charged (a negative release), never dropped.
+          const spent = { clear: values.clear, masked: values.masked, probes: reserved.amount.probes };
+          const unused = { clear: reserved.amount.clear - spent.clear, masked: reserved.amount.masked - spent.masked, probes: 0 };
           contextValue.budgetReport = budgetReport(ROLE_POLICIES[contextValue.principal.role].budgets.daily, reserved, spent);
-          if (unused.clear + unused.masked > 0) await store.release(reserved.key, reserved.day, unused);
+          if (unused.clear !== 0 || unused.masked !== 0) await store.release(reserved.key, reserved.day, unused);
           charged?.(spent);
           explainBudget(response, contextValue.budgetReport);
         },

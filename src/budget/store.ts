@@ -50,7 +50,7 @@ export interface BudgetStore {
   countRequest(key: string, minute: Date): Promise<number>;
   /** Adds `want` to the day only if the result stays within `limit` (all or nothing). */
   reserve(key: string, day: Date, want: DayUsage, limit: DayUsage): Promise<Reservation>;
-  /** Gives back what was reserved and not returned. */
+  /** Gives back what was reserved and not returned; a negative amount charges what was returned beyond the reservation. */
   release(key: string, day: Date, unused: DayUsage): Promise<void>;
   /** The identifying fields (coordinates) of each record (`Customer:<id>`) shown clear to `key` on `day`. */
   clearFieldsToday(key: string, day: Date, records: string[]): Promise<Map<string, string[]>>;

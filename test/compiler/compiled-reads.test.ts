@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { selectList } from '../../src/audit/chain';
 import { S2_QUERY, S3_QUERY } from '../../bench/scenarios';
+import { withoutDayTotals } from '../harness/privacy';
 import { startTestServer, type CallOptions, type TestServer } from '../harness/server';
 
 describe('Compiled reads', () => {
@@ -59,7 +60,7 @@ describe('Compiled reads', () => {
     expect(compiled.statements).toBe(1);
     expect(reference.body.errors).toBeUndefined();
     expect(reference.statements).toBeGreaterThanOrEqual(1);
-    expect(compiled.body).toEqual(reference.body);
+    expect(withoutDayTotals(compiled.body)).toEqual(withoutDayTotals(reference.body));
     expect(compiled.body.extensions?.privacy.fields.length).toBeGreaterThan(0);
     expect(await accessRecord(ids[1])).toEqual(await accessRecord(ids[0]));
     expect(compiledCharge).toEqual(referenceCharge);
@@ -90,7 +91,7 @@ describe('Compiled reads', () => {
     expect(compiled.compiled).toBe(true);
     expect(compiled.statements).toBe(1);
     expect(reference.body.errors).toBeUndefined();
-    expect(compiled.body).toEqual(reference.body);
+    expect(withoutDayTotals(compiled.body)).toEqual(withoutDayTotals(reference.body));
     expect(compiled.body.data.a.phone).not.toContain('*');
     const record = await accessRecord(ids[1]);
     expect(record).toEqual(await accessRecord(ids[0]));
@@ -112,10 +113,6 @@ describe('Compiled reads', () => {
     const inProcess = await server.execute<any>(S2_QUERY, { role: 'manager' });
     expect(inProcess.compiled).toBe(true);
     expect(http.status).toBe(200);
-    // The day's budget moved between the two requests (each spent its own): compared apart.
-    const { budget: httpBudget, ...httpPrivacy } = http.body.extensions!.privacy;
-    const { budget: inProcessBudget, ...inProcessPrivacy } = inProcess.body.extensions!.privacy;
-    expect(httpBudget.thisRequest).toEqual(inProcessBudget.thisRequest);
-    expect({ ...http.body, extensions: { ...http.body.extensions, privacy: httpPrivacy } }).toEqual({ ...inProcess.body, extensions: { ...inProcess.body.extensions, privacy: inProcessPrivacy } });
+    expect(withoutDayTotals(http.body)).toEqual(withoutDayTotals(inProcess.body));
   });
 });

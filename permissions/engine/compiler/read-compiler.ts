@@ -162,12 +162,11 @@ const RECORDS: Readonly<Record<string, RecordSpec>> = {
     customerColumn: 'customer_id',
     hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = ${a}.customer_id AND held.status IN ('RESTRICTED', 'ERASED'))`,
   },
-  // A timeline's event has no customer column: its complaint's customer holds it and keys its note; no customer is counted for it.
+  // A timeline's event has no customer column: its complaint's customer holds it, keys its note and is counted for it (the register names them).
   ComplaintEvent: {
     table: 'complaint_events',
     entity: ComplaintEvent,
     customerColumn: 'complaint_id',
-    countsCustomer: false,
     customerVia: (col) => `(SELECT sc.customer_id FROM complaints sc WHERE sc.id = ${col('complaint_id')})`,
     hold: (a) => `(SELECT held.status FROM customers held WHERE held.id = (SELECT sc.customer_id FROM complaints sc WHERE sc.id = ${a}.complaint_id) AND held.status IN ('RESTRICTED', 'ERASED'))`,
   },
@@ -687,8 +686,8 @@ class Builder {
       const long = sites.some((site) => site.perRecord || site.breadth || leaves(site.rule).some((form) => form.sealed));
       const decrypts = sites.some((site) => leaves(site.rule).some((form) => form.sealed));
       const relations = this.relations.get(alias);
-      const customer = spec.countsCustomer === false ? 'NULL' : this.col(alias, spec.customerColumn);
       const keyCustomer = spec.customerVia ? spec.customerVia((column) => this.col(alias, column)) : this.col(alias, spec.customerColumn);
+      const customer = spec.countsCustomer === false ? 'NULL' : keyCustomer;
       const marker = long
         ? `json_build_array(${customer}, ${alias}."h$", ${decrypts ? keyReferenceSql(keyCustomer) : 'NULL'}, ${this.col(alias, 'id')}, ${
             relations?.has('OWN_CUSTOMER') ? `${alias}."o$"` : 'NULL'}, ${relations?.has('OPEN_COMPLAINT_ASSIGNED') ? `${alias}."a$"` : 'NULL'}, ${

@@ -1,0 +1,145 @@
+/**
+ * Review of the read compiler (issue 16) with an attacker's eye: what the statement serves, to
+ * whom, and what the register and the budget learn of it — on both paths where the finding is
+ * shared with the resolver path.
+ */
+import { randomUUID } from 'node:crypto';
+import { selectList } from '../../src/audit/chain';
+import { windows } from '../../src/budget/budget-plugin';
+import { startTestServer, type TestServer } from '../harness/server';
+
+describe('Compiled reads under attack (review)', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(() => server.stop());
+
+  const fresh = async () => {
+    await server.db.pool.query(`DELETE FROM usage_counters`);
+    await server.db.pool.query(`DELETE FROM breadth_counters`);
+  };
+
+  async function accessRecord(requestId: string) {
+    const { rows } = await server.db.pool.query(`SELECT ${selectList('access')} FROM audit_access r WHERE r.request_id = $1`, [requestId]);
+    expect(rows).toHaveLength(1);
+    return rows[0] as { customersClear: string[]; customersMasked: string[]; clearValues: number; maskedValues: number };
+  }
+
+  it.each([true, false])('a complaint timeline note read (compiled: %s) is registered against the complaint\'s customer', async (compiled) => {
+    const { rows: [complaint] } = await server.db.pool.query<{ id: string; customer: string }>(
+      `SELECT k.id::text, k.customer_id::text AS customer FROM complaints k JOIN customers c ON c.id = k.customer_id
+       WHERE c.status = 'ACTIVE' AND EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = k.id AND e.note_sealed IS NOT NULL) LIMIT 1`,
+    );
+    expect(complaint).toBeDefined();
+    await fresh();
+    const requestId = randomUUID();
+    const result = await server.execute<any>(`query Notes($id: ID!) { complaint(id: $id) { timeline { note } } }`, {
+      role: 'manager', variables: { id: complaint.id }, requestId, ...(compiled ? {} : { compiledReads: false }),
+    });
+    expect(result.body.errors).toBeUndefined();
+    expect(result.compiled).toBe(compiled);
+    const notes = (result.body.data.complaint.timeline as { note: string | null }[]).filter((e) => e.note !== null);
+    expect(notes.length).toBeGreaterThan(0);
+    const record = await accessRecord(requestId);
+    expect(record.maskedValues + record.clearValues).toBe(notes.length);
+    // A customer whose values the response carries is named by the register (who read my data?).
+    expect([...record.customersMasked, ...record.customersClear]).toContain(complaint.customer);
+  });
+
+  it.each([true, false])('values served past a plain list\'s estimate are charged to the day\'s budget (compiled: %s)', async (compiled) => {
+    // A timeline is planned at 10 events (classification listEstimate); this complaint has 25 with notes.
+    const { rows: [event] } = await server.db.pool.query<{ id: string; complaint: string }>(
+      `SELECT e.id::text, e.complaint_id::text AS complaint FROM complaint_events e JOIN complaints k ON k.id = e.complaint_id JOIN customers c ON c.id = k.customer_id
+       WHERE c.status = 'ACTIVE' AND e.note_sealed IS NOT NULL AND e.note_masked IS NOT NULL ORDER BY e.id LIMIT 1`,
+    );
+    const { rows: columns } = await server.db.pool.query<{ name: string }>(
+      `SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'complaint_events' AND column_name NOT IN ('id', 'seq')`,
+    );
+    const list = columns.map((c) => `"${c.name}"`).join(', ');
+    const { rows: [{ n }] } = await server.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM complaint_events WHERE complaint_id = $1`, [event.complaint]);
+    if (n < 25) {
+      // Copies of one event (served masked from the stored masked form: nothing is decrypted).
+      await server.db.pool.query(`INSERT INTO complaint_events (${list}) SELECT ${list} FROM complaint_events e, generate_series(1, $2) WHERE e.id = $1`, [event.id, 25 - n]);
+    }
+    await fresh();
+    // A manager of their own: the day's counters start at zero in either store (PostgreSQL or Redis).
+    const manager = await server.member('manager', `review-budget-${randomUUID().slice(0, 8)}`);
+    const requestId = randomUUID();
+    const result = await server.execute<any>(`query Notes($id: ID!) { complaint(id: $id) { timeline { note } } }`, {
+      role: 'manager', sub: manager, variables: { id: event.complaint }, requestId, ...(compiled ? {} : { compiledReads: false }),
+    });
+    expect(result.body.errors).toBeUndefined();
+    expect(result.compiled).toBe(compiled);
+    const served = (result.body.data.complaint.timeline as { note: string | null }[]).filter((e) => e.note !== null).length;
+    expect(served).toBeGreaterThan(10);
+    const record = await accessRecord(requestId);
+    expect(record.maskedValues).toBe(served);
+    const { day } = await server.budgets.reserve(`staff:${manager}`, windows(Date.now()).day, { clear: 0, masked: 0, probes: 0 }, { clear: 1e9, masked: 1e9, probes: 1e9 });
+    expect(day.masked).toBe(served);
+    expect(result.body.extensions?.privacy.budget.thisRequest.masked).toBe(served);
+  });
+});
+
+describe('Compiled statements shared between callers (review: cache poisoning)', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(() => server.stop());
+
+  const consent = (customer: string, partner: string) =>
+    server.db.pool.query(
+      `INSERT INTO consents (customer_id, partner_id, purpose, field_groups, granted_at, expires_at, evidence_kind, evidence_ref, recorded_by)
+       VALUES ($1, $2, 'partner_service', NULL, now() - interval '1 day', now() + interval '30 days', 'SIGNED_FORM', 'CF-20261101-000002', 'test')`,
+      [customer, partner],
+    );
+
+  it('two partners with different consents, one document: each sees its own consenting customers only; a revoked consent hides at once', async () => {
+    const { rows } = await server.db.pool.query<{ id: string }>(`SELECT id::text FROM customers WHERE status = 'ACTIVE' ORDER BY created_at DESC LIMIT 2`);
+    const [a, b] = rows.map((r) => r.id);
+    const tokenA = await server.token({ role: 'partner', partner: 'rev-a', scopes: ['customers:read'] });
+    const tokenB = await server.token({ role: 'partner', partner: 'rev-b', scopes: ['customers:read'] });
+    await consent(a, 'rev-a');
+    await consent(b, 'rev-b');
+    const query = `query P($a: ID!, $b: ID!) { a: customer(id: $a) { id name } b: customer(id: $b) { id name } customers(first: 5) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`;
+    const variables = { a, b };
+    const first = await server.execute<any>(query, { token: tokenA, variables });
+    expect(first.compiled).toBe(true);
+    expect(first.body.data.a?.id).toBe(a);
+    expect(first.body.data.b).toBeNull();
+    expect(first.body.data.customers.edges.map((e: any) => e.node.id)).toEqual([a]);
+    const second = await server.execute<any>(query, { token: tokenB, variables });
+    expect(second.compiled).toBe(true);
+    expect(second.body.data.a).toBeNull();
+    expect(second.body.data.b?.id).toBe(b);
+    expect(second.body.data.customers.totalCount).toBe(1);
+    await server.db.pool.query(`UPDATE consents SET revoked_at = now() WHERE partner_id = 'rev-a'`);
+    const revoked = await server.execute<any>(query, { token: tokenA, variables });
+    expect(revoked.compiled).toBe(true);
+    expect(revoked.body.data.a).toBeNull();
+    expect(revoked.body.data.customers).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false }, edges: [] });
+  });
+
+  it('two sales reps, one document: each sees clear only their own customer (the caller is bound per request)', async () => {
+    const { rows } = await server.db.pool.query<{ id: string; rep: string }>(
+      `SELECT DISTINCT ON (relationship_manager_id) id::text, relationship_manager_id::text AS rep FROM customers
+       WHERE relationship_manager_id IS NOT NULL AND status = 'ACTIVE' AND phone_sealed IS NOT NULL ORDER BY relationship_manager_id, created_at LIMIT 2`,
+    );
+    expect(rows).toHaveLength(2);
+    const query = `query R($a: ID!, $b: ID!) { a: customer(id: $a) { phone } b: customer(id: $b) { phone } }`;
+    const variables = { a: rows[0].id, b: rows[1].id };
+    await server.resetBreadth();
+    const repA = await server.execute<any>(query, { role: 'sales', sub: rows[0].rep, variables });
+    const repB = await server.execute<any>(query, { role: 'sales', sub: rows[1].rep, variables });
+    expect([repA.compiled, repB.compiled]).toEqual([true, true]);
+    expect(repA.body.data.a.phone).not.toContain('*');
+    expect(repA.body.data.b.phone).toContain('*');
+    expect(repB.body.data.a.phone).toContain('*');
+    expect(repB.body.data.b.phone).not.toContain('*');
+  });
+});
