@@ -37,8 +37,10 @@ describe('Budget admission: one round trip per request', () => {
     ...(process.env.REDIS_URL ? ([['Redis', () => RedisBudgetStore.connect(process.env.REDIS_URL!, `admission-${randomBytes(4).toString('hex')}`)]] as [string, () => Promise<BudgetStore>][]) : []),
   ];
 
+  // One instant for the whole file: a request crossing into the next minute would start a new count.
+  const at = Date.now();
   const request = (key: string, overrides: Partial<AdmissionRequest> = {}): AdmissionRequest => {
-    const { minute, day } = windows(Date.now());
+    const { minute, day } = windows(at);
     return { key, minute, day, want: { clear: 3, masked: 10, probes: 1 }, requestsPerMinute: 4, daily: { clear: 5, masked: 100, probes: 2 }, ...overrides };
   };
 
