@@ -1,12 +1,12 @@
 /**
  * The read compiler against the reference: generated read operations inside (and around) the
  * compiler's subset — aliases, named and inline fragments, @include/@skip with variables, nested
- * pages of different sizes, cursors, page info and counts — run by several roles and purposes
+ * pages of different sizes, cursors, page info and counts — run by all seven roles (in their variants of purpose, relation and scopes)
  * through the compiled path and through the resolver path (type-graphql + graphql-jit + shield +
  * masking) against the same database, with restricted and erased customers among the rows. The
  * `data`, the errors, `extensions.privacy` and the access record (tallies, customers seen clear /
  * masked, values clear / masked — what the budget release reads too) must be identical.
- * A difference is a failure. COMPILER_RUNS sets the runs (default 300); COMPILER_SEED replays.
+ * A difference is a failure. COMPILER_RUNS sets the generated reads (default 5,000, each run by all seven roles); COMPILER_SEED replays.
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
@@ -16,8 +16,9 @@ import { withoutDayTotals } from '../harness/privacy';
 import { startTestServer, type TestServer } from '../harness/server';
 import type { Role } from '../../src/auth/principal';
 import { OPEN_COMPLAINT_STATUSES } from '../../permissions/relationship-grants';
+import { SCOPES } from '../../permissions/scopes';
 
-const RUNS = Number(process.env.COMPILER_RUNS ?? 300);
+const RUNS = Number(process.env.COMPILER_RUNS ?? 5000);
 const SEED = process.env.COMPILER_SEED ? Number(process.env.COMPILER_SEED) : undefined;
 
 const CUSTOMER_FIELDS = [
@@ -39,16 +40,32 @@ const TRANSACTION_FIELDS = [
   'customer { id name phone birthYear status annualIncomeRange { min } __typename }',
 ];
 
-/** Who calls, and under which purpose (legal_hold: restricted customers' fields by the role's own rule). */
-const CALLERS: { role: Role; purpose?: string; scopes?: string[]; sub?: 'RM' | 'ASSIGNEE' }[] = [
-  { role: 'manager' }, { role: 'manager', purpose: 'legal_hold' }, { role: 'admin' }, { role: 'auditor' }, { role: 'auditor', purpose: 'legal_hold' },
-  { role: 'sales' }, { role: 'service' }, { role: 'analyst' },
-  // Decided per record: a rep who manages some of the customers; a complaint handler with open complaints assigned.
-  { role: 'sales', sub: 'RM' }, { role: 'sales', sub: 'RM' }, { role: 'service', sub: 'ASSIGNEE' }, { role: 'service', sub: 'ASSIGNEE', purpose: 'identity_verification' },
-  // Partners: consenting customers only (some consents limited to field groups), the fields their scopes open.
-  { role: 'partner', scopes: ['customers:read', 'customers.contact:read', 'customers.identity:read-masked', 'transactions:read'] },
-  { role: 'partner', scopes: ['customers:read', 'transactions:read'] },
-];
+interface Caller { role: Role; purpose?: string; scopes?: string[]; sub?: 'RM' | 'ASSIGNEE' }
+
+/**
+ * Every generated read runs as all seven roles, each in one of its variants (drawn per read):
+ * purposes (legal_hold: restricted customers' fields by the role's own rule), decisions per
+ * record (a rep who manages some of the customers; a complaint handler with open complaints
+ * assigned) and partners (consenting customers only, some consents limited to field groups; the
+ * fields their scopes open).
+ */
+const CALLERS: Record<Role, Caller[]> = {
+  admin: [{ role: 'admin' }],
+  manager: [{ role: 'manager' }, { role: 'manager', purpose: 'legal_hold' }],
+  auditor: [{ role: 'auditor' }, { role: 'auditor', purpose: 'legal_hold' }],
+  sales: [{ role: 'sales' }, { role: 'sales', sub: 'RM' }],
+  service: [{ role: 'service' }, { role: 'service', sub: 'ASSIGNEE' }, { role: 'service', sub: 'ASSIGNEE', purpose: 'identity_verification' }],
+  analyst: [{ role: 'analyst' }],
+  partner: [
+    { role: 'partner', scopes: ['customers:read', 'customers.contact:read', 'customers.identity:read-masked', 'transactions:read', 'complaints:read'] },
+    { role: 'partner', scopes: ['customers:read', 'transactions:read'] },
+  ],
+};
+const ROLES = Object.keys(CALLERS) as Role[];
+
+function labelOf(caller: Caller, variant: number): string {
+  return `${caller.role}#${variant}${caller.sub ? `(${caller.sub})` : ''}${caller.purpose ? `[${caller.purpose}]` : ''}`;
+}
 
 interface Doc {
   variables: Map<string, { type: string; value: unknown }>;
@@ -128,12 +145,16 @@ function connection(doc: Doc, field: string, parts: Parts, node: string, extra =
   return `${field}${firstArg(doc, parts.first, parts.firstAsVariable, extra)} { ${inner.join(' ')} }`;
 }
 
+/** A nested page: its parts, node fields, how it is selected and which cursor it starts after (an index into the pools). */
+interface Nested { parts: Parts; fields: Fields; how: How; after: number | null }
+
 interface Spec {
-  caller: number;
+  /** The variant of each role's caller (an index into CALLERS[role], taken modulo its length). */
+  variants: Record<Role, number>;
   roots: {
     kind: 'customers' | 'customer' | 'transactions' | 'transaction' | 'complaints' | 'complaint';
     complaintFields: Fields;
-    complaints: null | { parts: Parts; fields: Fields; how: How };
+    complaints: null | Nested;
     complaintFilter: string[];
     alias: boolean;
     first: number | null;
@@ -141,8 +162,8 @@ interface Spec {
     customer: number;
     parts: Parts;
     customerFields: Fields;
-    contacts: null | { parts: Parts; fields: Fields; how: How };
-    transactions: null | { parts: Parts; fields: Fields; how: How };
+    contacts: null | Nested;
+    transactions: null | Nested;
     transactionFields: Fields;
     /** GraphQL literals of the root list's filter, orderBy and after (indices into the pools below). */
     customerFilter: string[];
@@ -159,10 +180,11 @@ const TRANSACTION_FILTERS = ['direction: DEBIT', 'channel: POS', 'channel: ONLIN
 const COMPLAINT_FILTERS = ['status: RECEIVED', 'status: ASSIGNED', 'status: INVESTIGATING', 'overdue: true', 'overdue: false', 'assigneeId: "$ASSIGNEE"', 'customerId: "$CUSTOMER"'];
 const ORDERS = ['{ field: CREATED_AT, direction: ASC }', '{ field: UPDATED_AT }', '{ field: ARCHIVE_NUMBER, direction: DESC }', '{ direction: ASC }'];
 
-const nestedArb = (names: string[]) => fc.option(fc.record({ parts: connectionPartsArb, fields: fieldsArb(names), how: howArb }), { nil: null });
+const nestedArb = (names: string[]) =>
+  fc.option(fc.record({ parts: connectionPartsArb, fields: fieldsArb(names), how: howArb, after: fc.option(fc.nat(40), { nil: null }) }), { nil: null });
 
 const specArb: Gen<Spec> = fc.record({
-  caller: fc.nat(CALLERS.length - 1),
+  variants: fc.record(Object.fromEntries(ROLES.map((role) => [role, fc.nat(CALLERS[role].length - 1)])) as Record<Role, Gen<number>>),
   roots: fc.array(
     fc.record({
       kind: fc.constantFrom('customers' as const, 'customer' as const, 'transactions' as const, 'transaction' as const, 'complaints' as const, 'complaint' as const),
@@ -193,52 +215,74 @@ interface Pools {
   complaintIds: string[];
   customerIds: string[];
   transactionIds: string[];
+  /** Contacts of the customers above (nested pages start after them). */
+  contactIds: string[];
   managerId: string;
 }
 
 /** Extra arguments of a list: filter, orderBy, after (a cursor of a row, of a deleted row, or not a cursor). */
-function listArgs(filter: string[], pools: Pools, customerId: string, orderBy: string | null, after: number | null, list: 'customers' | 'transactions' | null): string {
+function listArgs(filter: string[], pools: Pools, customerId: string, orderBy: string | null, after: number | null, list: 'customers' | 'transactions' | 'contacts' | 'complaints' | null): string {
   const parts: string[] = [];
   if (filter.length) parts.push(`filter: { ${filter.map((f) => f.replace('$RM', pools.managerId).replace('$CUSTOMER', customerId).replace('$ASSIGNEE', pools.assigneeId)).join(', ')} }`);
   if (orderBy && list === 'customers') parts.push(`orderBy: ${orderBy}`);
   if (after !== null && list) {
-    const ids = list === 'customers' ? pools.customerIds : pools.transactionIds;
+    const ids = { customers: pools.customerIds, transactions: pools.transactionIds, contacts: pools.contactIds, complaints: pools.complaintIds }[list];
     const cursor = after === 40 ? 'bm90LWEtY3Vyc29y' : encodeCursor(list, after === 39 ? '00000000-0000-4000-8000-000000000001' : ids[after % ids.length]);
     parts.push(`after: "${cursor}"`);
   }
   return parts.join(', ');
 }
 
-/** Partners: only fields some scope opens, and few aliases and directives (their limits are 10 each). */
-const PARTNER_FIELDS = new Set([
-  'id', 'kind', 'archiveNumber', 'name', 'tier', 'status', 'industry', 'createdAt', 'phone', 'email', 'idNumber', 'birthDate', 'birthYear', 'gender',
-  'bankCardNumber', '__typename', 'position', 'occurredAt', 'amount', 'currency', 'direction', 'channel', 'product', 'accountNumber',
-  'customer { id name phone birthYear status annualIncomeRange { min } __typename }',
-]);
-
-function forPartner(spec: Spec): Spec {
-  const fields = (list: Fields) => {
-    const kept = list.filter((f) => PARTNER_FIELDS.has(f.text)).map((f) => ({ text: f.text.replace(' annualIncomeRange { min }', ''), how: { alias: false, directive: 0, fragment: f.how.fragment } }));
+/**
+ * Partners: only the roots and fields their token's scopes open (permissions/scopes.ts), a
+ * nested record's fields likewise, and few aliases and directives (their limits are 10 each).
+ */
+function forPartner(spec: Spec, scopes: readonly string[]): Spec {
+  const opens = (type: string, field: string) => field === '__typename' || scopes.some((scope) => SCOPES[scope].fields[type]?.includes(field));
+  const rootOpen = (root: string) => scopes.some((scope) => SCOPES[scope].operations.includes(`Query.${root}`));
+  /** `customer { id name … }` keeps the subfields its type opens (nothing deeper); other objects go. */
+  const text = (type: string, field: string): string | null => {
+    const brace = field.indexOf(' {');
+    if (brace < 0) return opens(type, field) ? field : null;
+    const name = field.slice(0, brace);
+    const target = { customer: 'Customer', timeline: 'ComplaintEvent' }[name];
+    if (!target || !opens(type, name)) return null;
+    const inner = field.slice(brace + 2, field.lastIndexOf('}')).trim().split(/\s+/).filter((f) => /^[_a-zA-Z]+$/.test(f) && opens(target, f));
+    return `${name} { ${inner.length ? inner.join(' ') : '__typename'} }`;
+  };
+  const fields = (type: string, list: Fields) => {
+    const kept = list.flatMap((f) => {
+      const t = text(type, f.text);
+      return t ? [{ text: t, how: { alias: false, directive: 0, fragment: f.how.fragment } }] : [];
+    });
     return kept.length ? kept : [{ text: 'id', how: { alias: false, directive: 0, fragment: 0 } }];
   };
+  const nested = (field: string, page: Nested | null, type: string): Nested | null =>
+    page && opens('Customer', field) ? { ...page, fields: fields(type, page.fields), how: { ...page.how, directive: 0 } } : null;
   return {
     ...spec,
-    roots: spec.roots.slice(0, 2).map((root) => ({
-      ...root,
-      customerFields: fields(root.customerFields),
-      transactionFields: fields(root.transactionFields),
-      complaints: null,
-      complaintFields: fields(root.complaintFields),
-      contacts: root.contacts && { ...root.contacts, fields: fields(root.contacts.fields), how: { ...root.contacts.how, directive: 0 } },
-      transactions: root.transactions && { ...root.transactions, fields: fields(root.transactions.fields), how: { ...root.transactions.how, directive: 0 } },
-      customerFilter: root.customerFilter.filter((f) => !f.startsWith('relationshipManagerId') && !f.startsWith('archiveNumber')),
-      orderBy: root.orderBy && !root.orderBy.includes('ARCHIVE') ? root.orderBy : null,
-    })),
+    roots: spec.roots.slice(0, 2).map((root) => {
+      // A root the scopes do not open becomes the customer root of the same shape (every partner has customers:read).
+      const kind = rootOpen(root.kind) ? root.kind : root.kind.endsWith('s') ? 'customers' : 'customer';
+      return {
+        ...root,
+        kind,
+        customerFields: fields('Customer', root.customerFields),
+        transactionFields: fields('Transaction', root.transactionFields),
+        complaintFields: fields('Complaint', root.complaintFields),
+        complaints: nested('complaints', root.complaints, 'Complaint'),
+        contacts: nested('contacts', root.contacts, 'Contact'),
+        transactions: nested('transactions', root.transactions, 'Transaction'),
+        customerFilter: root.customerFilter.filter((f) => !f.startsWith('relationshipManagerId') && !f.startsWith('archiveNumber')),
+        complaintFilter: root.complaintFilter.filter((f) => !f.startsWith('assigneeId')),
+        orderBy: root.orderBy && !root.orderBy.includes('ARCHIVE') ? root.orderBy : null,
+      };
+    }),
   };
 }
 
-function build(original: Spec, pools: Pools): { query: string; variables: Record<string, unknown> } {
-  const spec = CALLERS[original.caller].role === 'partner' ? forPartner(original) : original;
+function build(original: Spec, pools: Pools, role: Role, scopes?: readonly string[]): { query: string; variables: Record<string, unknown> } {
+  const spec = role === 'partner' ? forPartner(original, scopes ?? []) : original;
   const { customerIds } = pools;
   const doc: Doc = { variables: new Map(), fragments: [], n: 0 };
   const items = (typeName: string, fields: Fields) => fields.map((f) => wrap(doc, typeName, f.text, f.how)).join(' ');
@@ -249,7 +293,7 @@ function build(original: Spec, pools: Pools): { query: string; variables: Record
       return `${key}complaint(id: "${id}") { ${items('Complaint', root.complaintFields)} }`;
     }
     if (root.kind === 'complaints') {
-      const extra = listArgs(root.complaintFilter, pools, customerIds[root.customer % customerIds.length], null, null, null);
+      const extra = listArgs(root.complaintFilter, pools, customerIds[root.customer % customerIds.length], null, root.after, 'complaints');
       return `${key}${connection(doc, 'complaints', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, items('Complaint', root.complaintFields), extra)}`;
     }
     if (root.kind === 'transaction') {
@@ -261,13 +305,16 @@ function build(original: Spec, pools: Pools): { query: string; variables: Record
       return `${key}${connection(doc, 'transactions', { ...root.parts, first: root.first, firstAsVariable: root.firstAsVariable }, items('Transaction', root.transactionFields), extra)}`;
     }
     const nested: string[] = [items('Customer', root.customerFields)];
-    if (root.contacts) nested.push(wrap(doc, 'Customer', connection(doc, 'contacts', root.contacts.parts, items('Contact', root.contacts.fields)), root.contacts.how));
+    if (root.contacts) {
+      const extra = listArgs([], pools, customerIds[0], null, root.contacts.after, 'contacts');
+      nested.push(wrap(doc, 'Customer', connection(doc, 'contacts', root.contacts.parts, items('Contact', root.contacts.fields), extra), root.contacts.how));
+    }
     if (root.complaints) {
-      const extra = listArgs(root.complaintFilter.filter((f) => !f.startsWith('customerId')), pools, customerIds[0], null, null, null);
+      const extra = listArgs(root.complaintFilter.filter((f) => !f.startsWith('customerId')), pools, customerIds[0], null, root.complaints.after, 'complaints');
       nested.push(wrap(doc, 'Customer', connection(doc, 'complaints', root.complaints.parts, items('Complaint', root.complaints.fields), extra), root.complaints.how));
     }
     if (root.transactions) {
-      const extra = listArgs(root.nestedFilter, pools, customerIds[0], null, null, null);
+      const extra = listArgs(root.nestedFilter, pools, customerIds[0], null, root.transactions.after, 'transactions');
       nested.push(wrap(doc, 'Customer', connection(doc, 'transactions', root.transactions.parts, items('Transaction', root.transactions.fields), extra), root.transactions.how));
     }
     if (root.kind === 'customer') {
@@ -302,6 +349,7 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
   let server: TestServer;
   let customerIds: string[];
   let pools: Pools;
+  /** Per partner variant. */
   const partnerTokens = new Map<number, string>();
 
   beforeAll(async () => {
@@ -335,9 +383,13 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
     const { rows: heldComplaints } = await server.db.pool.query<{ id: string }>(
       `SELECT k.id::text FROM complaints k JOIN customers c ON c.id = k.customer_id WHERE c.status IN ('RESTRICTED', 'ERASED') LIMIT 5`,
     );
-    pools = { customerIds, transactionIds: transactions.map((t) => t.id), managerId: manager.id, assigneeId: assigned.id, complaintIds: [...complaints, ...heldComplaints].map((c) => c.id) };
-    for (const [i, caller] of CALLERS.entries()) {
-      if (caller.role === 'partner') partnerTokens.set(i, await server.token({ role: 'partner', partner: 'diff-co', scopes: caller.scopes }));
+    const { rows: contacts } = await server.db.pool.query<{ id: string }>(
+      `(SELECT id::text FROM contacts WHERE customer_id = ANY($1::uuid[]) ORDER BY created_at DESC, id DESC LIMIT 20) UNION ALL (SELECT id::text FROM contacts ORDER BY created_at DESC, id DESC LIMIT 20)`,
+      [customerIds],
+    );
+    pools = { customerIds, transactionIds: transactions.map((t) => t.id), contactIds: contacts.map((c) => c.id), managerId: manager.id, assigneeId: assigned.id, complaintIds: [...complaints, ...heldComplaints].map((c) => c.id) };
+    for (const [i, caller] of CALLERS.partner.entries()) {
+      partnerTokens.set(i, await server.token({ role: 'partner', partner: 'diff-co', scopes: caller.scopes }));
     }
     // Consents of the partner: every other one of the first customers (held ones among them), some
     // limited to field groups, one expired; and the customers of the newest transactions.
@@ -360,57 +412,78 @@ describe('Compiled reads equal the resolver path (differential property)', () =>
 
   afterAll(() => server.stop());
 
-  /** The access record of one request, without what differs by design (request id, time, chain, duration). */
-  async function accessRecord(requestId: string) {
-    const { rows } = await server.db.pool.query(`SELECT ${selectList('access')} FROM audit_access r WHERE r.request_id = $1`, [requestId]);
-    if (rows.length === 0) return null;
-    expect(rows).toHaveLength(1);
-    const { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes, principalRole, purpose, operationName } = rows[0];
-    return { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes: outcome === 'OK' ? errorCodes : [...errorCodes].sort(), principalRole, purpose, operationName };
+  /** The access records of some requests, without what differs by design (request id, time, chain, duration). */
+  async function accessRecords(requestIds: string[]) {
+    const { rows } = await server.db.pool.query(`SELECT r.request_id AS "requestId", ${selectList('access')} FROM audit_access r WHERE r.request_id = ANY($1::text[])`, [requestIds]);
+    const byRequest = new Map<string, unknown>();
+    for (const row of rows) {
+      const { requestId, fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes, principalRole, purpose, operationName } = row;
+      expect(byRequest.has(requestId)).toBe(false);
+      byRequest.set(requestId, { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes: outcome === 'OK' ? errorCodes : [...errorCodes].sort(), principalRole, purpose, operationName });
+    }
+    return requestIds.map((id) => byRequest.get(id) ?? null);
   }
 
-  it(`${RUNS} generated reads × callers: identical data, errors, extensions.privacy and privacy state`, async () => {
+  /** One role's call: the same document, variables, token and purpose through either path. */
+  function callOf(spec: Spec, role: Role) {
+    const variant = spec.variants[role] % CALLERS[role].length;
+    const caller = CALLERS[role][variant];
+    const { query, variables } = build(spec, pools, role, caller.scopes);
+    const token = role === 'partner' ? partnerTokens.get(variant) : undefined;
+    const sub = caller.sub === 'RM' ? pools.managerId : caller.sub === 'ASSIGNEE' ? pools.assigneeId : undefined;
+    const options = { ...(token ? { token } : { role, ...(sub ? { sub } : {}) }), variables, ...(caller.purpose ? { purpose: caller.purpose } : {}) };
+    return { caller, query, options, label: labelOf(caller, variant) };
+  }
+
+  it(`${RUNS} generated reads × all seven roles: identical data, errors, extensions.privacy and privacy state`, async () => {
     let compiled = 0;
+    let pairs = 0;
     const outcomes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(specArb, async (spec) => {
-        const { query, variables } = build(spec, pools);
-        const caller = CALLERS[spec.caller];
-        // Budgets and rates are the server's, not the compiler's: every run starts with a fresh day.
-        await server.db.pool.query(`DELETE FROM usage_counters`);
-        await server.db.pool.query(`DELETE FROM breadth_counters`);
-        const token = partnerTokens.get(spec.caller);
-        const sub = caller.sub === 'RM' ? pools.managerId : caller.sub === 'ASSIGNEE' ? pools.assigneeId : undefined;
-        const options = { ...(token ? { token } : { role: caller.role, ...(sub ? { sub } : {}) }), variables, ...(caller.purpose ? { purpose: caller.purpose } : {}) };
-        const ids = [randomUUID(), randomUUID()];
-        const reference = await server.execute(query, { ...options, compiledReads: false, requestId: ids[0] });
-        await server.db.pool.query(`DELETE FROM usage_counters`);
-        await server.db.pool.query(`DELETE FROM breadth_counters`);
-        const served = await server.execute(query, { ...options, requestId: ids[1] });
-        if (served.compiled) compiled += 1;
-        const outcome = `${caller.role}${caller.sub ? `(${caller.sub})` : ''}:${served.compiled ? 'compiled' : 'resolver'}:${reference.body.errors?.[0]?.extensions?.code ?? 'OK'}`;
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        if (reference.body.errors?.[0]?.extensions?.code === 'GRAPHQL_PARSE_FAILED') throw new Error(`generated a bad document: ${query}`);
-        expect(reference.compiled).toBe(false);
-        if (!served.compiled && reference.body.errors && served.body.errors) {
-          // Both answered by the resolver path: with several failing root fields, which error it reports first is its own
-          // (execution-order) affair — the compiled path is not involved. The codes must agree.
-          expect(new Set(served.body.errors.map((e) => e.extensions?.code))).toEqual(new Set(reference.body.errors.map((e) => e.extensions?.code)));
-          expect(served.body.data ?? null).toEqual(reference.body.data ?? null);
-        } else {
-          expect(normalised(served.body)).toEqual(normalised(reference.body));
-        }
-        // What the access register recorded (and the budget release read): tallies, customers clear and masked, values.
-        expect(await accessRecord(ids[1])).toEqual(await accessRecord(ids[0]));
-        if (served.compiled) expect(served.statements).toBe(1);
-        // Everything generated is inside the subset: a read the resolver path answers without error must have been
-        // compiled — a compiled statement that failed (and fell back) is a bug too, not a pass.
-        if (!reference.body.errors) expect({ compiled: served.compiled, query }).toEqual({ compiled: true, query });
+        const calls = ROLES.map((role) => callOf(spec, role));
+        // Budgets and rates are the server's, not the compiler's: each path starts with a fresh day. The seven
+        // roles are seven principals (one variant each), so their requests run side by side without touching
+        // each other's counters.
+        const referenceIds = calls.map(() => randomUUID());
+        const servedIds = calls.map(() => randomUUID());
+        await server.resetCounters();
+        const references = await Promise.all(calls.map((call, i) => server.execute(call.query, { ...call.options, compiledReads: false, requestId: referenceIds[i] })));
+        await server.resetCounters();
+        const served = await Promise.all(calls.map((call, i) => server.execute(call.query, { ...call.options, requestId: servedIds[i] })));
+        const [referenceRecords, servedRecords] = await Promise.all([accessRecords(referenceIds), accessRecords(servedIds)]);
+        calls.forEach((call, i) => {
+          const reference = references[i];
+          const answer = served[i];
+          pairs += 1;
+          if (answer.compiled) compiled += 1;
+          const code = reference.body.errors?.[0]?.extensions?.code ?? 'OK';
+          const outcome = `${call.label}:${answer.compiled ? 'compiled' : 'resolver'}:${code}`;
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+          if (code === 'GRAPHQL_PARSE_FAILED') throw new Error(`generated a bad document: ${call.query}`);
+          expect(reference.compiled).toBe(false);
+          if (!answer.compiled && reference.body.errors && answer.body.errors) {
+            // Both answered by the resolver path: with several failing root fields, which error it reports first is its own
+            // (execution-order) affair — the compiled path is not involved. The codes must agree.
+            expect(new Set(answer.body.errors.map((e) => e.extensions?.code))).toEqual(new Set(reference.body.errors.map((e) => e.extensions?.code)));
+            expect(normalised(answer.body.data ?? null)).toEqual(normalised(reference.body.data ?? null));
+          } else {
+            expect({ caller: call.label, body: normalised(answer.body) }).toEqual({ caller: call.label, body: normalised(reference.body) });
+          }
+          // What the access register recorded (and the budget release read): tallies, customers clear and masked, values.
+          expect({ caller: call.label, record: servedRecords[i] }).toEqual({ caller: call.label, record: referenceRecords[i] });
+          if (answer.compiled) expect(answer.statements).toBe(1);
+          // Everything generated is inside the subset: a read the resolver path answers without error must have been
+          // compiled — a compiled statement that failed (and fell back) is a bug too, not a pass.
+          if (!reference.body.errors) expect({ caller: call.label, compiled: answer.compiled, query: call.query }).toEqual({ caller: call.label, compiled: true, query: call.query });
+        });
       }),
       { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true },
     );
-    process.stdout.write(`differential: ${RUNS} runs, ${compiled} compiled; ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}\n`);
-    // The subset is not empty: most generated reads of the fixed-decision roles are compiled.
-    expect(compiled).toBeGreaterThan(RUNS / 4);
-  }, 1_800_000);
+    process.stdout.write(`differential: ${RUNS} reads × ${ROLES.length} roles = ${pairs} pairs, ${compiled} compiled; ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}\n`);
+    // Every role, every variant was exercised, and the subset is not empty: most generated reads are compiled.
+    const exercised = new Set([...outcomes.keys()].map((o) => o.slice(0, o.indexOf(':'))));
+    expect([...exercised].sort()).toEqual(ROLES.flatMap((role) => CALLERS[role].map(labelOf)).sort());
+    expect(compiled).toBeGreaterThan(pairs / 4);
+  }, 3_600_000);
 });

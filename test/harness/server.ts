@@ -91,6 +91,8 @@ export interface TestServer {
   budgets: BudgetStore;
   /** Forgets every record's clear breadth of the day (tests that read many fields of one record in turn). */
   resetBreadth(): Promise<void>;
+  /** Forgets every counter — rates, day budgets, breadth — in PostgreSQL and Redis alike: a fresh day for everyone. */
+  resetCounters(): Promise<void>;
   token(request: TokenRequest): Promise<string>;
   /** Analysts see the ids of customers and their records as pseudonyms: pseudonym → real id of every one, for one analyst (username) and purpose. */
   realIdsOfPseudonyms(username?: string, purpose?: string): Promise<Map<string, string>>;
@@ -138,6 +140,8 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
   // Test databases share one Redis: each server's counters under a prefix of its own.
   const budgets = await createBudgetStore(config.redisUrl, pool, `budget-${db.name}`);
   const clock = testClock();
+  /** Opened on the first resetCounters() under REDIS_URL, closed with the server. */
+  let counterRedis: Redis | undefined;
   const server = await createHttpServer({ config, log, pool, schema, verifier, audit, budgets, clock: clock.now });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
@@ -191,6 +195,15 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
         }
       }
     },
+    async resetCounters() {
+      await db.pool.query(`DELETE FROM usage_counters`);
+      await db.pool.query(`DELETE FROM breadth_counters`);
+      if (config.redisUrl) {
+        counterRedis ??= new Redis(config.redisUrl);
+        const keys = await counterRedis.keys(`budget-${db.name}:*`);
+        if (keys.length) await counterRedis.del(...keys);
+      }
+    },
     token,
     async realIdsOfPseudonyms(username = testPrincipal('analyst'), purpose = ROLE_POLICIES.analyst.purposes.default) {
       const { rows: [member] } = await db.pool.query<{ id: string }>(`SELECT id FROM staff WHERE username = $1`, [username]);
@@ -238,6 +251,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, logTo?
       await server.stop();
       await audit.stop();
       await budgets.close();
+      await counterRedis?.quit();
       await pool.end();
       if (!sharing) await db.drop();
       // The server's keys were for this test only: none is left in the temporary directory.

@@ -84,21 +84,28 @@ interface LeafContext {
 }
 
 /** How to walk the JSON the statement returns (only where there is something to count or fill in). */
+/** The key of a page's cursor guard (no GraphQL response key starts with `$`). */
+export const CURSOR_GUARD = '$after';
+
 export type Walk =
   | { kind: 'object'; children: [string, Walk][]; sites: SensitiveSite[] }
   | { kind: 'list'; of: Walk }
   /** An encrypted cursor: the statement returns `list:id`, encrypted in Node (random IV: never in SQL). */
   | { kind: 'cursor'; list: string }
   /** A record id shown as the caller's keyed pseudonym (roles with `pseudonymousIds`): keyed in Node. */
-  | { kind: 'pseudonym'; type: string };
+  | { kind: 'pseudonym'; type: string }
+  /**
+   * True when a page's `after` cursor names a record that is gone (or hidden): the resolver path
+   * answers then, with its own error — only where the page is resolved (a nested page of a record
+   * that is not there raises nothing).
+   */
+  | { kind: 'cursor-guard' };
 
 export interface CompiledRead {
   /** Prepared-statement name (a hash of the text). */
   name: string;
   /** The parameter holding the caller's id (relations), set per request; null: none. */
   callerParam: number | null;
-  /** Hidden root keys: true when an `after` cursor's record is gone (then the resolver path answers, with its error). */
-  missingCursors: string[];
   text: string;
   values: unknown[];
   walk: Walk;
@@ -353,7 +360,6 @@ class Builder {
   }
 
   /** Root keys the server checks before serving: a cursor whose record is gone (the resolver path's error). */
-  readonly missingCursors: { key: string; sql: string }[] = [];
 
   /** The caller's id as a parameter (its value is set per request: the statement is cached per operation, not per caller). */
   caller(): string {
@@ -476,7 +482,6 @@ class Builder {
       parts.push(`${literal(key)}, ${built.sql}`);
       if (built.walk) children.push([key, built.walk]);
     }
-    for (const missing of this.missingCursors) parts.push(`${literal(missing.key)}, ${missing.sql}`);
     return { sql: `json_build_object(${parts.join(', ')})`, walk: { kind: 'object', children, sites: [] } };
   }
 
@@ -484,7 +489,7 @@ class Builder {
   connection(list: ListSpec, path: string, field: GraphQLField<unknown, unknown>, nodes: readonly FieldNode[], parentAlias: string | null): { sql: string; walk: Walk | null } {
     const args = this.args(field, nodes);
     const nested = parentAlias !== null;
-    const size = this.pageSize(args, nested ? ['first', 'filter'] : ['first', 'filter', 'orderBy', 'after']);
+    const size = this.pageSize(args, nested ? ['first', 'filter', 'after'] : ['first', 'filter', 'orderBy', 'after']);
     const connectionType = getNamedType(field.type) as GraphQLObjectType;
     const spec = RECORDS[list.typeName];
     const alias = this.alias();
@@ -500,9 +505,6 @@ class Builder {
         return unsupported('after: not a cursor of this list');
       }
       after = this.param(id);
-      // src/loaders/paging.ts: an empty page after a cursor whose record is gone is an error there.
-      const key = `$after${this.missingCursors.length}`;
-      this.missingCursors.push({ key, sql: `NOT EXISTS (SELECT 1 FROM ${spec.table} cur WHERE cur.id = ${after}::uuid${this.visible(spec.table, 'cur')})` });
     }
     const parts: string[] = [];
     const children: [string, Walk][] = [];
@@ -556,6 +558,11 @@ class Builder {
         parts.push(`${literal(key)}, COALESCE(json_agg(json_build_object(${edgeParts.join(', ')}) ORDER BY ${alias}."n$") FILTER (WHERE ${alias}."n$" <= ${size}), '[]'::json)`);
         if (edgeChildren.length) children.push([key, { kind: 'list', of: { kind: 'object', children: edgeChildren, sites: [] } }]);
       } else unsupported(`${connectionType.name}.${name}`);
+    }
+    if (after) {
+      // src/loaders/paging.ts: an empty page after a cursor whose record is gone is an error there. The last key: the walk deletes it.
+      parts.push(`'${CURSOR_GUARD}', NOT EXISTS (SELECT 1 FROM ${spec.table} cur WHERE cur.id = ${after}::uuid${this.visible(spec.table, 'cur')})`);
+      children.push([CURSOR_GUARD, { kind: 'cursor-guard' }]);
     }
     const walk: Walk | null = children.length ? { kind: 'object', children, sites: [] } : null;
     const object = `json_build_object(${parts.join(', ')})`;
@@ -764,7 +771,7 @@ export function compileRead(input: CompileInput): CompileOutcome {
     const builder = new Builder(input);
     const { sql, walk } = builder.root();
     const text = `SELECT ${sql}::text AS data`;
-    return { read: { name: '', callerParam: builder.callerParam, text, values: builder.values, walk, missingCursors: builder.missingCursors.map((m) => m.key) } };
+    return { read: { name: '', callerParam: builder.callerParam, text, values: builder.values, walk } };
   } catch (error) {
     if (error instanceof Unsupported) return { unsupported: error.message };
     throw error;

@@ -116,6 +116,9 @@ function serve(context: WalkContext, object: Record<string, unknown>, site: Sens
   object[site.key] = form.nullAfterCount ? null : value;
 }
 
+/** A page's cursor names a record that is gone: the resolver path answers, with its error. */
+class CursorRecordGone extends Error {}
+
 /** Fills the PrivacyState from the statement's JSON as the resolver path would while serving it. */
 function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
   if (value === null || value === undefined) return value;
@@ -124,6 +127,10 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
     const text = value as string;
     const at = text.indexOf(':');
     return encodeCursor(shape.list, text.slice(at + 1));
+  }
+  if (shape.kind === 'cursor-guard') {
+    if (value === true) throw new CursorRecordGone();
+    return undefined;
   }
   if (shape.kind === 'list') {
     for (const item of value as unknown[]) walk(item, shape.of, context);
@@ -165,6 +172,7 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
   for (const [key, child] of shape.children) {
     const replaced = walk(object[key], child, context);
     if (child.kind === 'cursor' || child.kind === 'pseudonym') object[key] = replaced;
+    else if (child.kind === 'cursor-guard') delete object[key];
   }
   return object;
 }
@@ -195,10 +203,6 @@ export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead)
   const values = read.callerParam === null ? read.values : read.values.map((v, i) => (i === read.callerParam ? ctx.principal.sub : v));
   const [row] = await ctx.db.rows<{ data: string }>(read.text, values, read.name || undefined);
   const data = JSON.parse(row.data) as Record<string, unknown>;
-  for (const key of read.missingCursors) {
-    if (data[key]) return null;
-    delete data[key];
-  }
   const context: WalkContext = {
     state: ctx.privacy!,
     pending: [],
@@ -208,7 +212,12 @@ export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead)
     breadthLedger: ctx.breadth !== null,
     shownId: (type, id) => shownId(ctx, type, id),
   };
-  walk(data, read.walk, context);
+  try {
+    walk(data, read.walk, context);
+  } catch (error) {
+    if (error instanceof CursorRecordGone) return null;
+    throw error;
+  }
   for (const record of context.perRecord) record();
   if (context.breadth.length) {
     // Asked in the order the resolver path asks, all at once (its ledger batches the day's fields per request).
@@ -260,7 +269,11 @@ export const compiledReadsStage: PipelineStage = {
         let data: Record<string, unknown> | null;
         try {
           data = await serveCompiledRead(ctx, compiled.read);
-          if (!data) return null;
+          if (!data) {
+            // Counted up to the guard: the resolver path counts what it serves itself.
+            resetPrivacyState(ctx.privacy);
+            return null;
+          }
         } catch (error) {
           // A failed statement (timeout, database away) is answered as the resolver path answers it:
           // with its errors and paths, from its own attempt. Nothing counted so far stands.
