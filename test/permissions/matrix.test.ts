@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../harness/server';
 
 /**
  * The generated matrix: every role × every sensitive field × own / not own × one record / a
- * page of 100, against the exact output. The expectations below are the specification
+ * page of 100, against the exact output — on the compiled path and on the resolver path alike. The expectations below are the specification
  * (MISSION.md "Classification" and "Roles"), written independently of permissions/.
  */
 
@@ -202,7 +202,20 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
       Object.assign(variables, { parent: e.complaint_id });
       delete variables.id;
     }
-    return server.execute<any>(query, { role, sub, variables });
+    return bothPaths(query, { role, sub, variables });
+  }
+
+  /**
+   * The matrix holds on both paths: the compiled statement (which must answer: every case is
+   * inside its subset) and the resolver path, the reference. Each with a fresh day's breadth.
+   */
+  async function bothPaths(query: string, options: { role: Role; sub?: string; variables: Record<string, unknown> }) {
+    await server.resetBreadth();
+    const compiled = await server.execute<any>(query, options);
+    await server.resetBreadth();
+    const reference = await server.execute<any>(query, { ...options, compiledReads: false });
+    expect({ query, compiled: compiled.compiled }).toEqual({ query, compiled: true });
+    return [compiled, reference] as const;
   }
 
   function pageQuery(f: FieldSpec): { query: string; variables: Record<string, unknown> } {
@@ -255,33 +268,34 @@ describe('Policy matrix: role × sensitive field × own / not own × one record 
         expect(spec(role, f)[0]).toEqual(spec(role, f)[1]);
         continue;
       }
-      const { body }: { body: any } = await runOne(role, f, id);
-      expect(body.errors).toBeUndefined();
-      // Analysts see customer ids as their pseudonyms: read them back to real ids.
-      const real = role === 'analyst' ? await analystIds() : null;
-      const node = nodes(body.data).find((n) => (real?.get(n.id) ?? n.id) === id);
-      expect(node).toBeDefined();
-      const rows = f.type === 'ComplaintEvent' ? 10 : 1;
-      expect({ role, field: key(f), own, value: node!.v }).toEqual({ role, field: key(f), own, value: await expected(role, f, id, rows) });
-      const entry = body.extensions?.privacy?.fields?.find((e: any) => e.path.endsWith('.v') && e.field === key(f));
-      expect(entry).toBeDefined();
+      for (const { body } of await runOne(role, f, id)) {
+        expect(body.errors).toBeUndefined();
+        // Analysts see customer ids as their pseudonyms: read them back to real ids.
+        const real = role === 'analyst' ? await analystIds() : null;
+        const node = nodes(body.data).find((n) => (real?.get(n.id) ?? n.id) === id);
+        expect(node).toBeDefined();
+        const rows = f.type === 'ComplaintEvent' ? 10 : 1;
+        expect({ role, field: key(f), own, value: node!.v }).toEqual({ role, field: key(f), own, value: await expected(role, f, id, rows) });
+        const entry = body.extensions?.privacy?.fields?.find((e: any) => e.path.endsWith('.v') && e.field === key(f));
+        expect(entry).toBeDefined();
+      }
     }
   });
 
   it.each(cases)('%s reads %s on a page of 100 exactly as the policy says', async (role, _k, f) => {
-    await server.resetBreadth();
     const { query, variables } = pageQuery(f);
-    const { body }: { body: any } = await server.execute(query, { role, sub: subFor(role), variables });
-    expect(body.errors).toBeUndefined();
-    const real = role === 'analyst' ? await analystIds() : null;
-    const found = nodes(body.data).map((n) => ({ ...n, id: real?.get(n.id) ?? n.id }));
-    expect(found.length).toBeGreaterThan(0);
-    for (const n of found) {
-      expect({ role, field: key(f), id: n.id, value: n.v }).toEqual({ role, field: key(f), id: n.id, value: await expected(role, f, n.id, 100) });
+    for (const { body } of await bothPaths(query, { role, sub: subFor(role), variables })) {
+      expect(body.errors).toBeUndefined();
+      const real = role === 'analyst' ? await analystIds() : null;
+      const found = nodes(body.data).map((n) => ({ ...n, id: real?.get(n.id) ?? n.id }));
+      expect(found.length).toBeGreaterThan(0);
+      for (const n of found) {
+        expect({ role, field: key(f), id: n.id, value: n.v }).toEqual({ role, field: key(f), id: n.id, value: await expected(role, f, n.id, 100) });
+      }
+      const decisions = new Set((body.extensions!.privacy.fields as any[]).filter((e) => e.field === key(f)).map((e) => e.decision));
+      if (spec(role, f).every((d) => d === 'remove')) expect([...decisions]).toEqual(['REMOVE']);
+      if (CLEAR_BUDGET[role]! < 100) expect(decisions.has('CLEAR')).toBe(false);
     }
-    const decisions = new Set((body.extensions.privacy.fields as any[]).filter((e) => e.field === key(f)).map((e) => e.decision));
-    if (spec(role, f).every((d) => d === 'remove')) expect([...decisions]).toEqual(['REMOVE']);
-    if (CLEAR_BUDGET[role]! < 100) expect(decisions.has('CLEAR')).toBe(false);
   });
 
   it('refuses the partner every record until consent exists (FORBIDDEN before any SQL)', async () => {
