@@ -32,6 +32,10 @@ const COMPLAINT_FIELDS = [
   'id', 'channel', 'category', 'description', 'urgency', 'severity', 'status', 'receivedAt', 'dueAt', 'resolvedAt', 'closedAt', 'assignedAt',
   'resolution', 'delayReason', 'satisfaction', 'overdue', '__typename', 'customer { id name phone status __typename }', 'assignee { id username role }',
   'timeline { id occurredAt status note __typename }',
+  // The complaint workflow's record (docs/complaints.md).
+  'number', 'customerRequest', 'replyChannel', 'acknowledgedAt', 'interimDueAt', 'firstProgressAt', 'handlingMeasures', 'handlingDeadline',
+  'investigationCause', 'investigationCourse', 'investigationResponsibility', 'investigationConclusion', 'investigationCountermeasures',
+  'satisfactionComment', 'delayExplainedAt', 'escalatedAt', 'reopenCount', 'branch', 'handlingOwner { id username displayName role active }',
 ];
 const CONTACT_FIELDS = ['id', 'name', 'position', 'phone', 'email', 'createdAt', '__typename'];
 const TRANSACTION_FIELDS = [

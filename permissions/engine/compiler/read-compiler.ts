@@ -194,6 +194,7 @@ const RELATED: Readonly<Record<string, { typeName: string; column: string }>> = 
   'Customer.relationshipManager': { typeName: 'StaffMember', column: 'relationship_manager_id' },
   'Complaint.customer': { typeName: 'Customer', column: 'customer_id' },
   'Complaint.assignee': { typeName: 'StaffMember', column: 'assignee_id' },
+  'Complaint.handlingOwner': { typeName: 'StaffMember', column: 'handling_owner_id' },
 };
 
 /** Root lookups by id: `customer(id)`, `transaction(id)`. */
