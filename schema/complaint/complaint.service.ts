@@ -11,7 +11,7 @@ import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
 import { InputProblems, requireUuid } from '../common/errors';
 import { actorOf, addComplaintEvent, complaintDeadlines, defaultReplyChannel, nowOf, requireText, takeStep } from './workflow.service';
-import { SqlParams } from '../common/sql';
+import { SqlParams } from '../../src/db/sql';
 import { forbidden } from '../../permissions/engine/errors';
 import type { AssignComplaintInput, ComplaintFilter, ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
 

@@ -13,7 +13,7 @@ import type { SealedNeed } from '../../src/loaders/selection';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
 import { badUserInput, notFound, requireUuid } from '../common/errors';
-import { SqlParams, type KeysetOrder } from '../common/sql';
+import { SqlParams, type KeysetOrder } from '../../src/db/sql';
 import { CustomerOrderField, type CreateCustomerInput, type CustomerFilter, type CustomersArgs, type UpdateCustomerInput } from './customer.inputs';
 import { validateCreateCustomer, validateUpdateCustomer } from './customer.validation';
 import { nationalIdBirthDate, nationalIdGender } from '../../src/domain/national-id';

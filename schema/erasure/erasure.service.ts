@@ -19,7 +19,7 @@ import { maskFreeText } from '../../permissions/masks';
 import { retainedUntil } from '../../permissions/retention';
 import type { Page } from '../common/connection';
 import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import { SqlParams } from '../../src/db/sql';
 import { eraseCustomer, revokeConsentsOf, revokeGrantsOn } from './erase';
 import { ErasureBasis, ErasureStatus, type DeletionRecord, type ErasureRequest, type ErasureRequestsArgs, type RequestErasureInput } from './erasure.types';
 

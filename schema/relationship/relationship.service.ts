@@ -13,7 +13,7 @@ import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import { forbidden } from '../../permissions/engine/errors';
 import type { Page } from '../common/connection';
 import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import { SqlParams } from '../../src/db/sql';
 import { RelationshipManagerChangeStatus, type RelationshipManagerChange, type RelationshipManagerChangesArgs, type RequestRelationshipManagerChangeInput } from './relationship.types';
 
 const MAX_TEXT = 500;

@@ -10,7 +10,7 @@ import type { SealedNeed } from '../../src/loaders/selection';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
 import { InputProblems, requireUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import { SqlParams } from '../../src/db/sql';
 import type { RecordTransactionInput, TransactionFilter, TransactionsArgs } from './transaction.inputs';
 
 export const transactionList: ChildListSpec = {

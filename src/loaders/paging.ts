@@ -8,7 +8,7 @@ import type { RequestDb } from '../db/pool';
 import { pageSize, toPage, type Page, type PageArgs } from '../../schema/common/connection';
 import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
 import { badUserInput } from '../../schema/common/errors';
-import { afterCondition, orderByClause, SqlParams, whereClause, type KeysetOrder } from '../../schema/common/sql';
+import { afterCondition, orderByClause, SqlParams, whereClause, type KeysetOrder } from '../db/sql';
 
 export interface ListSpec {
   /** Tag written into cursors so a cursor from another list is refused. */

@@ -21,7 +21,7 @@ import { Complaint, ComplaintEvent, ComplaintStatus, Contact, Customer, StaffMem
 import { SEALED_TABLES } from '../../../src/crypto/sealed-fields';
 import { keyReferenceSql } from '../../../src/crypto/keyring';
 import { visibilityCondition, type CustomerVisibility } from '../../../src/db/visibility';
-import type { SqlParams } from '../../../schema/common/sql';
+import type { SqlParams } from '../../../src/db/sql';
 import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
 import { isUuid } from '../../../schema/common/errors';
 import { decodeCursor } from '../../../schema/common/cursor';
@@ -562,7 +562,7 @@ class Builder {
     if (!needsRows) return { sql: `(SELECT ${object})`, walk };
     const conditions = [...(parentAlias ? [`${alias}.customer_id = ${this.col(parentAlias, 'id')}`] : []), ...filters.map((f) => f(alias))];
     if (after) {
-      // schema/common/sql.ts afterCondition: the sort value looked up from the cursor's row.
+      // src/db/sql.ts afterCondition: the sort value looked up from the cursor's row.
       conditions.push(`(${alias}.${listOrder.column}, ${alias}.id) ${listOrder.direction === 'DESC' ? '<' : '>'} (SELECT cur.${listOrder.column}, cur.id FROM ${spec.table} cur WHERE cur.id = ${after}::uuid${this.visible(spec.table, 'cur')})`);
     }
     const visible = this.visible(spec.table, alias);
