@@ -6,7 +6,7 @@
  */
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../../src/context';
-import { isUuid } from '../../schema/common/errors';
+import { isUuid } from '../../src/input-errors';
 import { OPEN_COMPLAINT_STATUSES } from '../relationship-grants';
 import { systemClock } from '../../src/clock';
 import type { Relation } from '../vocabulary';

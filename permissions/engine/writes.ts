@@ -3,7 +3,7 @@
  * checked which input fields the role may set; this checks the record, before the write.
  */
 import type { RequestContext } from '../../src/context';
-import { isUuid } from '../../schema/common/errors';
+import { isUuid } from '../../src/input-errors';
 import { ROLE_POLICIES } from '../policy';
 import { forbidden } from './errors';
 

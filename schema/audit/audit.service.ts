@@ -4,7 +4,7 @@ import { selectList, type Stream } from '../../src/audit/chain';
 import { historyKeyOpener, openEntries, type StoredFieldChange } from '../../src/audit/history-sealing';
 import { pageSize, type Page } from '../common/connection';
 import { SqlParams } from '../../src/db/sql';
-import { badUserInput, requireUuid } from '../common/errors';
+import { badUserInput, requireUuid } from '../../src/input-errors';
 import type { AccessRecord, AuditLogFilter, ChangeRecord, CustomerAccess } from './audit.types';
 import { AuditDecision, type AuditedEntity } from './audit.types';
 

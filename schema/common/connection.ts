@@ -1,6 +1,6 @@
 /** Relay connections: edges, pageInfo and a totalCount computed only when asked for. */
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { badUserInput } from './errors';
+import { badUserInput } from '../../src/input-errors';
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** The ceiling for every caller; each role's own (permissions/roles, `limits.pageSize`) is at most this. */

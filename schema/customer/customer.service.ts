@@ -12,7 +12,7 @@ import { openRelationshipManagerChange, requireStaffCaller } from '../relationsh
 import type { SealedNeed } from '../../src/loaders/selection';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import type { Page } from '../common/connection';
-import { badUserInput, notFound, requireUuid } from '../common/errors';
+import { badUserInput, notFound, requireUuid } from '../../src/input-errors';
 import { SqlParams, type KeysetOrder } from '../../src/db/sql';
 import { CustomerOrderField, type CreateCustomerInput, type CustomerFilter, type CustomersArgs, type UpdateCustomerInput } from './customer.inputs';
 import { validateCreateCustomer, validateUpdateCustomer } from './customer.validation';

@@ -18,7 +18,7 @@ import { DESIGNATIONS, ERASURE_STEPS, type ErasureActor, type ErasureState, type
 import { maskFreeText } from '../../permissions/masks';
 import { retainedUntil } from '../../permissions/retention';
 import type { Page } from '../common/connection';
-import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
+import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
 import { SqlParams } from '../../src/db/sql';
 import { eraseCustomer, revokeConsentsOf, revokeGrantsOn } from './erase';
 import { ErasureBasis, ErasureStatus, type DeletionRecord, type ErasureRequest, type ErasureRequestsArgs, type RequestErasureInput } from './erasure.types';

@@ -21,7 +21,7 @@ import { classify, ROLE_POLICIES } from '../../permissions/policy';
 import type { Designation } from '../../permissions/erasure';
 import type { Role } from '../../src/auth/principal';
 import type { Page } from '../common/connection';
-import { badUserInput, InputProblems, notFound, requireUuid, isUuid } from '../common/errors';
+import { badUserInput, InputProblems, notFound, requireUuid, isUuid } from '../../src/input-errors';
 import { SqlParams } from '../../src/db/sql';
 import { checkReason } from '../erasure/erasure.service';
 import { ClearAccessGrantStatus, EmergencyReviewOutcome, type ClearAccessGrant, type ClearAccessGrantsArgs, type EmergencyClearAccessInput, type RequestClearAccessInput } from './grant.types';

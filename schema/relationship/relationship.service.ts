@@ -12,7 +12,7 @@ import type { SqlRunner, TransactionDb } from '../../src/db/pool';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import { forbidden } from '../../permissions/engine/errors';
 import type { Page } from '../common/connection';
-import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
+import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
 import { SqlParams } from '../../src/db/sql';
 import { RelationshipManagerChangeStatus, type RelationshipManagerChange, type RelationshipManagerChangesArgs, type RequestRelationshipManagerChangeInput } from './relationship.types';
 

@@ -7,7 +7,7 @@ import { selectSomeColumns } from '../db/columns';
 import type { RequestDb } from '../db/pool';
 import { pageSize, toPage, type Page, type PageArgs } from '../../schema/common/connection';
 import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
-import { badUserInput } from '../../schema/common/errors';
+import { badUserInput } from '../input-errors';
 import { afterCondition, orderByClause, SqlParams, whereClause, type KeysetOrder } from '../db/sql';
 
 export interface ListSpec {

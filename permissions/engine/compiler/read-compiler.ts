@@ -23,7 +23,7 @@ import { keyReferenceSql } from '../../../src/crypto/keyring';
 import { visibilityCondition, type CustomerVisibility } from '../../../src/db/visibility';
 import type { SqlParams } from '../../../src/db/sql';
 import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
-import { isUuid } from '../../../schema/common/errors';
+import { isUuid } from '../../../src/input-errors';
 import { decodeCursor } from '../../../schema/common/cursor';
 import { PSEUDONYMOUS_TYPES } from '../../../schema/common/shown-id';
 import { LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES } from '../../erasure';

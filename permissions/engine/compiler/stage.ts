@@ -12,7 +12,7 @@ import type { RequestContext } from '../../../src/context';
 import type { PipelineStage } from '../../../src/request-stage';
 import { encodeCursor } from '../../../schema/common/cursor';
 import { shownId } from '../../../schema/common/shown-id';
-import { isUuid } from '../../../schema/common/errors';
+import { isUuid } from '../../../src/input-errors';
 import type { KeyReference } from '../../../src/crypto/keyring';
 import { open, placeOf } from '../../../src/crypto/sealing';
 import { applyMask } from '../../masks';
