@@ -6,7 +6,7 @@ import DataLoader from 'dataloader';
 import { selectSomeColumns } from '../db/columns';
 import type { RequestDb } from '../db/pool';
 import { pageSize, toPage, type Page, type PageArgs } from '../../schema/common/connection';
-import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
+import { decodeCursor, encodeCursor } from '../paging/cursor';
 import { badUserInput } from '../input-errors';
 import { afterCondition, orderByClause, SqlParams, whereClause, type KeysetOrder } from '../db/sql';
 

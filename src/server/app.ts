@@ -16,7 +16,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/verifier';
-import { configureCursorKey } from '../../schema/common/cursor';
+import { configureCursorKey } from '../paging/cursor';
 import { buildComplaintReport, isReportMonth } from '../../schema/statistics/complaint-report';
 import { REPORT_READERS } from '../../permissions/statistics';
 import { createTokenSigner } from '../auth/token-issuer';

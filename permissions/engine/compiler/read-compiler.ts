@@ -24,7 +24,7 @@ import { visibilityCondition, type CustomerVisibility } from '../../../src/db/vi
 import type { SqlParams } from '../../../src/db/sql';
 import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
 import { isUuid } from '../../../src/input-errors';
-import { decodeCursor } from '../../../schema/common/cursor';
+import { decodeCursor } from '../../../src/paging/cursor';
 import { PSEUDONYMOUS_TYPES } from '../../../schema/common/shown-id';
 import { LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES } from '../../erasure';
 import { TYPE_CHANGING_MASKS } from '../../masks';
@@ -195,7 +195,7 @@ const LOOKUPS: Readonly<Record<string, string>> = { 'Query.customer': 'Customer'
 interface ListSpec {
   /** The record type of the nodes. */
   typeName: string;
-  /** The cursor's list tag (schema/common/cursor.ts). */
+  /** The cursor's list tag (src/paging/cursor.ts). */
   list: string;
   order: { column: string; direction: 'ASC' | 'DESC' };
 }

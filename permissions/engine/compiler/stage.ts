@@ -10,7 +10,7 @@ import { HeaderMap, type GraphQLResponse } from '@apollo/server';
 import { getVariableValues, Kind, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
 import type { RequestContext } from '../../../src/context';
 import type { PipelineStage } from '../../../src/request-stage';
-import { encodeCursor } from '../../../schema/common/cursor';
+import { encodeCursor } from '../../../src/paging/cursor';
 import { shownId } from '../../../schema/common/shown-id';
 import { isUuid } from '../../../src/input-errors';
 import type { KeyReference } from '../../../src/crypto/keyring';
