@@ -2,7 +2,7 @@
 import type { RequestDb } from '../../src/db/pool';
 import { selectList, type Stream } from '../../src/audit/chain';
 import { historyKeyOpener, openEntries, type StoredFieldChange } from '../../src/audit/history-sealing';
-import { pageSize, type Page } from '../common/connection';
+import { pageSize, type Page } from '../../src/paging/page';
 import { SqlParams } from '../../src/db/sql';
 import { badUserInput, requireUuid } from '../../src/input-errors';
 import type { AccessRecord, AuditLogFilter, ChangeRecord, CustomerAccess } from './audit.types';

@@ -8,7 +8,7 @@ import type { RequestContext } from '../../src/context';
 import { randomUUID } from 'node:crypto';
 import { customerDataKey, sealFor } from '../../src/crypto/sealed-writes';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
-import type { Page } from '../common/connection';
+import type { Page } from '../../src/paging/page';
 import { InputProblems, requireUuid } from '../../src/input-errors';
 import { actorOf, addComplaintEvent, complaintDeadlines, defaultReplyChannel, nowOf, requireText, takeStep } from './workflow.service';
 import { SqlParams } from '../../src/db/sql';

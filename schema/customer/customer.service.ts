@@ -11,7 +11,7 @@ import { forbidden } from '../../permissions/engine/errors';
 import { openRelationshipManagerChange, requireStaffCaller } from '../relationship/relationship.service';
 import type { SealedNeed } from '../../src/loaders/selection';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
-import type { Page } from '../common/connection';
+import type { Page } from '../../src/paging/page';
 import { badUserInput, notFound, requireUuid } from '../../src/input-errors';
 import { SqlParams, type KeysetOrder } from '../../src/db/sql';
 import { CustomerOrderField, type CreateCustomerInput, type CustomerFilter, type CustomersArgs, type UpdateCustomerInput } from './customer.inputs';

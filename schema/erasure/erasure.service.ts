@@ -17,7 +17,7 @@ import { forbidden } from '../../permissions/engine/errors';
 import { DESIGNATIONS, ERASURE_STEPS, type ErasureActor, type ErasureState, type ErasureStep, type ErasureStepName } from '../../permissions/erasure';
 import { maskFreeText } from '../../permissions/masks';
 import { retainedUntil } from '../../permissions/retention';
-import type { Page } from '../common/connection';
+import type { Page } from '../../src/paging/page';
 import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
 import { SqlParams } from '../../src/db/sql';
 import { eraseCustomer, revokeConsentsOf, revokeGrantsOn } from './erase';

@@ -20,7 +20,7 @@ import { CLEAR_ACCESS_GRANTS, grantableFields } from '../../permissions/clear-ac
 import { classify, ROLE_POLICIES } from '../../permissions/policy';
 import type { Designation } from '../../permissions/erasure';
 import type { Role } from '../../src/auth/principal';
-import type { Page } from '../common/connection';
+import type { Page } from '../../src/paging/page';
 import { badUserInput, InputProblems, notFound, requireUuid, isUuid } from '../../src/input-errors';
 import { SqlParams } from '../../src/db/sql';
 import { checkReason } from '../erasure/erasure.service';

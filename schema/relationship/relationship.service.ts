@@ -11,7 +11,7 @@ import { Customer, StaffRole } from '../../src/db/entities';
 import type { SqlRunner, TransactionDb } from '../../src/db/pool';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import { forbidden } from '../../permissions/engine/errors';
-import type { Page } from '../common/connection';
+import type { Page } from '../../src/paging/page';
 import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
 import { SqlParams } from '../../src/db/sql';
 import { RelationshipManagerChangeStatus, type RelationshipManagerChange, type RelationshipManagerChangesArgs, type RequestRelationshipManagerChangeInput } from './relationship.types';

@@ -15,7 +15,7 @@ import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import { compileRule } from '../../permissions/engine/compile';
 import { forbidden } from '../../permissions/engine/errors';
 import { ROLE_POLICIES, ruleFor } from '../../permissions/policy';
-import type { Page } from '../common/connection';
+import type { Page } from '../../src/paging/page';
 import { badUserInput, InputProblems, notFound, requireUuid } from '../../src/input-errors';
 import { SqlParams } from '../../src/db/sql';
 import { requireStaffCaller } from '../relationship/relationship.service';

@@ -22,7 +22,7 @@ import { SEALED_TABLES } from '../../../src/crypto/sealed-fields';
 import { keyReferenceSql } from '../../../src/crypto/keyring';
 import { visibilityCondition, type CustomerVisibility } from '../../../src/db/visibility';
 import type { SqlParams } from '../../../src/db/sql';
-import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
+import { DEFAULT_PAGE_SIZE } from '../../../src/paging/page';
 import { isUuid } from '../../../src/input-errors';
 import { decodeCursor } from '../../../src/paging/cursor';
 import { PSEUDONYMOUS_TYPES } from '../../../schema/common/shown-id';
