@@ -25,7 +25,7 @@ import type { SqlParams } from '../../../src/db/sql';
 import { DEFAULT_PAGE_SIZE } from '../../../src/paging/page';
 import { isUuid } from '../../../src/input-errors';
 import { decodeCursor } from '../../../src/paging/cursor';
-import { PSEUDONYMOUS_TYPES } from '../../../schema/common/shown-id';
+import { PSEUDONYMOUS_TYPES } from '../shown-id';
 import { LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES } from '../../erasure';
 import { TYPE_CHANGING_MASKS } from '../../masks';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../../policy';
@@ -638,7 +638,7 @@ class Builder {
           continue;
         }
         parts.push(`${literal(key)}, ${this.plainValue(spec, alias, field, coordinate)}`);
-        // schema/common/shown-id.ts: the id a role with pseudonymous ids is shown is keyed per caller and purpose.
+        // permissions/engine/shown-id.ts: the id a role with pseudonymous ids is shown is keyed per caller and purpose.
         if (name === 'id' && ROLE_POLICIES[role].pseudonymousIds && (PSEUDONYMOUS_TYPES as readonly string[]).includes(typeName)) children.push([key, { kind: 'pseudonym', type: typeName }]);
         continue;
       }
