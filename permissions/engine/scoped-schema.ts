@@ -6,7 +6,7 @@
  */
 import { filterSchema, pruneSchema } from '@graphql-tools/utils';
 import { execute, getVariableValues, GraphQLError, Kind, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { sanitiseErrorMessage } from '../../src/server/error-hygiene';
+import { sanitiseErrorMessage } from '../../src/error-hygiene';
 import type { PolicyContext } from './policy-context';
 import type { PipelineStage } from '../../src/request-stage';
 import { scopesAllow } from '../scopes';

@@ -34,7 +34,7 @@ import { requestPipeline } from './request-pipeline';
 import { compiledReadsStage } from '../../permissions/engine/compiler/stage';
 import { allowListPlugin } from '../../schema/partner/allow-list.plugin';
 import type { BudgetStore } from '../budget/store';
-import { sanitiseErrorMessage } from './error-hygiene';
+import { sanitiseErrorMessage } from '../error-hygiene';
 import { graphiqlRouter } from './graphiql';
 import { jitGateway } from './jit-executor';
 import { UnknownDirectivesRule } from './unknown-directives-rule';
