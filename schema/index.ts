@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../src/context';
-import { PSEUDONYMOUS_TYPES, shownId } from './common/shown-id';
+import { PSEUDONYMOUS_TYPES, shownId } from '../permissions/engine/shown-id';
 import { buildSchema } from 'type-graphql';
 import { enforcePolicy, type EnforcementOptions } from '../permissions';
 import { AuditResolver } from './audit/audit.resolver';

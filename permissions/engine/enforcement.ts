@@ -8,7 +8,7 @@
 import { isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareFunction } from 'graphql-middleware';
 import { rule, shield, type IRule } from 'graphql-shield';
-import type { RequestContext } from '../../src/context';
+import type { PolicyContext } from './policy-context';
 import { applyMask, TYPE_CHANGING_MASKS } from '../masks';
 import { storedMaskedForm } from '../../src/crypto/sealed-rows';
 import { heldStatus } from '../../src/db/columns';
@@ -41,7 +41,7 @@ const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 function rootRule(typeName: string, fieldName: string): IRule {
   const coordinate = `${typeName}.${fieldName}`;
   const name = `can${typeName === 'Mutation' ? 'Run' : 'Query'}${capitalise(fieldName)}`;
-  return rule(name, { cache: 'no_cache' })((_parent, _args, ctx: RequestContext) => {
+  return rule(name, { cache: 'no_cache' })((_parent, _args, ctx: PolicyContext) => {
     if (!ctx.privacy) return forbidden('the operation has no privacy plan', [coordinate]);
     return ROLE_POLICIES[ctx.principal.role]?.operations.includes(coordinate) ? true : forbidden(`role ${ctx.principal.role} may not call ${coordinate}`, [coordinate]);
   });
@@ -49,7 +49,7 @@ function rootRule(typeName: string, fieldName: string): IRule {
 
 /** `canReadCustomerPhone`: false removes the value (null) — the decision is per record. */
 function fieldRule(typeName: string, fieldName: string): IRule {
-  return rule(`canRead${typeName}${capitalise(fieldName)}`, { cache: 'no_cache' })(async (parent, _args, ctx: RequestContext, info: GraphQLResolveInfo) => {
+  return rule(`canRead${typeName}${capitalise(fieldName)}`, { cache: 'no_cache' })(async (parent, _args, ctx: PolicyContext, info: GraphQLResolveInfo) => {
     const outcome = await decide(ctx, info, parent);
     if (outcome.decision.kind !== 'REMOVE') return true;
     record(ctx, info, outcome, parent, null);
@@ -57,7 +57,7 @@ function fieldRule(typeName: string, fieldName: string): IRule {
   });
 }
 
-function maskValue(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, parent: unknown, value: unknown, site?: FieldSite): unknown {
+function maskValue(ctx: PolicyContext, info: GraphQLResolveInfo, outcome: Outcome, parent: unknown, value: unknown, site?: FieldSite): unknown {
   record(ctx, info, outcome, parent, value, site);
   if (outcome.decision.kind === 'CLEAR') return value;
   // A mask that is no value of the field's type leaves null here: its generalised field carries it, typed.
@@ -76,7 +76,7 @@ function isPromise<T>(value: unknown): value is Promise<T> {
  * A clear identifying value counts towards the customer's breadth for the caller today: past the
  * role's clear breadth (what one request may show together) it comes masked instead.
  */
-function withinBreadth(ctx: RequestContext, info: GraphQLResolveInfo, parent: unknown, outcome: Outcome, site?: FieldSite): Outcome | Promise<Outcome> {
+function withinBreadth(ctx: PolicyContext, info: GraphQLResolveInfo, parent: unknown, outcome: Outcome, site?: FieldSite): Outcome | Promise<Outcome> {
   if (outcome.decision.kind !== 'CLEAR' || !ctx.breadth) return outcome;
   const cls = site?.planned?.cls;
   const id = (parent as { id?: unknown } | null)?.id;
@@ -88,13 +88,13 @@ function withinBreadth(ctx: RequestContext, info: GraphQLResolveInfo, parent: un
 }
 
 /** Resolves, then rewrites the value by `decided` (narrowed by the day's breadth); stays synchronous when it can. */
-function resolveAndMask(resolve: Resolve, parent: unknown, args: unknown, ctx: RequestContext, info: GraphQLResolveInfo, decided: Outcome, site?: FieldSite): unknown {
+function resolveAndMask(resolve: Resolve, parent: unknown, args: unknown, ctx: PolicyContext, info: GraphQLResolveInfo, decided: Outcome, site?: FieldSite): unknown {
   const outcome = withinBreadth(ctx, info, parent, decided, site);
   if (isPromise<Outcome>(outcome)) return outcome.then((o) => resolveThenMask(resolve, parent, args, ctx, info, o, site));
   return resolveThenMask(resolve, parent, args, ctx, info, outcome, site);
 }
 
-function resolveThenMask(resolve: Resolve, parent: unknown, args: unknown, ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, site?: FieldSite): unknown {
+function resolveThenMask(resolve: Resolve, parent: unknown, args: unknown, ctx: PolicyContext, info: GraphQLResolveInfo, outcome: Outcome, site?: FieldSite): unknown {
   // A sealed field masked by its default mask is served from the stored masked form: nothing is decrypted.
   if (outcome.decision.kind === 'MASK' && outcome.decision.strategy === site?.planned?.cls?.mask) {
     const stored = storedMaskedForm(parent, info.fieldName);
@@ -115,7 +115,7 @@ const ERASED: Outcome = { decision: { kind: 'REMOVE' }, reason: 'ERASED' };
  * fields are removed for every role, whatever the role's rule — except, for a restricted customer,
  * under the legal_hold purpose, where the role's own rule applies (permissions/erasure.ts).
  */
-function withheld(ctx: RequestContext, row: unknown): Outcome | null {
+function withheld(ctx: PolicyContext, row: unknown): Outcome | null {
   const hold = heldStatus(row);
   if (hold === null) return null;
   if (hold === 'RESTRICTED' && ctx.privacy?.plan.purpose === LEGAL_HOLD_PURPOSE && LEGAL_HOLD_ROLES.includes(ctx.principal.role)) return null;
@@ -135,7 +135,7 @@ type Resolve = Parameters<Middleware>[0];
  * (both ask `decide`); evaluating it there cost half the throughput of a 1,000-row page.
  */
 function guardedField(shieldRule: Middleware | undefined): Middleware {
-  return (resolve, parent, args, ctx: RequestContext, info) => {
+  return (resolve, parent, args, ctx: PolicyContext, info) => {
     const site = siteOf(ctx, info);
     const held = withheld(ctx, parent);
     if (held) {
@@ -152,9 +152,9 @@ function guardedField(shieldRule: Middleware | undefined): Middleware {
       return resolveAndMask(resolve, parent, args, ctx, info, planned, site) as Promise<unknown>;
     }
     const masked: Resolve = (p, a, c, i) => {
-      const outcome = decide(c as RequestContext, i!, p, site);
-      if (isPromise<Outcome>(outcome)) return outcome.then((o) => resolveAndMask(resolve, p, a, c as RequestContext, i!, o, site));
-      return resolveAndMask(resolve, p, a, c as RequestContext, i!, outcome, site);
+      const outcome = decide(c as PolicyContext, i!, p, site);
+      if (isPromise<Outcome>(outcome)) return outcome.then((o) => resolveAndMask(resolve, p, a, c as PolicyContext, i!, o, site));
+      return resolveAndMask(resolve, p, a, c as PolicyContext, i!, outcome, site);
     };
     if (!shieldRule) return masked(parent, args, ctx, info) as Promise<unknown>;
     return shieldRule(masked, parent, args, ctx, info);

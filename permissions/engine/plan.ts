@@ -24,7 +24,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Role } from '../vocabulary';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../schema/common/connection';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/paging/page';
 import { CLASSIFICATION, REVEALING_INPUTS } from '../classification';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../policy';
 import { mask, type FieldClass, type Purpose } from '../vocabulary';

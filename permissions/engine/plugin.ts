@@ -4,7 +4,7 @@
  * the explanation to the response.
  */
 import { getVariableValues, Kind, type FragmentDefinitionNode } from 'graphql';
-import type { RequestContext } from '../../src/context';
+import type { PolicyContext } from './policy-context';
 import type { PipelineStage } from '../../src/request-stage';
 import { touchesCustomerData } from '../defaults';
 import { POLICY_VERSION, ROLE_POLICIES } from '../policy';
@@ -24,7 +24,7 @@ function isDeclared(declared: unknown): boolean {
  * The purpose the caller declared, checked against the role's; undeclared, the role's usual one
  * stands in only for operations that touch no customer data (see `purposeRequired`).
  */
-export function settlePurpose(role: RequestContext['principal']['role'], declared: unknown): Purpose {
+export function settlePurpose(role: PolicyContext['principal']['role'], declared: unknown): Purpose {
   const policy = ROLE_POLICIES[role];
   if (!isDeclared(declared)) return policy.purposes.default;
   const allowed = policy.purposes.allowed;
@@ -41,7 +41,7 @@ function dependsOnRelations(plan: PrivacyPlan): boolean {
   return false;
 }
 
-export const privacyPlugin: PipelineStage = {
+export const privacyPlugin: PipelineStage<PolicyContext> = {
   async requestDidStart() {
     let freeze = false;
     return {

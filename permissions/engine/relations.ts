@@ -5,8 +5,8 @@
  * decided by the relationships as they were, so creating one never returns clear values at once.
  */
 import DataLoader from 'dataloader';
-import type { RequestContext } from '../../src/context';
-import { isUuid } from '../../schema/common/errors';
+import type { PolicyContext } from './policy-context';
+import { isUuid } from '../../src/input-errors';
 import { OPEN_COMPLAINT_STATUSES } from '../relationship-grants';
 import { systemClock } from '../../src/clock';
 import type { Relation } from '../vocabulary';
@@ -14,7 +14,7 @@ import type { Relation } from '../vocabulary';
 type Row = Record<string, unknown>;
 
 /** Values of one column by id, from where relationships are read (the snapshot in a mutation). */
-function columnById(ctx: Pick<RequestContext, 'db'>, table: 'customers' | 'complaints', column: string): DataLoader<string, string | null> {
+function columnById(ctx: Pick<PolicyContext, 'db'>, table: 'customers' | 'complaints', column: string): DataLoader<string, string | null> {
   return new DataLoader<string, string | null>(async (ids) => {
     const rows = await ctx.db.relations.rows<{ id: string; value: string | null }>(
       `SELECT id, ${column} AS value FROM ${table} WHERE id = ANY($1::uuid[])`,
@@ -26,7 +26,7 @@ function columnById(ctx: Pick<RequestContext, 'db'>, table: 'customers' | 'compl
 }
 
 /** Per-request lookups the relations need beyond the request's ordinary loaders. */
-export function createRelationLoaders(ctx: Pick<RequestContext, 'db' | 'principal' | 'operation' | 'services'>) {
+export function createRelationLoaders(ctx: Pick<PolicyContext, 'db' | 'principal' | 'operation' | 'services'>) {
   const caller = ctx.principal.sub;
   return {
     /**
@@ -68,13 +68,13 @@ function customerIdOf(typeName: string, row: Row): string | undefined {
   return (row.customerId as string | undefined) ?? undefined;
 }
 
-async function complaintOf(ctx: RequestContext, typeName: string, row: Row): Promise<Row | null> {
+async function complaintOf(ctx: PolicyContext, typeName: string, row: Row): Promise<Row | null> {
   if (typeName === 'Complaint') return row;
   if (typeName === 'ComplaintEvent' && typeof row.complaintId === 'string') return ctx.loaders.complaintById.load(row.complaintId) as Promise<Row | null>;
   return null;
 }
 
-function ownCustomer(ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
+function ownCustomer(ctx: PolicyContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
   const caller = ctx.principal.sub;
   if (typeName === 'ComplaintEvent') {
     return complaintOf(ctx, typeName, row).then((complaint) => (complaint ? ownCustomer(ctx, loaders, 'Complaint', complaint) : false));
@@ -87,7 +87,7 @@ function ownCustomer(ctx: RequestContext, loaders: RelationLoaders, typeName: st
   return ctx.loaders.customerById.load(customerId).then((customer) => customer?.relationshipManagerId === caller);
 }
 
-function assignedComplaint(ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
+function assignedComplaint(ctx: PolicyContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
   const caller = ctx.principal.sub;
   const assignee = (complaint: Row | null): boolean | Promise<boolean> => {
     if (!complaint) return false;
@@ -98,13 +98,13 @@ function assignedComplaint(ctx: RequestContext, loaders: RelationLoaders, typeNa
   return complaintOf(ctx, typeName, row).then(assignee);
 }
 
-function openComplaintAssigned(ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
+function openComplaintAssigned(ctx: PolicyContext, loaders: RelationLoaders, typeName: string, row: Row): boolean | Promise<boolean> {
   const customerId = customerIdOf(typeName, row);
   return customerId ? loaders.openComplaintAssigned.load(customerId) : false;
 }
 
 /** The id of a grant of the caller in force that opens this field of the record's customer; false when none does. */
-function grantFor(ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row, coordinate: string): false | Promise<string | false> {
+function grantFor(ctx: PolicyContext, loaders: RelationLoaders, typeName: string, row: Row, coordinate: string): false | Promise<string | false> {
   const customerId = customerIdOf(typeName, row);
   if (!customerId || !isUuid(customerId)) return false;
   return loaders.grantsOf.load(customerId).then((grants) => grants.find((g) => g.fields.includes(coordinate))?.id ?? false);
@@ -114,7 +114,7 @@ function grantFor(ctx: RequestContext, loaders: RelationLoaders, typeName: strin
  * Whether the relation holds between the caller and this record (for GRANT: the id of the grant
  * that opens `coordinate`, which the register names); false for callers that are no staff record.
  */
-export function holds(relation: Relation, ctx: RequestContext, loaders: RelationLoaders, typeName: string, row: Row, coordinate = ''): boolean | string | Promise<boolean | string> {
+export function holds(relation: Relation, ctx: PolicyContext, loaders: RelationLoaders, typeName: string, row: Row, coordinate = ''): boolean | string | Promise<boolean | string> {
   if (!ctx.principal.staffId || !isUuid(ctx.principal.sub)) return false;
   switch (relation) {
     case 'GRANT':

@@ -3,7 +3,7 @@
  * fields whose outcome depends on a relationship, and the tally the explanation reports.
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import type { RequestContext } from '../../src/context';
+import type { PolicyContext } from './policy-context';
 import type { DecisionKind, Reason } from '../vocabulary';
 import type { MaskStrategy } from '../masks';
 import type { Outcome, PlannedRule } from './compile';
@@ -37,7 +37,7 @@ export interface PrivacyState {
   granted: Map<Outcome, Map<string, Outcome>>;
 }
 
-export function createPrivacyState(plan: PrivacyPlan, ctx: RequestContext): PrivacyState {
+export function createPrivacyState(plan: PrivacyPlan, ctx: PolicyContext): PrivacyState {
   return {
     plan,
     relations: createRelationLoaders(ctx),
@@ -89,7 +89,7 @@ interface ParentSite {
  * list shares one site per field, so the thousands of values of a page cost a lookup each, not
  * a path built, hashed and looked up in the plan each.
  */
-export function siteOf(ctx: RequestContext, info: GraphQLResolveInfo): FieldSite {
+export function siteOf(ctx: PolicyContext, info: GraphQLResolveInfo): FieldSite {
   const state = ctx.privacy;
   const path = info.path;
   if (!state) return { path: collapsedPath(path), planned: undefined, tallies: new Map() };
@@ -118,7 +118,7 @@ function byGrant(state: PrivacyState, planned: Outcome, grantId: string): Outcom
   return outcome;
 }
 
-function chosen(rule: Extract<PlannedRule, { relations: unknown }>, results: (boolean | string)[], ctx: RequestContext, state: PrivacyState, typeName: string, row: Record<string, unknown>, coordinate: string): Outcome | Promise<Outcome> {
+function chosen(rule: Extract<PlannedRule, { relations: unknown }>, results: (boolean | string)[], ctx: PolicyContext, state: PrivacyState, typeName: string, row: Record<string, unknown>, coordinate: string): Outcome | Promise<Outcome> {
   const held = results.every(Boolean);
   const next = resolveRule(held ? rule.then : rule.otherwise, ctx, state, typeName, row, coordinate);
   const grantId = held ? results.find((r): r is string => typeof r === 'string') : undefined;
@@ -127,7 +127,7 @@ function chosen(rule: Extract<PlannedRule, { relations: unknown }>, results: (bo
   return next instanceof Promise ? next.then((o) => (o.reason === 'GRANT' ? byGrant(state, o, grantId) : o)) : next.reason === 'GRANT' ? byGrant(state, next, grantId) : next;
 }
 
-function resolveRule(rule: PlannedRule, ctx: RequestContext, state: PrivacyState, typeName: string, row: Record<string, unknown>, coordinate: string): Outcome | Promise<Outcome> {
+function resolveRule(rule: PlannedRule, ctx: PolicyContext, state: PrivacyState, typeName: string, row: Record<string, unknown>, coordinate: string): Outcome | Promise<Outcome> {
   if ('fixed' in rule) return rule.fixed;
   const checks = rule.relations.map((r) => holds(r, ctx, state.relations, typeName, row, coordinate));
   if (checks.every((c) => typeof c === 'boolean' || typeof c === 'string')) {
@@ -140,7 +140,7 @@ function resolveRule(rule: PlannedRule, ctx: RequestContext, state: PrivacyState
  * The decision for every value at this path when the plan settled it for the whole operation
  * (most fields: role, purpose and exposure decide); null when it depends on the record.
  */
-export function plannedOutcome(ctx: RequestContext, site: FieldSite): Outcome | null {
+export function plannedOutcome(ctx: PolicyContext, site: FieldSite): Outcome | null {
   if (!ctx.privacy || !site.planned) return NOT_PLANNED;
   return 'fixed' in site.planned.rule ? site.planned.rule.fixed : null;
 }
@@ -152,7 +152,7 @@ export function plannedOutcome(ctx: RequestContext, site: FieldSite): Outcome | 
  * reads clear — and an incident's notification list and the customer's access history name them.
  * Every matched row counts, whatever the selection (fail closed).
  */
-export function recordProbeMatches(ctx: RequestContext, info: GraphQLResolveInfo, customerIds: readonly string[]): void {
+export function recordProbeMatches(ctx: PolicyContext, info: GraphQLResolveInfo, customerIds: readonly string[]): void {
   const state = ctx.privacy;
   if (!state || customerIds.length === 0 || state.plan.probes.length === 0) return;
   const path = collapsedPath(info.path);
@@ -163,13 +163,13 @@ export function recordProbeMatches(ctx: RequestContext, info: GraphQLResolveInfo
 }
 
 /** The decision for one value: fail closed when there is no plan or the path is not in it. */
-export function decide(ctx: RequestContext, info: GraphQLResolveInfo, row: unknown, site = siteOf(ctx, info)): Outcome | Promise<Outcome> {
+export function decide(ctx: PolicyContext, info: GraphQLResolveInfo, row: unknown, site = siteOf(ctx, info)): Outcome | Promise<Outcome> {
   const state = ctx.privacy;
   if (!state || !site.planned) return NOT_PLANNED;
   return resolveRule(site.planned.rule, ctx, state, info.parentType.name, (row ?? {}) as Record<string, unknown>, site.planned.coordinate);
 }
 
-export function record(ctx: RequestContext, info: GraphQLResolveInfo, outcome: Outcome, row: unknown, value: unknown, site = siteOf(ctx, info)): void {
+export function record(ctx: PolicyContext, info: GraphQLResolveInfo, outcome: Outcome, row: unknown, value: unknown, site = siteOf(ctx, info)): void {
   const state = ctx.privacy;
   if (!state) return;
   let entry = site.tallies.get(outcome);
@@ -222,7 +222,7 @@ export function countValue(state: PrivacyState, entry: OutcomeTally, outcome: Ou
  * for the whole operation), the stored default masked form, or more; undefined: the path is not a
  * sensitive field of the plan; null: no plan (the caller reads everything and the policy decides).
  */
-export function storageOutcome(ctx: RequestContext, path: string): { kind: 'REMOVE' | 'MASK_DEFAULT' | 'OTHER' } | undefined | null {
+export function storageOutcome(ctx: PolicyContext, path: string): { kind: 'REMOVE' | 'MASK_DEFAULT' | 'OTHER' } | undefined | null {
   if (!ctx.privacy) return null;
   const planned = ctx.privacy.plan.fields.get(path);
   if (!planned) return undefined;

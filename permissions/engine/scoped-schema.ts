@@ -6,8 +6,8 @@
  */
 import { filterSchema, pruneSchema } from '@graphql-tools/utils';
 import { execute, getVariableValues, GraphQLError, Kind, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { sanitiseErrorMessage } from '../../src/server/error-hygiene';
-import type { RequestContext } from '../../src/context';
+import { sanitiseErrorMessage } from '../../src/error-hygiene';
+import type { PolicyContext } from './policy-context';
 import type { PipelineStage } from '../../src/request-stage';
 import { scopesAllow } from '../scopes';
 
@@ -47,7 +47,7 @@ function onlyIntrospection(operation: OperationDefinitionNode): boolean {
   return operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));
 }
 
-export const scopedIntrospectionPlugin: PipelineStage = {
+export const scopedIntrospectionPlugin: PipelineStage<PolicyContext> = {
   async requestDidStart() {
     return {
       // Refusals belong here: Apollo turns errors thrown in responseForOperation into a 500.

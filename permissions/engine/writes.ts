@@ -2,14 +2,14 @@
  * Record conditions on writes (a rep changes only their own customers). The plan has already
  * checked which input fields the role may set; this checks the record, before the write.
  */
-import type { RequestContext } from '../../src/context';
-import { isUuid } from '../../schema/common/errors';
+import type { PolicyContext } from './policy-context';
+import { isUuid } from '../../src/input-errors';
 import { ROLE_POLICIES } from '../policy';
 import { forbidden } from './errors';
 
 export type WriteSubject = { customerId: string } | { contactId: string };
 
-async function managerOf(ctx: RequestContext, subject: WriteSubject): Promise<string | null | undefined> {
+async function managerOf(ctx: PolicyContext, subject: WriteSubject): Promise<string | null | undefined> {
   if ('customerId' in subject) {
     if (!isUuid(subject.customerId)) return undefined;
     const [row] = await ctx.db.rows<{ rm: string | null }>(`SELECT relationship_manager_id AS rm FROM customers WHERE id = $1`, [subject.customerId]);
@@ -24,7 +24,7 @@ async function managerOf(ctx: RequestContext, subject: WriteSubject): Promise<st
 }
 
 /** Throws FORBIDDEN when the role's grant for this mutation has a record condition the record does not meet. */
-export async function requireWriteCondition(ctx: RequestContext, mutation: string, subject: WriteSubject): Promise<void> {
+export async function requireWriteCondition(ctx: PolicyContext, mutation: string, subject: WriteSubject): Promise<void> {
   const grant = ROLE_POLICIES[ctx.principal.role]?.writes[mutation];
   if (!grant) throw forbidden(`role ${ctx.principal.role} may not run ${mutation}`, [`Mutation.${mutation}`]);
   if (grant.condition !== 'OWN_CUSTOMER') return;

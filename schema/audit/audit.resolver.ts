@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../src/context';
 import { accessReport, defaultReportRange } from '../../src/audit/report';
 import { PageArgs } from '../common/connection';
-import { badUserInput } from '../common/errors';
+import { badUserInput } from '../../src/input-errors';
 import { AccessRecordConnection, AuditedEntity, AuditLogFilter, ChangeRecordConnection, CustomerAccessConnection, PrincipalDay } from './audit.types';
 import { auditLog, changeHistory, customerAccessHistory } from './audit.service';
 

@@ -2,9 +2,9 @@
 import type { RequestDb } from '../../src/db/pool';
 import { selectList, type Stream } from '../../src/audit/chain';
 import { historyKeyOpener, openEntries, type StoredFieldChange } from '../../src/audit/history-sealing';
-import { pageSize, type Page } from '../common/connection';
-import { SqlParams } from '../common/sql';
-import { badUserInput, requireUuid } from '../common/errors';
+import { pageSize, type Page } from '../../src/paging/page';
+import { SqlParams } from '../../src/db/sql';
+import { badUserInput, requireUuid } from '../../src/input-errors';
 import type { AccessRecord, AuditLogFilter, ChangeRecord, CustomerAccess } from './audit.types';
 import { AuditDecision, type AuditedEntity } from './audit.types';
 

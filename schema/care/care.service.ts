@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../src/context';
 import { sealedSelectList } from '../../src/crypto/sealed-rows';
 import { customerDataKey, sealFor } from '../../src/crypto/sealed-writes';
-import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
+import { SqlParams } from '../../src/db/sql';
 import { nowOf } from '../complaint/workflow.service';
 import type { ContactDue, ContactLogEntry, ContactsDueArgs, LogCustomerContactInput } from './care.types';
 

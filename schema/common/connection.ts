@@ -1,13 +1,9 @@
-/** Relay connections: edges, pageInfo and a totalCount computed only when asked for. */
+/** Relay connections in the schema: edges, pageInfo and a totalCount computed only when asked for (the paging itself: src/paging/page.ts). */
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { badUserInput } from './errors';
-
-export const DEFAULT_PAGE_SIZE = 20;
-/** The ceiling for every caller; each role's own (permissions/roles, `limits.pageSize`) is at most this. */
-export const MAX_PAGE_SIZE = 1000;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageInfoValues, type PageRequest } from '../../src/paging/page';
 
 @ObjectType()
-export class PageInfo {
+export class PageInfo implements PageInfoValues {
   @Field(() => Boolean)
   hasNextPage!: boolean;
 
@@ -22,73 +18,12 @@ export class PageInfo {
 }
 
 @ArgsType()
-export class PageArgs {
+export class PageArgs implements PageRequest {
   @Field(() => Int, { nullable: true, description: `Page size (default ${DEFAULT_PAGE_SIZE}); at most 100 for most roles, ${MAX_PAGE_SIZE} for de-identified bulk reads (docs/policy.md)` })
   first?: number | null;
 
   @Field(() => String, { nullable: true, description: 'Cursor of the last edge of the previous page' })
   after?: string | null;
-}
-
-/** The page size asked for, refused (naming `first`) outside 0…max — max being the caller's role's limit. */
-export function pageSize(first: number | null | undefined, max: number): number {
-  const size = first ?? DEFAULT_PAGE_SIZE;
-  if (size < 0 || size > max) {
-    throw badUserInput('first', `page size must be between 0 and ${max}; page through larger lists with 'after'`);
-  }
-  return size;
-}
-
-export interface Edge<T> {
-  cursor: string;
-  node: T;
-}
-
-export interface Page<T> {
-  edges: Edge<T>[];
-  pageInfo: PageInfo;
-  /** A getter in practice: the COUNT runs only when a query selects totalCount. */
-  readonly totalCount: Promise<number> | number;
-}
-
-/** Builds a page from rows fetched with LIMIT size + 1 (the extra row only says "there is more"). */
-export function toPage<T extends { id: string }>(
-  rows: T[],
-  size: number,
-  hadCursor: boolean,
-  cursorOf: (id: string) => string,
-  count: () => Promise<number>,
-): Page<T> {
-  const nodes = rows.slice(0, size);
-  // Cursors are encrypted: made only for the edges a query asks the cursor of (most ask none).
-  const edges = nodes.map((node) => {
-    let cursor: string | undefined;
-    return {
-      node,
-      get cursor() {
-        cursor ??= cursorOf(node.id);
-        return cursor;
-      },
-    };
-  });
-  let counted: Promise<number> | undefined;
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > size,
-      hasPreviousPage: hadCursor,
-      get startCursor() {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return edges[edges.length - 1]?.cursor ?? null;
-      },
-    },
-    get totalCount() {
-      counted ??= count();
-      return counted;
-    },
-  };
 }
 
 export function connectionType<T extends object>(name: string, node: ClassType<T>) {

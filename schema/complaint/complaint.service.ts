@@ -8,10 +8,10 @@ import type { RequestContext } from '../../src/context';
 import { randomUUID } from 'node:crypto';
 import { customerDataKey, sealFor } from '../../src/crypto/sealed-writes';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
-import type { Page } from '../common/connection';
-import { InputProblems, requireUuid } from '../common/errors';
+import type { Page } from '../../src/paging/page';
+import { InputProblems, requireUuid } from '../../src/input-errors';
 import { actorOf, addComplaintEvent, complaintDeadlines, defaultReplyChannel, nowOf, requireText, takeStep } from './workflow.service';
-import { SqlParams } from '../common/sql';
+import { SqlParams } from '../../src/db/sql';
 import { forbidden } from '../../permissions/engine/errors';
 import type { AssignComplaintInput, ComplaintFilter, ComplaintsArgs, FileComplaintInput } from './complaint.inputs';
 

@@ -1,7 +1,7 @@
 /** The workflow's steps after filing and assignment, one function per mutation (rules: permissions/complaint-workflow.ts). */
 import type { RequestContext } from '../../src/context';
 import { Complaint, ComplaintEventKind, ComplaintStatus, ComplaintUrgency } from '../../src/db/entities';
-import { InputProblems, requireUuid } from '../common/errors';
+import { InputProblems, requireUuid } from '../../src/input-errors';
 import { complaintList } from './complaint.service';
 import type {
   AcknowledgeComplaintInput, CloseComplaintInput, ComplaintNoteInput, ComplaintReasonInput, ComplaintSatisfactionInput, ResolveComplaintInput,

@@ -13,7 +13,7 @@ import type { TransactionDb } from '../../src/db/pool';
 import { lockCustomerKey, sealFor } from '../../src/crypto/sealed-writes';
 import { forbidden } from '../../permissions/engine/errors';
 import { COMPLAINT_DEADLINES, COMPLAINT_STEPS, WORKED_STATES, type ComplaintState, type ComplaintStepName, type CustomerMessageKind } from '../../permissions/complaint-workflow';
-import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
+import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

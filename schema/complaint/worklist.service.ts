@@ -6,8 +6,8 @@
 import type { RequestContext } from '../../src/context';
 import type { Complaint } from '../../src/db/entities';
 import { WORKED_STATES } from '../../permissions/complaint-workflow';
-import { badUserInput, requireUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import { badUserInput, requireUuid } from '../../src/input-errors';
+import { SqlParams } from '../../src/db/sql';
 import { complaintList } from './complaint.service';
 import type { ComplaintWorklistArgs } from './complaint.inputs';
 import { actorOf, complaintDeadlines, nowOf } from './workflow.service';

@@ -4,7 +4,7 @@ import { Contact } from '../../src/db/entities';
 import { isValidEmail, isValidMobile } from '../../src/domain/contact-details';
 import type { RequestDb, TransactionDb } from '../../src/db/pool';
 import type { ChildListSpec } from '../../src/loaders/paging';
-import { badUserInput, InputProblems, notFound, requireUuid } from '../common/errors';
+import { badUserInput, InputProblems, notFound, requireUuid } from '../../src/input-errors';
 import type { ContactInput, UpdateContactInput } from './contact.inputs';
 import { randomUUID } from 'node:crypto';
 import { lockCustomerKey, sealFor } from '../../src/crypto/sealed-writes';

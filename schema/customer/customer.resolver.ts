@@ -7,7 +7,7 @@ import { recordProbeMatches, requireWriteCondition, storageOutcome } from '../..
 import { checkPageArgs } from '../../src/loaders/paging';
 import { plannedNodeNeeds, selectedNodeFields } from '../../src/loaders/selection';
 import { connectionType, PageArgs } from '../common/connection';
-import { requireUuid } from '../common/errors';
+import { requireUuid } from '../../src/input-errors';
 import { ComplaintConnection } from '../complaint/complaint.connection';
 import { ComplaintsArgs } from '../complaint/complaint.inputs';
 import { ContactConnection } from '../contact/contact.connection';

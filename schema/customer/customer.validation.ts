@@ -7,7 +7,7 @@ import { isValidCreditCode } from '../../src/domain/credit-code';
 import { fitsNumeric, numericRule } from '../../src/domain/money';
 import { isValidNationalId, nationalIdBirthDate, nationalIdGender } from '../../src/domain/national-id';
 import { CustomerKind, CustomerStatus } from '../../src/db/entities';
-import { InputProblems } from '../common/errors';
+import { InputProblems } from '../../src/input-errors';
 import type { CreateCustomerInput, UpdateCustomerInput } from './customer.inputs';
 
 const MAX_TEXT = 500;

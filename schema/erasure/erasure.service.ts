@@ -17,9 +17,9 @@ import { forbidden } from '../../permissions/engine/errors';
 import { DESIGNATIONS, ERASURE_STEPS, type ErasureActor, type ErasureState, type ErasureStep, type ErasureStepName } from '../../permissions/erasure';
 import { maskFreeText } from '../../permissions/masks';
 import { retainedUntil } from '../../permissions/retention';
-import type { Page } from '../common/connection';
-import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import type { Page } from '../../src/paging/page';
+import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
+import { SqlParams } from '../../src/db/sql';
 import { eraseCustomer, revokeConsentsOf, revokeGrantsOn } from './erase';
 import { ErasureBasis, ErasureStatus, type DeletionRecord, type ErasureRequest, type ErasureRequestsArgs, type RequestErasureInput } from './erasure.types';
 

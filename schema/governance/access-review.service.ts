@@ -10,7 +10,7 @@ import { forbidden } from '../../permissions/engine/errors';
 import { DESIGNATIONS } from '../../permissions/erasure';
 import { ACCESS_REVIEW } from '../../permissions/governance';
 import { OPEN_COMPLAINT_STATUSES } from '../../permissions/relationship-grants';
-import { badUserInput, InputProblems, isUuid, notFound } from '../common/errors';
+import { badUserInput, InputProblems, isUuid, notFound } from '../../src/input-errors';
 import { checkReason } from '../erasure/erasure.service';
 import { nowOf, revokeGrantsOf } from '../grant/grant.service';
 import { AccessReviewDecisionKind, ReviewPrincipalKind, type AccessReviewDecision, type AccessReviewDecisionInput, type AccessReviewLine } from './access-review.types';

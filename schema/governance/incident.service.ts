@@ -12,7 +12,7 @@ import type { SqlRunner, TransactionDb } from '../../src/db/pool';
 import { addIncidentEvent, affectedCustomers, type PrincipalKind } from '../../src/governance/incidents';
 import { forbidden } from '../../permissions/engine/errors';
 import { INCIDENTS } from '../../permissions/governance';
-import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
+import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
 import { checkReason } from '../erasure/erasure.service';
 import { nowOf, revokeGrantsOf } from '../grant/grant.service';
 import { IncidentStatus, type AffectedCustomer, type DeclareIncidentInput, type Incident, type IncidentEvent, type IncidentNotificationList } from './incident.types';

@@ -12,7 +12,7 @@ import { forbidden } from '../../permissions/engine/errors';
 import { DESIGNATIONS } from '../../permissions/erasure';
 import { PARTNER_GOVERNANCE } from '../../permissions/governance';
 import { ROLE_POLICIES } from '../../permissions/policy';
-import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
+import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
 import { checkReason } from '../erasure/erasure.service';
 import { nowOf } from '../grant/grant.service';
 import { PartnerAgreementStatus, type PartnerAgreement, type PartnerSupervision, type RecordPartnerAgreementInput } from './partner-governance.types';

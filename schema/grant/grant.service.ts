@@ -20,9 +20,9 @@ import { CLEAR_ACCESS_GRANTS, grantableFields } from '../../permissions/clear-ac
 import { classify, ROLE_POLICIES } from '../../permissions/policy';
 import type { Designation } from '../../permissions/erasure';
 import type { Role } from '../../src/auth/principal';
-import type { Page } from '../common/connection';
-import { badUserInput, InputProblems, notFound, requireUuid, isUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import type { Page } from '../../src/paging/page';
+import { badUserInput, InputProblems, notFound, requireUuid, isUuid } from '../../src/input-errors';
+import { SqlParams } from '../../src/db/sql';
 import { checkReason } from '../erasure/erasure.service';
 import { ClearAccessGrantStatus, EmergencyReviewOutcome, type ClearAccessGrant, type ClearAccessGrantsArgs, type EmergencyClearAccessInput, type RequestClearAccessInput } from './grant.types';
 

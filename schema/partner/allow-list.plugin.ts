@@ -5,8 +5,9 @@
 import { GraphQLError } from 'graphql';
 import type { Pool } from 'pg';
 import type { PipelineStage } from '../../src/request-stage';
+import type { RequestContext } from '../../src/context';
 
-export function allowListPlugin(pool: Pool): PipelineStage {
+export function allowListPlugin(pool: Pool): PipelineStage<RequestContext> {
   return {
     async requestDidStart() {
       return {

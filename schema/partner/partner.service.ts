@@ -11,7 +11,7 @@ import type { TransactionDb } from '../../src/db/pool';
 import { SCOPES, unknownScopes } from '../../permissions/scopes';
 import { ROLE_POLICIES } from '../../permissions/policy';
 import { forbidden } from '../../permissions/engine/errors';
-import { InputProblems, notFound, requireUuid } from '../common/errors';
+import { InputProblems, notFound, requireUuid } from '../../src/input-errors';
 import { evidenceProblem, EVIDENCE_FORMATS, LEGACY_EVIDENCE_KIND } from './consent-evidence';
 import type { Consent, IssuedPartnerToken, IssuePartnerTokenInput, Partner, PartnerOperation, PartnerToken, RecordConsentInput, RegisterPartnerInput, RegisterPartnerOperationInput } from './partner.types';
 

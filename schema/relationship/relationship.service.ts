@@ -11,9 +11,9 @@ import { Customer, StaffRole } from '../../src/db/entities';
 import type { SqlRunner, TransactionDb } from '../../src/db/pool';
 import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import { forbidden } from '../../permissions/engine/errors';
-import type { Page } from '../common/connection';
-import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import type { Page } from '../../src/paging/page';
+import { badUserInput, InputProblems, isUuid, notFound, requireUuid } from '../../src/input-errors';
+import { SqlParams } from '../../src/db/sql';
 import { RelationshipManagerChangeStatus, type RelationshipManagerChange, type RelationshipManagerChangesArgs, type RequestRelationshipManagerChangeInput } from './relationship.types';
 
 const MAX_TEXT = 500;

@@ -15,9 +15,9 @@ import { fetchPage, type ListSpec } from '../../src/loaders/paging';
 import { compileRule } from '../../permissions/engine/compile';
 import { forbidden } from '../../permissions/engine/errors';
 import { ROLE_POLICIES, ruleFor } from '../../permissions/policy';
-import type { Page } from '../common/connection';
-import { badUserInput, InputProblems, notFound, requireUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import type { Page } from '../../src/paging/page';
+import { badUserInput, InputProblems, notFound, requireUuid } from '../../src/input-errors';
+import { SqlParams } from '../../src/db/sql';
 import { requireStaffCaller } from '../relationship/relationship.service';
 import { CustomerReviewDecision, CustomerReviewStatus, type CustomerDuplicateReview, type CustomerReviewsArgs } from './review.types';
 

@@ -9,7 +9,7 @@ import { forbidden } from '../../permissions/engine/errors';
 import { DESIGNATIONS } from '../../permissions/erasure';
 import { selectColumns } from '../../src/db/columns';
 import type { TransactionDb } from '../../src/db/pool';
-import { badUserInput, InputProblems, isUuid, notFound } from '../common/errors';
+import { badUserInput, InputProblems, isUuid, notFound } from '../../src/input-errors';
 import { nowOf, revokeGrantsOf } from '../grant/grant.service';
 import { partnerColumns } from '../partner/partner.service';
 import type { Partner } from '../partner/partner.types';

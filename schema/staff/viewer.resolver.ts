@@ -3,7 +3,7 @@ import { Ctx, Field, ObjectType, Query, Resolver, registerEnumType } from 'type-
 import type { Role } from '../../src/auth/principal';
 import { StaffMember } from '../../src/db/entities';
 import type { RequestContext } from '../../src/context';
-import { isUuid } from '../common/errors';
+import { isUuid } from '../../src/input-errors';
 
 /** The token roles, as GraphQL names (ADMIN) over the claim values (admin). */
 export enum PrincipalRole {

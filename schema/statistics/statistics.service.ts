@@ -8,8 +8,8 @@ import type { RequestContext } from '../../src/context';
 import type { SqlRunner } from '../../src/db/pool';
 import { forbidden } from '../../permissions/engine/errors';
 import { DEFAULT_MINIMUM_CUSTOMERS, STATISTICS_GRANTS, type ComplaintDimension, type TransactionDimension } from '../../permissions/statistics';
-import { badUserInput } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import { badUserInput } from '../../src/input-errors';
+import { SqlParams } from '../../src/db/sql';
 import { nowOf } from '../complaint/workflow.service';
 import type { ComplaintStatistics, ComplaintStatisticsArgs, ComplaintStatisticsCell, TransactionStatistics, TransactionStatisticsArgs, TransactionStatisticsCell } from './statistics.types';
 

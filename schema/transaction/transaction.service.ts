@@ -8,9 +8,9 @@ import { fitsNumeric, numericRule } from '../../src/domain/money';
 import type { RequestDb } from '../../src/db/pool';
 import type { SealedNeed } from '../../src/loaders/selection';
 import { fetchPage, type ChildListSpec } from '../../src/loaders/paging';
-import type { Page } from '../common/connection';
-import { InputProblems, requireUuid } from '../common/errors';
-import { SqlParams } from '../common/sql';
+import type { Page } from '../../src/paging/page';
+import { InputProblems, requireUuid } from '../../src/input-errors';
+import { SqlParams } from '../../src/db/sql';
 import type { RecordTransactionInput, TransactionFilter, TransactionsArgs } from './transaction.inputs';
 
 export const transactionList: ChildListSpec = {

@@ -30,5 +30,3 @@ export async function startAudit(config: AppConfig, pool: Pool, log: Logger): Pr
     },
   };
 }
-
-export { accessRegisterPlugin, authenticationRecord } from './access-plugin';

@@ -10,7 +10,7 @@ import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../context';
 import type { PipelineStage } from '../request-stage';
 import { ROLE_POLICIES } from '../../permissions/policy';
-import type { BudgetStore, DayUsage } from './store';
+import type { BudgetReport, BudgetStore, DayUsage } from './store';
 import { breadthLedger } from './breadth';
 import { canBeClear } from '../../permissions/engine/compile';
 
@@ -42,21 +42,6 @@ function refusal(code: 'RATE_LIMITED' | 'EXPOSURE_BUDGET_EXHAUSTED', message: st
   });
 }
 
-/**
- * The daily budget as this response leaves it (`extensions.privacy.budget`): the limits, what this
- * operation spent, what the caller has used today in all (as of its reservation: concurrent
- * requests of the same caller may have spent more since) and what is left; the day ends at
- * midnight China time.
- */
-export interface BudgetReport {
-  day: string;
-  resetsAt: string;
-  daily: DayUsage;
-  thisRequest: DayUsage;
-  usedToday: DayUsage;
-  leftToday: DayUsage;
-}
-
 function budgetReport(daily: DayUsage, reserved: { day: Date; usedBefore: DayUsage; nextDay: number }, spent: DayUsage): BudgetReport {
   const used = { clear: reserved.usedBefore.clear + spent.clear, masked: reserved.usedBefore.masked + spent.masked, probes: reserved.usedBefore.probes + spent.probes };
   return {
@@ -80,7 +65,7 @@ function explainBudget(response: { body: { kind: string; singleResult?: { extens
 }
 
 /** `charged`: told what each request finally cost (the metrics' budget use). */
-export function budgetPlugin(store: BudgetStore, charged?: (amount: DayUsage) => void): PipelineStage {
+export function budgetPlugin(store: BudgetStore, charged?: (amount: DayUsage) => void): PipelineStage<RequestContext> {
   return {
     async requestDidStart() {
       let reserved: { key: string; day: Date; amount: DayUsage; usedBefore: DayUsage; nextDay: number } | null = null;

@@ -14,6 +14,21 @@ export interface DayUsage {
   probes: number;
 }
 
+/**
+ * The daily budget as this response leaves it (`extensions.privacy.budget`): the limits, what this
+ * operation spent, what the caller has used today in all (as of its reservation: concurrent
+ * requests of the same caller may have spent more since) and what is left; the day ends at
+ * midnight China time.
+ */
+export interface BudgetReport {
+  day: string;
+  resetsAt: string;
+  daily: DayUsage;
+  thisRequest: DayUsage;
+  usedToday: DayUsage;
+  leftToday: DayUsage;
+}
+
 export interface Reservation {
   granted: boolean;
   /** The day's usage after the reservation (or, when refused, as it stands). */

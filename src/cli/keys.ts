@@ -10,7 +10,7 @@
  *   seal                                           seals plaintext an older version left (also run at server start)
  */
 import { parseArgs } from 'node:util';
-import { isUuid } from '../../schema/common/errors';
+import { isUuid } from '../input-errors';
 import { loadKeyring } from '../crypto/keyring';
 import { keyStatus, rotateDataKeys, rotateKek, sealAndRecord } from '../crypto/rotation';
 import { print, withOperatorContext } from './operator-context';

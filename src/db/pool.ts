@@ -4,7 +4,7 @@
  */
 import { Pool, types, type PoolClient, type QueryResultRow } from 'pg';
 import type { EntityChange } from '../audit/change-log';
-import type { SqlParams } from '../../schema/common/sql';
+import type { SqlParams } from './sql';
 import { visibilityCondition, type CustomerVisibility } from './visibility';
 import { keyringOf, type Keyring } from '../crypto/keyring';
 import { clearRecord, openRows } from '../crypto/sealed-rows';

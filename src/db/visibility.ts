@@ -4,7 +4,7 @@
  * declared — as a SQL condition on every statement that reads customer records, so rows,
  * counts and cursors of other customers never leave the database.
  */
-import type { SqlParams } from '../../schema/common/sql';
+import type { SqlParams } from './sql';
 
 export interface CustomerVisibility {
   partnerId: string;

@@ -5,10 +5,10 @@
 import DataLoader from 'dataloader';
 import { selectSomeColumns } from '../db/columns';
 import type { RequestDb } from '../db/pool';
-import { pageSize, toPage, type Page, type PageArgs } from '../../schema/common/connection';
-import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
-import { badUserInput } from '../../schema/common/errors';
-import { afterCondition, orderByClause, SqlParams, whereClause, type KeysetOrder } from '../../schema/common/sql';
+import { pageSize, toPage, type Page, type PageRequest } from '../paging/page';
+import { decodeCursor, encodeCursor } from '../paging/cursor';
+import { badUserInput } from '../input-errors';
+import { afterCondition, orderByClause, SqlParams, whereClause, type KeysetOrder } from '../db/sql';
 
 export interface ListSpec {
   /** Tag written into cursors so a cursor from another list is refused. */
@@ -25,7 +25,7 @@ export async function fetchPage<T extends { id: string }>(
   db: RequestDb,
   spec: ListSpec,
   order: KeysetOrder,
-  args: PageArgs,
+  args: PageRequest,
   filterConditions: string[],
   params: SqlParams,
   /** The SELECT list when not every column is wanted (e.g. `selectColumnsFor` the selection). */

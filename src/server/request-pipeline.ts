@@ -11,10 +11,10 @@ import type { RequestContext } from '../context';
 import type { PipelineStage, StageListener } from '../request-stage';
 
 /** The stages as one Apollo plugin, each hook run stage after stage (a refusal stops the rest). */
-export function requestPipeline(stages: PipelineStage[]): ApolloServerPlugin<RequestContext> {
+export function requestPipeline(stages: PipelineStage<RequestContext>[]): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart(context) {
-      const listeners: StageListener[] = [];
+      const listeners: StageListener<RequestContext>[] = [];
       for (const stage of stages) {
         const listener = await stage.requestDidStart(context);
         if (listener) listeners.push(listener);

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { selectList } from '../../src/audit/chain';
-import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
+import { decodeCursor, encodeCursor } from '../../src/paging/cursor';
 import { withoutDayTotals } from '../harness/privacy';
 import { startTestServer, type TestServer } from '../harness/server';
 import type { Role } from '../../src/auth/principal';

@@ -1,5 +1,5 @@
 import { customerPseudonym } from '../../permissions/pseudonyms';
-import { isUuid } from '../../schema/common/errors';
+import { isUuid } from '../../src/input-errors';
 import { startTestServer, type TestServer } from '../harness/server';
 
 /**

@@ -1,5 +1,5 @@
 import { maskAddress, maskBirthDate, maskCard, maskEmail, maskIdNumber, maskName, maskPhone } from '../../permissions/masks';
-import { decodeCursor as openCursor } from '../../schema/common/cursor';
+import { decodeCursor as openCursor } from '../../src/paging/cursor';
 import { startTestServer, type TestServer } from '../harness/server';
 
 /**

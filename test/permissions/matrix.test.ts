@@ -1,7 +1,7 @@
 import { applyMask, TYPE_CHANGING_MASKS, type MaskStrategy } from '../../permissions/masks';
 import type { Role } from '../../src/auth/principal';
 import { OPEN_COMPLAINT_STATUSES } from '../../permissions/relationship-grants';
-import { encodeCursor } from '../../schema/common/cursor';
+import { encodeCursor } from '../../src/paging/cursor';
 import { sealedField } from '../../src/crypto/sealed-fields';
 import { sealedValuesOf } from '../harness/sealed-values';
 import { startTestServer, type TestServer } from '../harness/server';

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor } from '../../schema/common/cursor';
+import { decodeCursor, encodeCursor } from '../../src/paging/cursor';
 import { startTestServer, type TestServer } from '../harness/server';
 
 type Page = {

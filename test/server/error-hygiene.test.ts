@@ -1,4 +1,4 @@
-import { sanitiseErrorMessage } from '../../src/server/error-hygiene';
+import { sanitiseErrorMessage } from '../../src/error-hygiene';
 
 describe('Error hygiene: graphql-js messages never echo the submitted value', () => {
   it.each([

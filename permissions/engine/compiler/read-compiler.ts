@@ -21,11 +21,11 @@ import { Complaint, ComplaintEvent, ComplaintStatus, Contact, Customer, StaffMem
 import { SEALED_TABLES } from '../../../src/crypto/sealed-fields';
 import { keyReferenceSql } from '../../../src/crypto/keyring';
 import { visibilityCondition, type CustomerVisibility } from '../../../src/db/visibility';
-import type { SqlParams } from '../../../schema/common/sql';
-import { DEFAULT_PAGE_SIZE } from '../../../schema/common/connection';
-import { isUuid } from '../../../schema/common/errors';
-import { decodeCursor } from '../../../schema/common/cursor';
-import { PSEUDONYMOUS_TYPES } from '../../../schema/common/shown-id';
+import type { SqlParams } from '../../../src/db/sql';
+import { DEFAULT_PAGE_SIZE } from '../../../src/paging/page';
+import { isUuid } from '../../../src/input-errors';
+import { decodeCursor } from '../../../src/paging/cursor';
+import { PSEUDONYMOUS_TYPES } from '../shown-id';
 import { LEGAL_HOLD_PURPOSE, LEGAL_HOLD_ROLES } from '../../erasure';
 import { TYPE_CHANGING_MASKS } from '../../masks';
 import { classify, isSensitive, ROLE_POLICIES, ruleFor } from '../../policy';
@@ -203,7 +203,7 @@ const LOOKUPS: Readonly<Record<string, string>> = { 'Query.customer': 'Customer'
 interface ListSpec {
   /** The record type of the nodes. */
   typeName: string;
-  /** The cursor's list tag (schema/common/cursor.ts). */
+  /** The cursor's list tag (src/paging/cursor.ts). */
   list: string;
   order: { column: string; direction: 'ASC' | 'DESC' };
 }
@@ -570,7 +570,7 @@ class Builder {
     if (!needsRows) return { sql: `(SELECT ${object})`, walk };
     const conditions = [...(parentAlias ? [`${alias}.customer_id = ${this.col(parentAlias, 'id')}`] : []), ...filters.map((f) => f(alias))];
     if (after) {
-      // schema/common/sql.ts afterCondition: the sort value looked up from the cursor's row.
+      // src/db/sql.ts afterCondition: the sort value looked up from the cursor's row.
       conditions.push(`(${alias}.${listOrder.column}, ${alias}.id) ${listOrder.direction === 'DESC' ? '<' : '>'} (SELECT cur.${listOrder.column}, cur.id FROM ${spec.table} cur WHERE cur.id = ${after}::uuid${this.visible(spec.table, 'cur')})`);
     }
     const visible = this.visible(spec.table, alias);
@@ -646,7 +646,7 @@ class Builder {
           continue;
         }
         parts.push(`${literal(key)}, ${this.plainValue(spec, alias, field, coordinate)}`);
-        // schema/common/shown-id.ts: the id a role with pseudonymous ids is shown is keyed per caller and purpose.
+        // permissions/engine/shown-id.ts: the id a role with pseudonymous ids is shown is keyed per caller and purpose.
         if (name === 'id' && ROLE_POLICIES[role].pseudonymousIds && (PSEUDONYMOUS_TYPES as readonly string[]).includes(typeName)) children.push([key, { kind: 'pseudonym', type: typeName }]);
         continue;
       }

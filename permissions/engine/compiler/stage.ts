@@ -8,11 +8,11 @@
 import { createHash } from 'node:crypto';
 import { HeaderMap, type GraphQLResponse } from '@apollo/server';
 import { getVariableValues, Kind, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
-import type { RequestContext } from '../../../src/context';
+import type { PolicyContext } from '../policy-context';
 import type { PipelineStage } from '../../../src/request-stage';
-import { encodeCursor } from '../../../schema/common/cursor';
-import { shownId } from '../../../schema/common/shown-id';
-import { isUuid } from '../../../schema/common/errors';
+import { encodeCursor } from '../../../src/paging/cursor';
+import { shownId } from '../shown-id';
+import { isUuid } from '../../../src/input-errors';
 import type { KeyReference } from '../../../src/crypto/keyring';
 import { open, placeOf } from '../../../src/crypto/sealing';
 import { applyMask } from '../../masks';
@@ -26,11 +26,11 @@ const cache = new WeakMap<DocumentNode, Map<string, CompileOutcome>>();
 const MAX_PER_DOCUMENT = 256;
 
 /** permissions/engine/relations.ts `holds`: relations hold only for a staff record with a uuid subject. */
-function relationsApply(ctx: RequestContext): boolean {
+function relationsApply(ctx: PolicyContext): boolean {
   return Boolean(ctx.principal.staffId) && isUuid(ctx.principal.sub);
 }
 
-function cacheKey(ctx: RequestContext, operationName: string | null, variables: Record<string, unknown>): string {
+function cacheKey(ctx: PolicyContext, operationName: string | null, variables: Record<string, unknown>): string {
   const plan = ctx.privacy!.plan;
   // The visibility (partner, purpose, field groups) is a statement parameter: the partner is part of the key.
   // Holding a clear-access grant changes the plan (GRANT is settled false only for those who hold none).
@@ -76,7 +76,7 @@ interface WalkContext {
   perRecord: (() => void)[];
   /** Clear identifying values the day's breadth must admit (permissions/engine/enforcement.ts withinBreadth). */
   breadth: { record: string; coordinate: string; serve(admitted: boolean): void }[];
-  /** The id shown for a record (schema/common/shown-id.ts). */
+  /** The id shown for a record (permissions/engine/shown-id.ts). */
   shownId(type: string, id: string): string;
   breadthLedger: boolean;
 }
@@ -178,7 +178,7 @@ function walk(value: unknown, shape: Walk, context: WalkContext): unknown {
 }
 
 /** Decrypts the sealed values the response serves clear or masked other than by their stored form. */
-async function openPending(ctx: RequestContext, pending: PendingValue[]): Promise<void> {
+async function openPending(ctx: PolicyContext, pending: PendingValue[]): Promise<void> {
   const keyring = ctx.db.keyring;
   if (!keyring) throw new Error('a compiled read with sealed values through a pool without a keyring');
   if (!keyring.unwrapsOnRead) await keyring.prefetch(pending.map((p) => p.reference));
@@ -199,7 +199,7 @@ function resetPrivacyState(state: PrivacyState): void {
 }
 
 /** The one statement, its JSON, and the privacy state filled from it; null: the resolver path must answer. */
-export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead): Promise<Record<string, unknown> | null> {
+export async function serveCompiledRead(ctx: PolicyContext, read: CompiledRead): Promise<Record<string, unknown> | null> {
   const values = read.callerParam === null ? read.values : read.values.map((v, i) => (i === read.callerParam ? ctx.principal.sub : v));
   const [row] = await ctx.db.rows<{ data: string }>(read.text, values, read.name || undefined);
   const data = JSON.parse(row.data) as Record<string, unknown>;
@@ -229,7 +229,7 @@ export async function serveCompiledRead(ctx: RequestContext, read: CompiledRead)
 }
 
 /** The compiled read for this request, or why the resolver path serves it. */
-export function compiledReadFor(ctx: RequestContext, document: DocumentNode, operation: import('graphql').OperationDefinitionNode, operationName: string | null, schema: import('graphql').GraphQLSchema, rawVariables: Record<string, unknown> | undefined): CompileOutcome {
+export function compiledReadFor(ctx: PolicyContext, document: DocumentNode, operation: import('graphql').OperationDefinitionNode, operationName: string | null, schema: import('graphql').GraphQLSchema, rawVariables: Record<string, unknown> | undefined): CompileOutcome {
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
   if (coerced.errors) return { unsupported: 'variables' };
   let byKey = cache.get(document);
@@ -248,7 +248,7 @@ export function compiledReadFor(ctx: RequestContext, document: DocumentNode, ope
 }
 
 /** The pipeline's last step: answers a supported read from its compiled statement. */
-export const compiledReadsStage: PipelineStage = {
+export const compiledReadsStage: PipelineStage<PolicyContext> = {
   async requestDidStart() {
     return {
       async responseForOperation({ contextValue, document, operation, operationName, schema, request }): Promise<GraphQLResponse | null> {

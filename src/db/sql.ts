@@ -1,4 +1,4 @@
-/** Tiny helpers for parameterised SQL: values always travel as $n parameters, never inline. */
+/** Tiny helpers for parameterised SQL (core: the db layer, the loaders, the engine and the features share them): values always travel as $n parameters, never inline. */
 
 export class SqlParams {
   readonly values: unknown[] = [];

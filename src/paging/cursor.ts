@@ -5,7 +5,7 @@
  * must not read one out of a cursor), and a cursor of another list or a forged one decrypts to nothing.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { badUserInput, isUuid } from './errors';
+import { badUserInput, isUuid } from '../input-errors';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;

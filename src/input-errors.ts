@@ -1,4 +1,4 @@
-/** Typed GraphQL errors. Messages name the field and never echo the submitted value. */
+/** Typed errors about caller input, and the id check (core: the loaders, cursors, the engine and the features share them). Messages name the field and never echo the submitted value. */
 import { GraphQLError } from 'graphql';
 
 export function badUserInput(field: string, message: string): GraphQLError {
