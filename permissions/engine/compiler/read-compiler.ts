@@ -486,11 +486,28 @@ class Builder {
     return { sql: `json_build_object(${parts.join(', ')})`, walk: { kind: 'object', children, sites: [] } };
   }
 
+  /** Whether the paging layer refuses these arguments (src/loaders/paging.ts checkPageArgs): checked without side effects. */
+  refusedPaging(list: ListSpec, args: Record<string, unknown>, allowed: readonly string[]): boolean {
+    try {
+      this.pageSize(args, allowed);
+      if (args.after !== undefined && args.after !== null) decodeCursor(list.list, args.after as string);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
   /** A connection: one page (LIMIT size + 1: the extra row says there is more), in SQL. */
   connection(list: ListSpec, path: string, field: GraphQLField<unknown, unknown>, nodes: readonly FieldNode[], parentAlias: string | null): { sql: string; walk: Walk | null } {
     const args = this.args(field, nodes);
     const nested = parentAlias !== null;
-    const size = this.pageSize(args, nested ? ['first', 'filter', 'after'] : ['first', 'filter', 'orderBy', 'after']);
+    const allowed = nested ? ['first', 'filter', 'after'] : ['first', 'filter', 'orderBy', 'after'];
+    // A nested page's arguments are checked only where the page is resolved (a record that is not there raises
+    // nothing): refused ones compile to a guard that is always true, so the resolver path answers wherever it is.
+    if (nested && this.refusedPaging(list, args, allowed)) {
+      return { sql: `json_build_object('${CURSOR_GUARD}', true)`, walk: { kind: 'object', children: [[CURSOR_GUARD, { kind: 'cursor-guard' }]], sites: [] } };
+    }
+    const size = this.pageSize(args, allowed);
     const connectionType = getNamedType(field.type) as GraphQLObjectType;
     const spec = RECORDS[list.typeName];
     const alias = this.alias();
