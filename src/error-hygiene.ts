@@ -5,7 +5,7 @@
  * so the messages that can carry one are rebuilt from an allowlist: only schema names, paths
  * and fixed wording survive; anything unrecognised becomes a generic message.
  */
-import { DATE_ERROR, DECIMAL_ERROR } from '../schema/common/scalars';
+import { DATE_ERROR, DECIMAL_ERROR } from './scalars';
 
 const NAME = '[_A-Za-z][_0-9A-Za-z]*';
 const TYPE_REF = '[_A-Za-z][_0-9A-Za-z!\\[\\]]*';

@@ -1,7 +1,7 @@
 /** Arguments and inputs of the customer queries and mutations. */
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { PageArgs } from '../common/connection';
-import { DateScalar, DecimalScalar } from '../common/scalars';
+import { DateScalar, DecimalScalar } from '../../src/scalars';
 import { CreditRating, CustomerKind, CustomerStatus, CustomerTier, Gender } from '../../src/db/entities';
 
 export enum CustomerOrderField { CREATED_AT = 'CREATED_AT', UPDATED_AT = 'UPDATED_AT', ARCHIVE_NUMBER = 'ARCHIVE_NUMBER' }

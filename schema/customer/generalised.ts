@@ -4,7 +4,7 @@
  * or Decimal), and these carry the generalised value in a type a typed client can parse.
  */
 import { Field, ObjectType } from 'type-graphql';
-import { DecimalScalar } from '../common/scalars';
+import { DecimalScalar } from '../../src/scalars';
 
 @ObjectType('MoneyRange', { description: 'The bucket an amount falls in (CNY): min ≤ amount < max; max null above the last bucket' })
 export class MoneyRange {

@@ -1,7 +1,7 @@
 /** Arguments and inputs of the transaction queries and mutations. */
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { PageArgs } from '../common/connection';
-import { DecimalScalar } from '../common/scalars';
+import { DecimalScalar } from '../../src/scalars';
 import { TransactionChannel, TransactionDirection } from '../../src/db/entities';
 
 @InputType()

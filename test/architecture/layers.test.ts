@@ -55,12 +55,6 @@ const isApp = (target: string) => {
   return APP.some((entry) => (entry.endsWith('/') ? under(module, entry.slice(0, -1)) : module === entry.replace(/\.ts$/, '')));
 };
 
-/**
- * Core may declare GraphQL scalars on its entities (CONVENTIONS 5: the entity decides what exists
- * in the schema) and name their error texts: schema/common/scalars.ts is a leaf — checked below.
- */
-const CORE_MAY_IMPORT_FROM_SCHEMA = ['schema/common/scalars'];
-
 describe('Layers import downwards only', () => {
   it('the policy data (permissions/, outside its engine and the package index) imports nothing from src/, schema/ or the engine', () => {
     const policyData = filesUnder(path.join(ROOT, 'permissions')).filter(
@@ -91,14 +85,10 @@ describe('Layers import downwards only', () => {
     expect(core.length).toBeGreaterThan(50);
     const upward = core.flatMap((file) =>
       importsOf(file)
-        .filter((target) => (under(target, 'schema') && !CORE_MAY_IMPORT_FROM_SCHEMA.includes(target)) || under(target, 'permissions/engine') || isApp(target))
+        .filter((target) => under(target, 'schema') || under(target, 'permissions/engine') || isApp(target))
         .map((target) => `${rel(file)} → ${target}`),
     );
     expect(upward).toEqual([]);
   });
 
-  it('what core may import from schema/ is a leaf: it imports no project module', () => {
-    const leaves = CORE_MAY_IMPORT_FROM_SCHEMA.map((target) => path.join(ROOT, `${target}.ts`));
-    expect(leaves.map((file) => [rel(file), importsOf(file)])).toEqual(leaves.map((file) => [rel(file), []]));
-  });
 });

@@ -4,7 +4,7 @@
  */
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { DateScalar, DecimalScalar } from '../../../schema/common/scalars';
+import { DateScalar, DecimalScalar } from '../../scalars';
 import { CreditRating, CustomerKind, CustomerStatus, CustomerTier, Gender, ReviewOutcome, sqlEnumList } from './enums';
 import { StaffMember } from './staff-member.entity';
 import { SealedColumns } from './sealed-columns';

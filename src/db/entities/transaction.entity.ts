@@ -2,7 +2,7 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Customer } from './customer.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { DecimalScalar } from '../../../schema/common/scalars';
+import { DecimalScalar } from '../../scalars';
 import { SealedColumns } from './sealed-columns';
 import { sqlEnumList, TransactionChannel, TransactionDirection, TransactionStatus } from './enums';
 
