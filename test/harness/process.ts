@@ -20,7 +20,8 @@ export function spawnServer(overrides: Record<string, string | undefined>, optio
   /** The URL from the "listening" log line. */
   const listening = () =>
     new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
+      // Generous: a loaded CI machine (two test workers and PostgreSQL on two cores) starts ts-node slowly.
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 120_000);
       const check = () => {
         const match = /"url":"(https?:\/\/[^"]+)"/.exec(output);
         if (!match) return;
