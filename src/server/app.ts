@@ -179,6 +179,8 @@ export async function createHttpServer(deps: HttpServerDeps) {
   configureCursorKey(Buffer.from(audit.hashValue('\u0000cursor-key/v1'), 'hex'));
   const app = express();
   app.disable('x-powered-by');
+  // Responses are personal and `no-store`: no cache keeps them to revalidate, so hashing every body for an ETag is waste.
+  app.set('etag', false);
   const metrics = config.metrics.enabled ? createMetrics(config, pool, deps.accessRegister === false ? undefined : audit.writer) : undefined;
   // HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set; the rest of the server is the same either way.
   const httpServer = await createServerFor(config, app);

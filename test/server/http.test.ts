@@ -98,9 +98,10 @@ describe('HTTP surface', () => {
       expect(((await response.json()) as any).data.customers.totalCount).toBeGreaterThan(0);
     });
 
-    it('marks GraphQL responses as not cacheable', async () => {
+    it('marks GraphQL responses as not cacheable, and does not hash them for an ETag no cache will keep', async () => {
       const { headers } = await server.gql(`{ me { sub } }`);
       expect(headers.get('cache-control')).toBe('no-store');
+      expect(headers.get('etag')).toBeNull();
     });
 
     it('refuses mutations over GET', async () => {
