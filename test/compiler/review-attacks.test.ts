@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { selectList } from '../../src/audit/chain';
 import { windows } from '../../src/budget/budget-plugin';
-import { startTestServer, type TestServer } from '../harness/server';
+import { startTestServer, type CallOptions, type TestServer } from '../harness/server';
+import { withoutDayTotals } from '../harness/privacy';
+import { decodeCursor, encodeCursor } from '../../src/paging/cursor';
 
 describe('Compiled reads under attack (review)', () => {
   let server: TestServer;
@@ -141,5 +143,130 @@ describe('Compiled statements shared between callers (review: cache poisoning)',
     expect(repA.body.data.b.phone).toContain('*');
     expect(repB.body.data.a.phone).toContain('*');
     expect(repB.body.data.b.phone).not.toContain('*');
+  });
+});
+
+describe('Nested cursors and handlingOwner: the compiled path answers as the resolver path (review)', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(() => server.stop());
+
+  const fresh = async () => {
+    await server.db.pool.query(`DELETE FROM usage_counters`);
+    await server.db.pool.query(`DELETE FROM breadth_counters`);
+  };
+
+  async function record(requestId: string) {
+    const { rows } = await server.db.pool.query(`SELECT ${selectList('access')} FROM audit_access r WHERE r.request_id = $1`, [requestId]);
+    expect(rows).toHaveLength(1);
+    const { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes } = rows[0];
+    return { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes };
+  }
+
+  /** Cursors are encrypted with a random IV: compared by the list and record they name. */
+  function plain(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(plain);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (/^(cursor|startCursor|endCursor)$/.test(key) && typeof v === 'string') {
+        const list = ['transactions', 'contacts', 'complaints', 'customers'].find((l) => { try { decodeCursor(l, v); return true; } catch { return false; } });
+        out[key] = list ? `${list}:${decodeCursor(list, v)}` : v;
+      } else out[key] = plain(v);
+    }
+    return out;
+  }
+
+  /** Both paths; returns the compiled answer after checking it equals the reference (data, errors, privacy, register). */
+  async function same(query: string, options: CallOptions) {
+    const ids = [randomUUID(), randomUUID()];
+    await fresh();
+    const reference = await server.execute<any>(query, { ...options, compiledReads: false, requestId: ids[0] });
+    await fresh();
+    const compiled = await server.execute<any>(query, { ...options, requestId: ids[1] });
+    expect(JSON.stringify(compiled.body)).not.toContain('$after');
+    expect(plain(withoutDayTotals(compiled.body))).toEqual(plain(withoutDayTotals(reference.body)));
+    expect(await record(ids[1])).toEqual(await record(ids[0]));
+    return { reference, compiled };
+  }
+
+  async function twoCustomersWithTransactions() {
+    const { rows } = await server.db.pool.query<{ id: string; tx: string }>(
+      `SELECT c.id::text, (SELECT t.id::text FROM transactions t WHERE t.customer_id = c.id ORDER BY t.occurred_at DESC, t.id DESC OFFSET 1 LIMIT 1) AS tx
+       FROM customers c WHERE c.status = 'ACTIVE' AND (SELECT count(*) FROM transactions t WHERE t.customer_id = c.id) >= 4 ORDER BY c.created_at LIMIT 2`,
+    );
+    expect(rows).toHaveLength(2);
+    return rows;
+  }
+
+  const PAGE = `totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id amount description } }`;
+
+  it('a cursor of another customer\'s transaction, of a record that is not there, of another list; aliases, first: 0, totalCount only (manager)', async () => {
+    const [a, b] = await twoCustomersWithTransactions();
+    const { rows: [contact] } = await server.db.pool.query<{ id: string }>(`SELECT id::text FROM contacts LIMIT 1`);
+    const other = encodeCursor('transactions', b.tx);
+    const own = encodeCursor('transactions', a.tx);
+    const gone = encodeCursor('transactions', randomUUID());
+    const wrongList = encodeCursor('contacts', contact.id);
+    const query = `query Q($a: ID!, $other: String, $own: String) { customer(id: $a) { id
+      x: transactions(first: 2, after: $other) { ${PAGE} }
+      y: transactions(first: 2, after: $own) { ${PAGE} }
+      z: transactions(first: 0, after: $own) { ${PAGE} }
+      t: transactions(after: $other) { totalCount } } }`;
+    const { compiled } = await same(query, { role: 'manager', variables: { a: a.id, other, own } });
+    expect(compiled.compiled).toBe(true);
+    for (const bad of [gone, wrongList, 'bm90LWEtY3Vyc29y']) {
+      const withBad = `query Q($a: ID!, $c: String) { customer(id: $a) { id ok: transactions(first: 2) { ${PAGE} } bad: transactions(first: 2, after: $c) { totalCount } } }`;
+      const result = await same(withBad, { role: 'manager', variables: { a: a.id, c: bad } });
+      expect(result.compiled.compiled).toBe(false);
+      expect(result.reference.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('@skip / @include on a nested page with a cursor of a record that is not there: nothing raised on either path', async () => {
+    const [a] = await twoCustomersWithTransactions();
+    const gone = encodeCursor('transactions', randomUUID());
+    const query = `query Q($a: ID!, $c: String, $s: Boolean!) { customer(id: $a) { id
+      transactions(first: 2, after: $c) @skip(if: $s) { ${PAGE} } contacts(first: 5000) @include(if: false) { totalCount } } }`;
+    const { compiled } = await same(query, { role: 'manager', variables: { a: a.id, c: gone, s: true } });
+    expect(compiled.compiled).toBe(true);
+    expect(compiled.body.errors).toBeUndefined();
+    const unskipped = await same(query, { role: 'manager', variables: { a: a.id, c: gone, s: false } });
+    expect(unskipped.compiled.compiled).toBe(false);
+  });
+
+  it('a page of customers whose nested pages carry a cursor of one of them (every parent resolves the same page arguments)', async () => {
+    const { rows: [contact] } = await server.db.pool.query<{ id: string }>(
+      `SELECT k.id::text FROM contacts k JOIN customers c ON c.id = k.customer_id ORDER BY c.created_at DESC LIMIT 1`,
+    );
+    const query = `query Q($c: String) { customers(first: 3) { edges { node { id contacts(first: 1, after: $c) { totalCount pageInfo { hasNextPage hasPreviousPage } edges { cursor node { name phone } } } } } } }`;
+    const { compiled } = await same(query, { role: 'manager', variables: { c: encodeCursor('contacts', contact.id) } });
+    expect(compiled.compiled).toBe(true);
+  });
+
+  it('a partner: a cursor of a customer it has no consent for, nested in one it has (visibility of the cursor\'s record)', async () => {
+    const [a, b] = await twoCustomersWithTransactions();
+    const partner = `rev-c-${randomUUID().slice(0, 6)}`;
+    const token = await server.token({ role: 'partner', partner, scopes: ['customers:read', 'transactions:read'] });
+    await server.db.pool.query(
+      `INSERT INTO consents (customer_id, partner_id, purpose, field_groups, granted_at, expires_at, evidence_kind, evidence_ref, recorded_by)
+       VALUES ($1, $2, 'partner_service', NULL, now() - interval '1 day', now() + interval '30 days', 'SIGNED_FORM', 'CF-20261101-000003', 'test')`,
+      [a.id, partner],
+    );
+    const query = `query Q($a: ID!, $c: String) { customer(id: $a) { id transactions(first: 2, after: $c) { totalCount pageInfo { hasNextPage hasPreviousPage } edges { node { id amount } } } } }`;
+    for (const cursor of [encodeCursor('transactions', b.tx), encodeCursor('transactions', a.tx)]) {
+      await same(query, { token, variables: { a: a.id, c: cursor } });
+    }
+  });
+
+  it.each(['admin', 'manager', 'service', 'auditor', 'analyst', 'sales'] as const)('Complaint.handlingOwner as %s: the same as the resolver path', async (role) => {
+    const { rows: [complaint] } = await server.db.pool.query<{ id: string }>(`SELECT id::text FROM complaints WHERE handling_owner_id IS NOT NULL LIMIT 1`);
+    expect(complaint).toBeDefined();
+    const query = `query Q($id: ID!) { complaint(id: $id) { id handlingOwner { id username displayName role branch } assignee { id displayName } } }`;
+    await same(query, { role, variables: { id: complaint.id } });
   });
 });
