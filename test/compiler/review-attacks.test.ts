@@ -167,6 +167,9 @@ describe('Nested cursors and handlingOwner: the compiled path answers as the res
     return { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes };
   }
 
+  const charge = async () =>
+    (await server.db.pool.query(`SELECT key, clear_values::int AS clear, masked_values::int AS masked, probes::int AS probes FROM usage_counters WHERE window_kind = 'day' ORDER BY key`)).rows;
+
   /** Cursors are encrypted with a random IV: compared by the list and record they name. */
   function plain(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(plain);
@@ -186,8 +189,10 @@ describe('Nested cursors and handlingOwner: the compiled path answers as the res
     const ids = [randomUUID(), randomUUID()];
     await fresh();
     const reference = await server.execute<any>(query, { ...options, compiledReads: false, requestId: ids[0] });
+    const referenceCharge = await charge();
     await fresh();
     const compiled = await server.execute<any>(query, { ...options, requestId: ids[1] });
+    expect(await charge()).toEqual(referenceCharge);
     expect(JSON.stringify(compiled.body)).not.toContain('$after');
     expect(plain(withoutDayTotals(compiled.body))).toEqual(plain(withoutDayTotals(reference.body)));
     expect(await record(ids[1])).toEqual(await record(ids[0]));
@@ -268,5 +273,52 @@ describe('Nested cursors and handlingOwner: the compiled path answers as the res
     expect(complaint).toBeDefined();
     const query = `query Q($id: ID!) { complaint(id: $id) { id handlingOwner { id username displayName role branch } assignee { id displayName } } }`;
     await same(query, { role, variables: { id: complaint.id } });
+  });
+
+  it('values counted before a guard that fires are not counted twice (sealed values, then a gone cursor in a later alias); a cursor of an erased customer\'s record', async () => {
+    const [a] = await twoCustomersWithTransactions();
+    const { rows: [erasedTx] } = await server.db.pool.query<{ id: string }>(
+      `SELECT t.id::text FROM transactions t JOIN customers c ON c.id = t.customer_id WHERE c.status <> 'ACTIVE' LIMIT 1`,
+    );
+    const query = `query Q($a: ID!, $c: String) { customer(id: $a) { id name phone idNumber email
+      first: transactions(first: 5) { edges { node { description counterpartyName counterpartyAccount } } }
+      contacts { edges { node { name phone } } }
+      later: transactions(first: 2, after: $c) { totalCount edges { node { description counterpartyName } } } } }`;
+    for (const role of ['manager', 'service', 'auditor'] as const) {
+      const gone = await same(query, { role, variables: { a: a.id, c: encodeCursor('transactions', randomUUID()) } });
+      expect(gone.reference.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      if (erasedTx) await same(query, { role, variables: { a: a.id, c: encodeCursor('transactions', erasedTx.id) } });
+    }
+  });
+
+  it('nested complaint pages after a cursor, with handlingOwner and assignee, as every staff role', async () => {
+    const { rows: [k] } = await server.db.pool.query<{ customer: string; id: string }>(
+      `SELECT k.customer_id::text AS customer, k.id::text FROM complaints k WHERE k.handling_owner_id IS NOT NULL
+       AND (SELECT count(*) FROM complaints o WHERE o.customer_id = k.customer_id) >= 2 ORDER BY k.received_at DESC LIMIT 1`,
+    );
+    expect(k).toBeDefined();
+    const query = `query Q($a: ID!, $c: String) { customer(id: $a) { id complaints(first: 3, after: $c) { totalCount pageInfo { hasPreviousPage endCursor }
+      edges { cursor node { id status handlingOwner { id displayName username role } assignee { displayName } } } } all: complaints { edges { node { id handlingOwner { displayName } } } } } }`;
+    for (const role of ['admin', 'manager', 'sales', 'service', 'analyst', 'auditor'] as const) {
+      await same(query, { role, variables: { a: k.customer, c: null } });
+      await same(query, { role, variables: { a: k.customer, c: encodeCursor('complaints', k.id) } });
+    }
+  });
+
+  it('nested pages after a cursor under a customer that is not ACTIVE (restricted, erased: held values), as every staff role', async () => {
+    const { rows } = await server.db.pool.query<{ id: string; tx: string | null; contact: string | null }>(
+      `SELECT DISTINCT ON (c.status) c.id::text, (SELECT t.id::text FROM transactions t WHERE t.customer_id = c.id ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1) AS tx,
+         (SELECT k.id::text FROM contacts k WHERE k.customer_id = c.id ORDER BY k.created_at, k.id LIMIT 1) AS contact
+       FROM customers c WHERE c.status <> 'ACTIVE' ORDER BY c.status, c.created_at`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const query = `query Q($a: ID!, $t: String, $k: String) { customer(id: $a) { id status name phone
+      transactions(first: 2, after: $t) { totalCount pageInfo { hasPreviousPage } edges { node { id description counterpartyName } } }
+      contacts(first: 2, after: $k) { totalCount edges { node { name phone email } } } } }`;
+    for (const row of rows) {
+      for (const role of ['admin', 'manager', 'sales', 'service', 'analyst', 'auditor'] as const) {
+        await same(query, { role, variables: { a: row.id, t: row.tx && encodeCursor('transactions', row.tx), k: row.contact && encodeCursor('contacts', row.contact) } });
+      }
+    }
   });
 });
