@@ -321,4 +321,28 @@ describe('Nested cursors and handlingOwner: the compiled path answers as the res
       }
     }
   });
+
+  it('a partner: nested pages after a cursor under Complaint.customer (complaints:read), cursors of a consenting and of another customer, consent limited to field groups', async () => {
+    const { rows } = await server.db.pool.query<{ id: string; tx: string }>(
+      `SELECT c.id::text, (SELECT t.id::text FROM transactions t WHERE t.customer_id = c.id ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1) AS tx
+       FROM customers c WHERE c.status = 'ACTIVE' AND EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id)
+       AND (SELECT count(*) FROM transactions t WHERE t.customer_id = c.id) >= 3 ORDER BY c.created_at DESC LIMIT 2`,
+    );
+    expect(rows).toHaveLength(2);
+    const [a, b] = rows;
+    for (const groups of [null, ['customers:read'], ['customers:read', 'transactions:read', 'complaints:read']]) {
+      const partner = `rev-d-${randomUUID().slice(0, 6)}`;
+      const token = await server.token({ role: 'partner', partner, scopes: ['customers:read', 'transactions:read', 'complaints:read'] });
+      await server.db.pool.query(
+        `INSERT INTO consents (customer_id, partner_id, purpose, field_groups, granted_at, expires_at, evidence_kind, evidence_ref, recorded_by)
+         VALUES ($1, $2, 'partner_service', $3, now() - interval '1 day', now() + interval '30 days', 'SIGNED_FORM', 'CF-20261101-000004', 'test')`,
+        [a.id, partner, groups],
+      );
+      const query = `query Q($c: String) { complaints(first: 5) { totalCount edges { node { id status customer { id transactions(first: 1, after: $c) {
+        totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { id amount } } } } } } } }`;
+      for (const cursor of [null, encodeCursor('transactions', a.tx), encodeCursor('transactions', b.tx)]) {
+        await same(query, { token, variables: { c: cursor } });
+      }
+    }
+  });
 });
