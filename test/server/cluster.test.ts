@@ -48,6 +48,12 @@ describe('WORKERS: several server processes on one port', () => {
       // The policy holds in every worker: a manager reads names masked.
       expect(answer.body.data!.customers.edges[0].node.name).toContain('*');
     }
+    // Log lines reach stdout in batches (src/logger.ts: within 100 ms): wait until every request's line is there.
+    const operationLines = () => output().split('\n').filter((line) => line.includes('"graphql operation"')).length;
+    for (let waited = 0; operationLines() < answers.length; waited += 100) {
+      if (waited > 10_000) throw new Error(`${operationLines()} of ${answers.length} operation log lines after 10 s:\n${output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // New connections are dealt out round-robin: both workers answered.
     expect(servingPids(output()).size).toBe(2);
     expect(servingPids(output()).has(child.pid!)).toBe(false);
