@@ -4,9 +4,8 @@
  * outside the subset, and callers the compiler does not serve, are answered by the resolver path.
  */
 import { randomUUID } from 'node:crypto';
-import { selectList } from '../../src/audit/chain';
 import { S2_QUERY, S3_QUERY } from '../../bench/scenarios';
-import { withoutDayTotals } from '../harness/privacy';
+import { comparableAccessRecord, withoutDayTotals } from '../harness/privacy';
 import { startTestServer, type CallOptions, type TestServer } from '../harness/server';
 
 describe('Compiled reads', () => {
@@ -23,13 +22,7 @@ describe('Compiled reads', () => {
     await server.db.pool.query(`DELETE FROM breadth_counters`);
   };
 
-  /** The access record of one request, without what differs by design (request id, time, chain). */
-  async function accessRecord(requestId: string) {
-    const { rows } = await server.db.pool.query(`SELECT ${selectList('access')} FROM audit_access r WHERE r.request_id = $1`, [requestId]);
-    expect(rows).toHaveLength(1);
-    const { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes, principalRole, purpose, operationName } = rows[0];
-    return { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes, principalRole, purpose, operationName };
-  }
+  const accessRecord = (requestId: string) => comparableAccessRecord(server.db.pool, requestId);
 
   /** The day's charge of the caller's budget after one request. */
   async function dayCharge() {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { selectList } from '../../src/audit/chain';
 import { windows } from '../../src/budget/budget-plugin';
 import { startTestServer, type CallOptions, type TestServer } from '../harness/server';
-import { withoutDayTotals } from '../harness/privacy';
+import { comparableAccessRecord, withoutDayTotals } from '../harness/privacy';
 import { decodeCursor, encodeCursor } from '../../src/paging/cursor';
 
 describe('Compiled reads under attack (review)', () => {
@@ -155,17 +155,8 @@ describe('Nested cursors and handlingOwner: the compiled path answers as the res
 
   afterAll(() => server.stop());
 
-  const fresh = async () => {
-    await server.db.pool.query(`DELETE FROM usage_counters`);
-    await server.db.pool.query(`DELETE FROM breadth_counters`);
-  };
-
-  async function record(requestId: string) {
-    const { rows } = await server.db.pool.query(`SELECT ${selectList('access')} FROM audit_access r WHERE r.request_id = $1`, [requestId]);
-    expect(rows).toHaveLength(1);
-    const { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes } = rows[0];
-    return { fields, customersClear, customersMasked, clearValues, maskedValues, removedValues, outcome, errorCodes };
-  }
+  const fresh = () => server.resetCounters();
+  const record = (requestId: string) => comparableAccessRecord(server.db.pool, requestId);
 
   const charge = async () =>
     (await server.db.pool.query(`SELECT key, clear_values::int AS clear, masked_values::int AS masked, probes::int AS probes FROM usage_counters WHERE window_kind = 'day' ORDER BY key`)).rows;
